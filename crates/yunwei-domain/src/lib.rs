@@ -1,0 +1,13 @@
+//! Yunwei's pure rules: the ticket lifecycle, the priority matrix, roles and permissions,
+//! validation and the default reference data. No I/O lives here: no database, no HTTP, no
+//! clock reads (callers pass `now`). Everything in this crate is tested on its own.
+
+pub mod attachment;
+pub mod category;
+pub mod error;
+pub mod permission;
+pub mod priority;
+pub mod ticket;
+pub mod validate;
+
+pub use error::{DomainError, FieldError};

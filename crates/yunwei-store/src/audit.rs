@@ -1,0 +1,66 @@
+//! The audit log: who changed what, when, from what to what. Append-only.
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::FromRow;
+use yunwei_domain::permission::{Actor, Permission};
+
+use crate::db::{Arg, Sql};
+use crate::{Result, Tx, now_micros};
+
+/// One change to record.
+#[derive(Debug, Clone)]
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: i64,
+    pub tenant_id: Option<i64>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// Records one change in the same transaction as the change itself.
+pub async fn record(tx: &mut Tx, actor: Option<&Actor>, change: Change<'_>) -> Result<()> {
+    execute!(
+        tx,
+        "INSERT INTO audit_log (tenant_id, actor_id, action, entity, entity_id, before, after, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        change.tenant_id,
+        actor.map(|a| a.user_id),
+        change.action,
+        change.entity,
+        change.entity_id,
+        change.before.map(|v| v.to_string()),
+        change.after.map(|v| v.to_string()),
+        now_micros(),
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub tenant_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: i64,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub created_at: i64,
+}
+
+/// Audit entries for one record, oldest first, within the actor's tenant scope.
+pub async fn for_entity(tx: &mut Tx, actor: &Actor, entity: &str, entity_id: i64) -> Result<Vec<AuditRow>> {
+    actor.require(Permission::ReadAudit)?;
+    let mut sql = Sql::new("SELECT * FROM audit_log WHERE entity = ");
+    sql.arg(Arg::Text(entity.to_string())).push(" AND entity_id = ").arg(Arg::Int(entity_id));
+    if let yunwei_domain::permission::TenantScope::Only(ids) = actor.tenant_scope() {
+        sql.push(" AND (tenant_id IS NULL OR ");
+        sql.in_list("tenant_id", &ids);
+        sql.push(")");
+    }
+    sql.push(" ORDER BY id");
+    let rows = fetch_sql!(tx, AuditRow, sql, fetch_all)?;
+    Ok(rows)
+}

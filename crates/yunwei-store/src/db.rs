@@ -1,0 +1,289 @@
+//! Connections, transactions and the macros that run one SQL text on either backend.
+//!
+//! SQL is written once with `$1, $2, …` placeholders, which both SQLite and PostgreSQL accept;
+//! the macros expand the query for each backend so the same code decodes into the same rows.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Postgres, Sqlite};
+
+use crate::{Result, StoreError};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+enum Pools {
+    /// One writer connection (SQLite allows one writer at a time; queuing in the pool is
+    /// cheaper than busy retries) and several readers, which WAL lets run beside it.
+    Sqlite {
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pools: Pools,
+}
+
+/// An open transaction on either backend. Dropped without [`Tx::commit`], it rolls back.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection, whichever backend it is on.
+macro_rules! on_conn {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match &mut *$tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// Binds a slice of [`Arg`]s to a query in order.
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args.iter() {
+            q = match a {
+                $crate::db::Arg::Int(v) => q.bind(*v),
+                $crate::db::Arg::Text(v) => q.bind(v.clone()),
+                $crate::db::Arg::Bool(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+/// `fetch_all!(tx, Row, sql, args…)`: every row, decoded as `Row`.
+macro_rules! fetch_all {
+    ($tx:expr, $t:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        on_conn!($tx, c => sqlx::query_as::<_, $t>($crate::db::safe(&$sql))$(.bind($arg))*.fetch_all(c).await)
+    };
+}
+
+/// `fetch_opt!(tx, Row, sql, args…)`: at most one row.
+macro_rules! fetch_opt {
+    ($tx:expr, $t:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        on_conn!($tx, c => sqlx::query_as::<_, $t>($crate::db::safe(&$sql))$(.bind($arg))*.fetch_optional(c).await)
+    };
+}
+
+/// `fetch_one!(tx, Row, sql, args…)`: exactly one row.
+macro_rules! fetch_one {
+    ($tx:expr, $t:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        on_conn!($tx, c => sqlx::query_as::<_, $t>($crate::db::safe(&$sql))$(.bind($arg))*.fetch_one(c).await)
+    };
+}
+
+/// `scalar!(tx, T, sql, args…)`: the first column of the one row.
+macro_rules! scalar {
+    ($tx:expr, $t:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        on_conn!($tx, c => sqlx::query_scalar::<_, $t>($crate::db::safe(&$sql))$(.bind($arg))*.fetch_one(c).await)
+    };
+}
+
+/// `execute!(tx, sql, args…)`: the number of rows affected.
+macro_rules! execute {
+    ($tx:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        on_conn!($tx, c => sqlx::query($crate::db::safe(&$sql))$(.bind($arg))*.execute(c).await.map(|r| r.rows_affected()))
+    };
+}
+
+/// `fetch_sql!(tx, Row, sql_builder, fetch_all|fetch_optional|fetch_one)`: runs a [`Sql`].
+macro_rules! fetch_sql {
+    ($tx:expr, $t:ty, $sql:expr, $fetch:ident) => {
+        on_conn!($tx, c => bind_args!(sqlx::query_as::<_, $t>($crate::db::safe(&$sql.text)), $sql.args).$fetch(c).await)
+    };
+}
+
+/// Marks SQL text as safe to run. Every SQL text in this crate is made of constant fragments;
+/// values always travel as bind parameters, never inside the text.
+pub fn safe(sql: &impl AsRef<str>) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(sql.as_ref().to_string())
+}
+
+/// A bind value for queries built at run time (filters).
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Int(i64),
+    Text(String),
+    Bool(bool),
+}
+
+/// SQL text and its arguments, built up clause by clause with numbered placeholders.
+#[derive(Debug, Default)]
+pub struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Self { text: text.to_string(), args: Vec::new() }
+    }
+
+    /// Appends text.
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `arg`.
+    pub fn arg(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        self.text.push('$');
+        self.text.push_str(&self.args.len().to_string());
+        self
+    }
+
+    /// Appends `(… IN ($n, $m, …))` for a non-empty list; `FALSE` for an empty one.
+    pub fn in_list(&mut self, column: &str, ids: &[i64]) -> &mut Self {
+        if ids.is_empty() {
+            return self.push("1 = 0");
+        }
+        self.push(column).push(" IN (");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.arg(Arg::Int(*id));
+        }
+        self.push(")")
+    }
+}
+
+/// The current instant as microseconds since the Unix epoch, the form times are stored in.
+pub fn now_micros() -> i64 {
+    jiff::Timestamp::now().as_microsecond()
+}
+
+impl Store {
+    /// Connects to `url`: `sqlite://path` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Ok(Store { pools: Pools::Postgres(pool) })
+        } else if url.starts_with("sqlite:") {
+            let base = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .pragma("cache_size", "-16000")
+                .pragma("temp_store", "memory");
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(base.clone())
+                .await?;
+            let reader = SqlitePoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(base.read_only(true))
+                .await?;
+            Ok(Store { pools: Pools::Sqlite { writer, reader } })
+        } else {
+            Err(StoreError::Config(format!(
+                "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST/DB"
+            )))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies pending migrations. Safe to run from several instances at once: the migrator
+    /// takes a database lock on PostgreSQL, and SQLite has one writer.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pools {
+            Pools::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
+            Pools::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Begins a transaction that may write.
+    pub async fn write(&self) -> Result<Tx> {
+        Ok(match &self.pools {
+            // IMMEDIATE takes the write lock up front, so another process writing the same file
+            // (a CLI command beside a running server) waits instead of failing mid-transaction.
+            Pools::Sqlite { writer, .. } => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
+            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Begins a read-only transaction: one consistent snapshot for several queries.
+    pub async fn read(&self) -> Result<Tx> {
+        Ok(match &self.pools {
+            Pools::Sqlite { reader, .. } => Tx::Sqlite(reader.begin().await?),
+            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        let mut tx = self.read().await?;
+        scalar!(&mut tx, i64, "SELECT 1")?;
+        Ok(())
+    }
+
+    /// Waits for connections in use to finish, then closes every pool.
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { writer, reader } => {
+                reader.close().await;
+                writer.close().await;
+            }
+            Pools::Postgres(pool) => pool.close().await,
+        }
+    }
+}

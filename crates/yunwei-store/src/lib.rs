@@ -1,0 +1,26 @@
+//! Yunwei's persistence: one schema on SQLite (the embedded default) and PostgreSQL (shared by
+//! several instances), migrations per backend, and typed operations for every module.
+//!
+//! Callers open a transaction with [`Store::write`] or [`Store::read`] and pass it to the
+//! operations in the modules below. Every operation on tenant-owned data takes the caller's
+//! [`Actor`](yunwei_domain::permission::Actor) and only ever sees that actor's scope; every
+//! write records an audit entry in the same transaction. Nothing here knows about HTTP.
+
+#[macro_use]
+mod db;
+pub mod audit;
+pub mod categories;
+pub mod error;
+pub mod groups;
+pub mod locations;
+pub mod settings;
+pub mod tenants;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod tickets;
+pub mod users;
+
+pub use db::{Backend, Store, Tx, now_micros};
+pub use error::StoreError;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

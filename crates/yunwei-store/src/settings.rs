@@ -1,0 +1,51 @@
+//! Installation-wide settings stored as JSON, e.g. the priority matrix.
+
+use serde::{Serialize, de::DeserializeOwned};
+use yunwei_domain::permission::{Actor, Permission};
+use yunwei_domain::priority::PriorityMatrix;
+
+use crate::{Result, StoreError, Tx, audit, now_micros};
+
+pub const PRIORITY_MATRIX: &str = "priority_matrix";
+
+/// Reads a setting, or `None` when it was never set.
+pub async fn get<T: DeserializeOwned>(tx: &mut Tx, key: &str) -> Result<Option<T>> {
+    let value = fetch_opt!(tx, (String,), "SELECT value FROM settings WHERE key = $1", key)?;
+    match value {
+        None => Ok(None),
+        Some((text,)) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| StoreError::Config(format!("setting {key} is unreadable: {e}"))),
+    }
+}
+
+/// Writes a setting (administrators only), with an audit entry.
+pub async fn put<T: Serialize>(tx: &mut Tx, actor: &Actor, key: &str, value: &T) -> Result<()> {
+    actor.require(Permission::ManageOrganisation)?;
+    let text = serde_json::to_string(value).map_err(|e| StoreError::Config(e.to_string()))?;
+    let before = fetch_opt!(tx, (String,), "SELECT value FROM settings WHERE key = $1", key)?;
+    execute!(
+        tx,
+        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = settings.version + 1,
+         updated_at = excluded.updated_at",
+        key,
+        &text,
+        now_micros(),
+    )?;
+    let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).ok();
+    let change = audit::Change {
+        action: "settings.update",
+        entity: "setting",
+        entity_id: 0,
+        tenant_id: None,
+        before: before.and_then(|(t,)| parse(&t)).map(|v| serde_json::json!({ key: v })),
+        after: parse(&text).map(|v| serde_json::json!({ key: v })),
+    };
+    audit::record(tx, Some(actor), change).await
+}
+
+/// The priority matrix in force (the default until an administrator changes it).
+pub async fn priority_matrix(tx: &mut Tx) -> Result<PriorityMatrix> {
+    Ok(get(tx, PRIORITY_MATRIX).await?.unwrap_or_default())
+}
