@@ -10,6 +10,7 @@
 mod db;
 pub mod audit;
 pub mod categories;
+pub mod demo;
 pub mod error;
 pub mod groups;
 pub mod locations;

@@ -1,1 +1,203 @@
-fn main() {}
+//! `yunwei`: the one binary. `serve` runs the web UI, API and background work; `migrate`,
+//! `user` and `token` manage an installation from the command line.
+
+mod config;
+mod demo;
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+use yunwei_server::{AppState, ServerConfig};
+use yunwei_store::{Store, categories, tenants, users};
+
+use crate::config::{Settings, StoreArgs};
+
+#[derive(Parser)]
+#[command(name = "yunwei", version, about = "Yunwei 运维: IT service management in one binary")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web UI, the API and background work.
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Address to listen on [env: YUNWEI_LISTEN] [default: 127.0.0.1:8080]
+        #[arg(long, env = "YUNWEI_LISTEN")]
+        listen: Option<String>,
+        /// Fill a new, empty installation with a bilingual demo data set and print how to log in.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input (one line).
+    Create {
+        login: String,
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// Display name (defaults to the login).
+        #[arg(long)]
+        name: Option<String>,
+        /// Code of the user's organisation (defaults to the provider for staff).
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user and print it on standard output.
+    Create {
+        login: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("yunwei: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Fallible<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+/// Opens the store and brings its schema and default data up to date.
+async fn open(settings: &Settings) -> Fallible<Store> {
+    let store = Store::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    let mut tx = store.write().await?;
+    categories::seed_defaults(&mut tx).await?;
+    tenants::provider(&mut tx).await?;
+    tx.commit().await?;
+    Ok(store)
+}
+
+async fn run(cli: Cli) -> Fallible {
+    match cli.command {
+        Command::Serve { store, listen, demo } => {
+            let settings = Settings::load(&store, listen)?;
+            config::init_logging(&settings);
+            serve(settings, demo).await
+        }
+        Command::Migrate { store } => {
+            let settings = Settings::load(&store, None)?;
+            open(&settings).await?;
+            eprintln!("database is up to date");
+            Ok(())
+        }
+        Command::User { command: UserCommand::Create { login, role, name, tenant, email, store } } => {
+            let settings = Settings::load(&store, None)?;
+            let store = open(&settings).await?;
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.lines().next().unwrap_or("").to_string();
+            let mut tx = store.write().await?;
+            let tenant_id = match tenant {
+                Some(code) => {
+                    Some(tenants::by_code(&mut tx, &code).await.map_err(|_| format!("no tenant with code {code}"))?.id)
+                }
+                None => None,
+            };
+            let new = users::NewUser {
+                tenant_id,
+                name: name.unwrap_or_else(|| login.clone()),
+                login,
+                email,
+                role,
+                password: Some(password),
+                ..Default::default()
+            };
+            let user = users::create(&mut tx, None, new).await?;
+            tx.commit().await?;
+            eprintln!("created user {} ({}) with id {}", user.user.login, user.user.role, user.user.id);
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { login, name, store } } => {
+            let settings = Settings::load(&store, None)?;
+            let store = open(&settings).await?;
+            let mut tx = store.write().await?;
+            let user = users::by_login(&mut tx, &login).await.map_err(|_| format!("no user with login {login}"))?;
+            let token = users::create_token(&mut tx, None, user.id, &name).await?;
+            tx.commit().await?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings, demo: bool) -> Fallible {
+    let started = std::time::Instant::now();
+    let store = open(&settings).await?;
+    if demo {
+        demo::ensure(&store, &settings).await?;
+    }
+    let listener =
+        TcpListener::bind(&settings.listen).await.map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    let config =
+        ServerConfig { max_attachment_bytes: settings.max_attachment_mb * 1024 * 1024, ..ServerConfig::default() };
+    tracing::info!(%addr, backend = ?store.backend(), startup_ms = started.elapsed().as_millis() as u64, "yunwei is serving");
+    eprintln!("Yunwei is listening on http://{addr}");
+    yunwei_server::serve(listener, AppState::new(store, config), shutdown_signal()).await?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested: finishing requests in flight");
+}

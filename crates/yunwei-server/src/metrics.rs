@@ -1,0 +1,108 @@
+//! Prometheus metrics at `/metrics`: request counts and latencies per route and status.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+
+/// Upper bounds of the latency histogram, in seconds.
+const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
+
+#[derive(Default)]
+struct Series {
+    count: u64,
+    sum: f64,
+    buckets: [u64; BUCKETS.len()],
+}
+
+/// Method, route template and status.
+type Key = (String, String, u16);
+
+#[derive(Clone, Default)]
+pub struct Metrics {
+    inner: Arc<Mutex<BTreeMap<Key, Series>>>,
+    started: Arc<Mutex<Option<Instant>>>,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let m = Metrics::default();
+        if let Ok(mut s) = m.started.lock() {
+            *s = Some(Instant::now());
+        }
+        m
+    }
+
+    fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let Ok(mut map) = self.inner.lock() else { return };
+        let s = map.entry((method.to_string(), route.to_string(), status)).or_default();
+        s.count += 1;
+        s.sum += seconds;
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                s.buckets[i] += 1;
+            }
+        }
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let uptime = self.started.lock().ok().and_then(|s| *s).map(|s| s.elapsed().as_secs_f64()).unwrap_or(0.0);
+        out.push_str("# HELP yunwei_up Whether Yunwei is serving.\n# TYPE yunwei_up gauge\nyunwei_up 1\n");
+        out.push_str(&format!(
+            "# HELP yunwei_uptime_seconds Seconds since start.\n# TYPE yunwei_uptime_seconds gauge\nyunwei_uptime_seconds {uptime:.3}\n"
+        ));
+        out.push_str(&format!(
+            "# HELP yunwei_build_info Version of this build.\n# TYPE yunwei_build_info gauge\nyunwei_build_info{{version=\"{}\"}} 1\n",
+            env!("CARGO_PKG_VERSION")
+        ));
+        let Ok(map) = self.inner.lock() else { return out };
+        out.push_str(
+            "# HELP yunwei_http_requests_total HTTP requests answered.\n# TYPE yunwei_http_requests_total counter\n",
+        );
+        for ((m, r, st), s) in map.iter() {
+            out.push_str(&format!(
+                "yunwei_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{st}\"}} {}\n",
+                s.count
+            ));
+        }
+        out.push_str(
+            "# HELP yunwei_http_request_duration_seconds Time to answer.\n# TYPE yunwei_http_request_duration_seconds histogram\n",
+        );
+        for ((m, r, st), s) in map.iter() {
+            let labels = format!("method=\"{m}\",route=\"{r}\",status=\"{st}\"");
+            for (i, bound) in BUCKETS.iter().enumerate() {
+                out.push_str(&format!(
+                    "yunwei_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {}\n",
+                    s.buckets[i]
+                ));
+            }
+            out.push_str(&format!("yunwei_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n", s.count));
+            out.push_str(&format!("yunwei_http_request_duration_seconds_sum{{{labels}}} {:.6}\n", s.sum));
+            out.push_str(&format!("yunwei_http_request_duration_seconds_count{{{labels}}} {}\n", s.count));
+        }
+        out
+    }
+}
+
+/// Middleware: times each request under its route template (never the raw path, so ids do not
+/// explode the number of series).
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let res = next.run(req).await;
+    state.metrics.observe(&method, &route, res.status().as_u16(), start.elapsed().as_secs_f64());
+    res
+}
+
+pub async fn endpoint(State(state): State<AppState>) -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+}

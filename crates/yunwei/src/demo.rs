@@ -1,0 +1,395 @@
+//! The demo data set behind `yunwei serve --demo`: a provider with L1/L2/L3 groups serving two
+//! client organisations, bilingual users and locations, and a few hundred tickets over the
+//! last month in every state.
+
+use yunwei_domain::permission::Actor;
+use yunwei_store::tickets::{self, ActionRequest, NewTicket, TicketRef};
+use yunwei_store::{Store, Tx, categories, demo, groups, locations, tenants, users};
+
+use crate::Fallible;
+use crate::config::Settings;
+
+pub const PASSWORD: &str = "yunwei-demo";
+
+/// A small deterministic generator, so every demo looks the same.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+const TITLES: &[(&str, &[&str])] = &[
+    (
+        "HW",
+        &[
+            "打印机卡纸，无法打印",
+            "Laptop battery no longer charges",
+            "显示器黑屏",
+            "Docking station not detected",
+            "键盘部分按键失灵",
+            "Server fan alarm in rack B2",
+        ],
+    ),
+    (
+        "SW",
+        &[
+            "Outlook 无法连接服务器",
+            "Excel crashes when opening large files",
+            "财务系统登录报错",
+            "Antivirus definitions out of date",
+            "WPS 文档无法保存",
+            "ERP report export times out",
+        ],
+    ),
+    (
+        "NET",
+        &[
+            "三楼无线网络频繁掉线",
+            "VPN connects but no intranet access",
+            "网速很慢，网页打不开",
+            "Cannot reach the shared drive",
+            "邮件发送被退回",
+            "IP address conflict on PC-0231",
+        ],
+    ),
+    (
+        "HUM",
+        &[
+            "误删了共享盘上的文件",
+            "Account locked after password attempts",
+            "忘记OA系统密码",
+            "Wrong printer set as default",
+        ],
+    ),
+    (
+        "SYS",
+        &[
+            "OA系统访问缓慢",
+            "Database backup job failed last night",
+            "中间件服务异常重启",
+            "Blue screen after Windows update",
+        ],
+    ),
+    (
+        "SR",
+        &[
+            "申请开通VPN账号",
+            "New starter: laptop and accounts for Monday",
+            "申请安装 Visio",
+            "请为会议室搬迁调整网络端口",
+            "Request a second monitor",
+        ],
+    ),
+];
+
+struct Cast {
+    admin: Actor,
+    desk: Vec<Actor>,
+    desktop: Actor,
+    network: Actor,
+    dba: Actor,
+    l2_desktop: i64,
+    l2_network: i64,
+    users: Vec<(i64, Vec<Actor>, Vec<i64>)>,
+}
+
+/// Fills an installation without tickets with the demo data, then prints how to log in.
+pub async fn ensure(store: &Store, settings: &Settings) -> Fallible {
+    let mut tx = store.write().await?;
+    if demo::has_tickets(&mut tx).await? {
+        tx.commit().await?;
+        eprintln!("Demo: this installation already has tickets, so no demo data was added.");
+        return Ok(());
+    }
+    eprintln!("Demo: generating bilingual demo data …");
+    let cast = cast(&mut tx).await?;
+    generate_tickets(&mut tx, &cast).await?;
+    let token = users::create_token(&mut tx, None, cast.admin.user_id, "demo").await?;
+    tx.commit().await?;
+    eprintln!(
+        "\nYunwei demo is ready (data in {}).\n\
+         Log in at http://{} with any of these accounts, password {PASSWORD}:\n\
+         \x20 admin      administrator\n\
+         \x20 wang.fang  service desk agent (L1)\n\
+         \x20 li.qiang   desktop engineer (L2)\n\
+         \x20 chen.jing  end user at 华东医院 East China Hospital\n\
+         API token for admin:\n  {token}\n\
+         Try: curl -H 'Authorization: Bearer {token}' http://{}/api/v1/tickets?limit=5\n",
+        settings.data_dir.display(),
+        settings.listen,
+        settings.listen
+    );
+    Ok(())
+}
+
+async fn person(tx: &mut Tx, admin: Option<&Actor>, new: users::NewUser) -> Fallible<Actor> {
+    let u = users::create(tx, admin, users::NewUser { password: Some(PASSWORD.into()), ..new }).await?;
+    Ok(users::actor(tx, &u.user).await?)
+}
+
+async fn cast(tx: &mut Tx) -> Fallible<Cast> {
+    let admin = person(
+        tx,
+        None,
+        users::NewUser {
+            login: "admin".into(),
+            name: "系统管理员 Admin".into(),
+            role: "admin".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let a = Some(&admin);
+    let tenant =
+        |code: &str, name: &str| tenants::NewTenant { code: code.into(), name: name.into(), kind: "client".into() };
+    let hosp = tenants::create(tx, a, tenant("HOSP", "华东医院 East China Hospital")).await?.id;
+    let star = tenants::create(tx, a, tenant("STAR", "星辰物流 Stellar Logistics")).await?.id;
+    let group = |name: &str, tier: i64, desc: &str| groups::GroupInput {
+        name: Some(name.into()),
+        tier: Some(tier),
+        description: Some(desc.into()),
+        ..Default::default()
+    };
+    let l1 = groups::create(tx, &admin, group("服务台 Service Desk", 1, "一线: 受理、派单、首问解决")).await?.group.id;
+    let l2_desktop = groups::create(tx, &admin, group("桌面支持 Desktop Support", 2, "PC, printers, office software"))
+        .await?
+        .group
+        .id;
+    let l2_network = groups::create(tx, &admin, group("网络与系统 Network & Systems", 2, "LAN, Wi-Fi, VPN, servers"))
+        .await?
+        .group
+        .id;
+    let l3 =
+        groups::create(tx, &admin, group("数据库与中间件 DBA & Middleware", 3, "三线: databases, middleware, vendors"))
+            .await?
+            .group
+            .id;
+    let staff = |login: &str, name: &str, role: &str, group: i64, locale: &str| users::NewUser {
+        login: login.into(),
+        name: name.into(),
+        role: role.into(),
+        email: Some(format!("{login}@ops.example.cn")),
+        locale: Some(locale.into()),
+        served_tenants: vec![hosp, star],
+        groups: vec![group],
+        ..Default::default()
+    };
+    let desk = vec![
+        person(tx, a, staff("wang.fang", "王芳", "agent", l1, "zh-CN")).await?,
+        person(tx, a, staff("emily.chen", "Emily Chen", "agent", l1, "en")).await?,
+    ];
+    person(tx, a, staff("liu.yang", "刘洋", "group_lead", l1, "zh-CN")).await?;
+    let desktop = person(tx, a, staff("li.qiang", "李强", "agent", l2_desktop, "zh-CN")).await?;
+    let network = person(tx, a, staff("zhang.wei", "张伟", "agent", l2_network, "zh-CN")).await?;
+    let dba = person(tx, a, staff("david.miller", "David Miller", "agent", l3, "en")).await?;
+
+    let mut users_by_tenant = Vec::new();
+    // (login, name, locale) of each tenant's end users.
+    type People = &'static [(&'static str, &'static str, &'static str)];
+    let people: [(i64, People); 2] = [
+        (
+            hosp,
+            &[
+                ("chen.jing", "陈静", "zh-CN"),
+                ("zhao.lei", "赵磊", "zh-CN"),
+                ("sun.li", "孙丽", "zh-CN"),
+                ("mark.wood", "Mark Wood", "en"),
+            ],
+        ),
+        (
+            star,
+            &[
+                ("huang.min", "黄敏", "zh-CN"),
+                ("anna.berg", "Anna Berg", "en"),
+                ("zhou.tao", "周涛", "zh-CN"),
+                ("raj.patel", "Raj Patel", "en"),
+            ],
+        ),
+    ];
+    for (tenant_id, list) in people {
+        let mut actors = Vec::new();
+        for (login, name, locale) in list {
+            let new = users::NewUser {
+                tenant_id: Some(tenant_id),
+                login: (*login).into(),
+                name: (*name).into(),
+                role: "end_user".into(),
+                email: Some(format!("{login}@client.example.cn")),
+                locale: Some((*locale).into()),
+                ..Default::default()
+            };
+            actors.push(person(tx, a, new).await?);
+        }
+        let mut locs = Vec::new();
+        for (building, floor, room, group) in [
+            ("门诊楼 Outpatient", "1", "101", l1),
+            ("门诊楼 Outpatient", "3", "305", l2_desktop),
+            ("住院楼 Ward", "5", "502", l2_desktop),
+            ("机房 Data centre", "B1", "DC-1", l2_network),
+        ] {
+            let input = locations::LocationInput {
+                tenant_id: Some(tenant_id),
+                building: Some(if tenant_id == hosp {
+                    building.into()
+                } else {
+                    building.replace("门诊楼 Outpatient", "总部 HQ").replace("住院楼 Ward", "仓库 Warehouse")
+                }),
+                floor: Some(floor.into()),
+                room: Some(room.into()),
+                responsible_group_id: Some(Some(group)),
+                ..Default::default()
+            };
+            locs.push(locations::create(tx, &admin, input).await?.id);
+        }
+        users_by_tenant.push((tenant_id, actors, locs));
+    }
+    Ok(Cast { admin, desk, desktop, network, dba, l2_desktop, l2_network, users: users_by_tenant })
+}
+
+async fn step(tx: &mut Tx, actor: &Actor, t: &tickets::Ticket, req: ActionRequest) -> Fallible<tickets::Ticket> {
+    Ok(tickets::act(tx, actor, &TicketRef::Id(t.id), t.version, req).await?)
+}
+
+async fn generate_tickets(tx: &mut Tx, cast: &Cast) -> Fallible {
+    let mut rng = Rng(20261122);
+    let cats = categories::list(tx).await?;
+    let channels = ["web", "web", "phone", "email", "phone", "walk_in", "api"];
+    const DAY: i64 = 86_400_000_000;
+    for i in 0..320 {
+        let (tenant_id, people, locs) = rng.pick(&cast.users);
+        let requester = rng.pick(people);
+        let (top, titles) = rng.pick(TITLES);
+        let title = rng.pick(titles);
+        let parent = cats.iter().find(|c| c.code == *top).map(|c| c.id);
+        let subs: Vec<i64> = cats.iter().filter(|c| c.parent_id == parent).map(|c| c.id).collect();
+        let category = if subs.is_empty() { parent } else { Some(*rng.pick(&subs)) };
+        let channel = *rng.pick(&channels);
+        let by_desk = channel != "web";
+        let desk = rng.pick(&cast.desk);
+        let new = NewTicket {
+            ticket_type: if *top == "SR" { "request".into() } else { "incident".into() },
+            title: (*title).into(),
+            description: Some(format!(
+                "{title}\n\n报障人 Reporter: {}. 第 {i} 号演示工单 demo ticket.",
+                requester.user_id
+            )),
+            category_id: category,
+            channel: channel.into(),
+            requester_id: Some(requester.user_id),
+            tenant_id: Some(*tenant_id),
+            location_id: if rng.below(3) == 0 { Some(*rng.pick(locs)) } else { None },
+            impact: Some(1 + rng.below(4) as i64).map(|v| if v == 1 && rng.below(3) > 0 { 2 } else { v }),
+            urgency: Some(1 + rng.below(4) as i64),
+            ..Default::default()
+        };
+        let mut t = tickets::create(tx, if by_desk { desk } else { requester }, new).await?;
+        // How far this ticket gets: most old tickets are closed, recent ones still open.
+        let age_days = rng.below(30) as i64;
+        let target = match (age_days, rng.below(100)) {
+            (_, r) if r < 5 => "cancelled",
+            (0..=2, r) if r < 40 => "new",
+            (0..=4, r) if r < 60 => "assigned",
+            (0..=6, r) if r < 75 => "in_progress",
+            (0..=8, r) if r < 85 => "pending",
+            (_, r) if r < 30 => "resolved",
+            _ => "closed",
+        };
+        let (group, engineer) = match *top {
+            "NET" | "SYS" => (cast.l2_network, &cast.network),
+            _ => (cast.l2_desktop, &cast.desktop),
+        };
+        if target == "cancelled" {
+            t = step(tx, desk, &t, ActionRequest::Cancel { reason: "用户已自行解决 Resolved by the user".into() })
+                .await?;
+        } else if target != "new" {
+            if t.status != "new" && t.group_id != Some(group) {
+                t = step(
+                    tx,
+                    desk,
+                    &t,
+                    ActionRequest::Transfer {
+                        group_id: group,
+                        assignee_id: None,
+                        reason: "按类别转派 by category".into(),
+                    },
+                )
+                .await?;
+            } else if t.status == "new" {
+                t = step(tx, desk, &t, ActionRequest::Dispatch { group_id: group, assignee_id: None }).await?;
+            }
+            if target != "assigned" {
+                t = step(tx, engineer, &t, ActionRequest::Claim).await?;
+                if rng.below(3) == 0 {
+                    tickets::comment(
+                        tx,
+                        engineer,
+                        &TicketRef::Id(t.id),
+                        "已远程查看，正在处理。Looking into it remotely.",
+                        true,
+                    )
+                    .await?;
+                }
+                if target == "pending" {
+                    let reason = *rng.pick(&["user", "vendor", "change"]);
+                    t = step(
+                        tx,
+                        engineer,
+                        &t,
+                        ActionRequest::Suspend {
+                            reason: reason.into(),
+                            note: Some("等待反馈 Waiting for feedback".into()),
+                        },
+                    )
+                    .await?;
+                }
+                if matches!(target, "resolved" | "closed") {
+                    if *top == "SYS" && rng.below(2) == 0 {
+                        t = step(
+                            tx,
+                            engineer,
+                            &t,
+                            ActionRequest::Escalate {
+                                group_id: None,
+                                assignee_id: None,
+                                reason: "需要三线支持 Needs L3".into(),
+                            },
+                        )
+                        .await?;
+                        t = step(tx, &cast.dba, &t, ActionRequest::Claim).await?;
+                    }
+                    let who = if t.assignee_id == Some(cast.dba.user_id) { &cast.dba } else { engineer };
+                    let code = if *top == "SR" {
+                        "fulfilled"
+                    } else {
+                        *rng.pick(&["solved", "solved", "workaround", "user_guidance"])
+                    };
+                    t = step(
+                        tx,
+                        who,
+                        &t,
+                        ActionRequest::Resolve {
+                            code: code.into(),
+                            notes: "已处理完毕，请确认。Fixed, please confirm.".into(),
+                        },
+                    )
+                    .await?;
+                    if target == "closed" {
+                        t = step(tx, requester, &t, ActionRequest::Close).await?;
+                    }
+                }
+            }
+        }
+        let offset = age_days * DAY + rng.below(20 * 3600) as i64 * 1_000_000;
+        demo::backdate(tx, t.id, offset).await?;
+    }
+    Ok(())
+}
