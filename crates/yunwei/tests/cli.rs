@@ -1,0 +1,289 @@
+//! The `yunwei` binary as an operator uses it: bootstrap from the command line, serve, stop
+//! with SIGTERM without losing work, restart, and several instances on one PostgreSQL database.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use yunwei_store::Backend;
+use yunwei_store::testing::TestStore;
+
+const BIN: &str = env!("CARGO_BIN_EXE_yunwei");
+
+/// Runs a `yunwei` command with `stdin`, returning (success, stdout, stderr).
+fn run(args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start yunwei");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    let out = child.wait_with_output().expect("yunwei finished");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+/// A running `yunwei serve` and the address it listens on.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(store_args: &[&str]) -> Server {
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+        args.extend_from_slice(store_args);
+        let mut child = Command::new(BIN)
+            .args(&args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start yunwei serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let base = loop {
+            let line = lines.next().expect("yunwei serve exited before listening").expect("read stderr");
+            if let Some(url) = line.strip_prefix("Yunwei is listening on ") {
+                break url.trim().to_string();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, base }
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+        let status = self.child.wait().expect("wait for yunwei");
+        assert!(status.success(), "yunwei exited with {status} after SIGTERM");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn bootstrap(store_args: &[&str]) -> String {
+    let mut args = vec!["user", "create", "boss", "--role", "admin", "--name", "老板 Boss"];
+    args.extend_from_slice(store_args);
+    let (ok, _, err) = run(&args, "a long enough password\n");
+    assert!(ok, "user create failed: {err}");
+    let mut args = vec!["token", "create", "boss"];
+    args.extend_from_slice(store_args);
+    let (ok, out, err) = run(&args, "");
+    assert!(ok, "token create failed: {err}");
+    let token = out.trim().to_string();
+    assert!(token.starts_with("yw_") && token.len() > 40, "not a token: {out:?}");
+    token
+}
+
+async fn create_ticket(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    title: &str,
+) -> reqwest::Result<reqwest::Response> {
+    client
+        .post(format!("{base}/api/v1/tickets"))
+        .bearer_auth(token)
+        .json(&json!({ "title": title, "description": "from the CLI test" }))
+        .send()
+        .await
+}
+
+fn sqlite_args(dir: &Path) -> Vec<String> {
+    vec!["--data-dir".into(), dir.display().to_string()]
+}
+
+#[tokio::test]
+async fn an_operator_bootstraps_from_the_command_line_and_data_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = sqlite_args(dir.path());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let token = bootstrap(&args);
+    // A second user with the same login is refused with a clear message.
+    let mut again = vec!["user", "create", "boss"];
+    again.extend_from_slice(&args);
+    let (ok, _, err) = run(&again, "another password\n");
+    assert!(!ok && err.contains("login"), "{err}");
+    // A short password is refused too.
+    let mut short = vec!["user", "create", "shorty"];
+    short.extend_from_slice(&args);
+    let (ok, _, err) = run(&short, "short\n");
+    assert!(!ok && err.contains("password"), "{err}");
+
+    let server = Server::start(&args);
+    let client = reqwest::Client::new();
+    let health: Value = client.get(format!("{}/healthz", server.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["status"], "ok");
+    let res = create_ticket(&client, &server.base, &token, "服务器宕机 Server down").await.unwrap();
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    assert_eq!(created["number"], "INC-000001");
+    server.stop();
+
+    let server = Server::start(&args);
+    let res =
+        client.get(format!("{}/api/v1/tickets/INC-000001", server.base)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(again["title"], "服务器宕机 Server down");
+    assert_eq!(again["version"], created["version"]);
+    server.stop();
+}
+
+#[tokio::test]
+async fn sigterm_lets_requests_in_flight_finish_and_loses_no_committed_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = sqlite_args(dir.path());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let token = bootstrap(&args);
+    let server = Server::start(&args);
+    let client = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (client, base, token) = (client.clone(), server.base.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut created = Vec::new();
+            // Send until the server stops answering (bounded, in case it never does).
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            for j in 0.. {
+                assert!(std::time::Instant::now() < deadline, "the server kept answering after SIGTERM");
+                match create_ticket(&client, &base, &token, &format!("load {i}-{j}")).await {
+                    Ok(res) if res.status() == 201 => {
+                        let v: Value = res.json().await.expect("a 201 carries the ticket");
+                        created.push(v["number"].as_str().unwrap().to_string());
+                    }
+                    Ok(res) => panic!("unexpected status {}", res.status()),
+                    // After shutdown begins, new connections are refused: stop sending.
+                    Err(_) => break,
+                }
+            }
+            created
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let base = server.base.clone();
+    tokio::task::spawn_blocking(move || server.stop()).await.unwrap();
+    let mut acknowledged = Vec::new();
+    for t in tasks {
+        acknowledged.extend(t.await.unwrap());
+    }
+    assert!(acknowledged.len() > 20, "only {} tickets were created before SIGTERM", acknowledged.len());
+
+    let server = Server::start(&args);
+    assert_ne!(server.base, base, "the restarted server should have a new port");
+    let mut stored = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut req =
+            client.get(format!("{}/api/v1/tickets", server.base)).bearer_auth(&token).query(&[("limit", "200")]);
+        if let Some(c) = &cursor {
+            req = req.query(&[("cursor", c.as_str())]);
+        }
+        let page: Value = req.send().await.unwrap().json().await.unwrap();
+        stored.extend(page["items"].as_array().unwrap().iter().map(|t| t["number"].as_str().unwrap().to_string()));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    for n in &acknowledged {
+        assert!(stored.contains(n), "{n} was acknowledged with 201 but is gone after restart");
+    }
+    server.stop();
+}
+
+#[tokio::test]
+async fn two_instances_share_one_postgresql_database_without_number_clashes() {
+    let db = TestStore::new(Backend::Postgres).await;
+    let args = ["--database-url", db.url.as_str()];
+    let token = bootstrap(&args);
+    let a = Server::start(&args);
+    let b = Server::start(&args);
+    let client = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let base = if i % 2 == 0 { a.base.clone() } else { b.base.clone() };
+        let (client, token) = (client.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut numbers = Vec::new();
+            for j in 0..15 {
+                let res = create_ticket(&client, &base, &token, &format!("instance test {i}-{j}")).await.unwrap();
+                assert_eq!(res.status(), 201);
+                let v: Value = res.json().await.unwrap();
+                numbers.push(v["number"].as_str().unwrap().to_string());
+            }
+            numbers
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort();
+    let total = all.len();
+    all.dedup();
+    assert_eq!(all.len(), total, "two tickets got the same number");
+    assert_eq!(total, 120);
+    assert_eq!(all.last().unwrap(), "INC-000120");
+    a.stop();
+    b.stop();
+}
+
+#[test]
+fn configuration_comes_from_a_file_and_bad_configuration_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("from-file");
+    let cfg = dir.path().join("yunwei.toml");
+    std::fs::write(&cfg, format!("data_dir = {:?}\n", data.display().to_string())).unwrap();
+    let (ok, _, err) = run(&["migrate", "--config", cfg.to_str().unwrap()], "");
+    assert!(ok, "{err}");
+    assert!(data.join("yunwei.db").exists(), "the data directory from the file was not used");
+
+    std::fs::write(&cfg, "listen = 8080\n").unwrap();
+    let (ok, _, err) = run(&["migrate", "--config", cfg.to_str().unwrap()], "");
+    assert!(!ok && err.contains("listen"), "{err}");
+    let (ok, _, err) = run(&["migrate", "--database-url", "mysql://nope"], "");
+    assert!(!ok && err.contains("unsupported database URL"), "{err}");
+    let (ok, _, err) = run(&["token", "create", "ghost", "--data-dir", data.to_str().unwrap()], "");
+    assert!(!ok && err.contains("no user with login ghost"), "{err}");
+}
+
+/// The README's five-minute tour, run exactly as written (with this build's binary, a free
+/// port, and curl told to fail on any HTTP error).
+#[test]
+fn the_readme_tour_works_as_written() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let start = readme.find("## A five-minute tour").expect("the README has a tour");
+    let end = start + readme[start..].find("\n## API").expect("the tour ends at the API section");
+    let tour = &readme[start..end];
+    let mut script = String::from("set -euo pipefail\n");
+    for block in tour.split("```sh\n").skip(1) {
+        script.push_str(block.split("```").next().unwrap());
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let script = script
+        .replace("cargo build --release -p yunwei", "true")
+        .replace("Y=target/release/yunwei", &format!("Y={BIN}"))
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"))
+        .replace("curl -s ", "curl -sSf ")
+        .replace("kill %1", "kill %1; wait");
+    assert!(script.contains("curl -sSf"), "the tour has no curl calls");
+    let dir = tempfile::tempdir().unwrap();
+    let out =
+        Command::new("bash").arg("-c").arg(&script).current_dir(dir.path()).env("RUST_LOG", "warn").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "the tour failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("\"number\":\"INC-000001\""), "{stdout}");
+    assert!(stdout.contains("\"status\":\"closed\""), "{stdout}");
+    assert!(stdout.contains("清理了打印队列"), "{stdout}");
+}
