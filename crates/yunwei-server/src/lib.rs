@@ -58,6 +58,20 @@ async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// The front door, until the web console arrives: what is running and where the API is.
+async fn home() -> axum::response::Html<&'static str> {
+    axum::response::Html(concat!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>Yunwei 运维</title></head>",
+        "<body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\"><h1>Yunwei 运维</h1>",
+        "<p>Yunwei ",
+        env!("CARGO_PKG_VERSION"),
+        " is running. The JSON API is at <code>/api/v1</code>, described by ",
+        "<a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>; send <code>Authorization: Bearer &lt;token&gt;</code>.</p>",
+        "<p>服务正常运行。接口文档见 <a href=\"/api/v1/openapi.json\">OpenAPI</a>。",
+        "健康检查 <a href=\"/healthz\">/healthz</a>，监控指标 <a href=\"/metrics\">/metrics</a>。</p></body></html>"
+    ))
+}
+
 async fn not_found() -> ApiError {
     ApiError::not_found("page")
 }
@@ -65,6 +79,7 @@ async fn not_found() -> ApiError {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api::routes(&state))
+        .route("/", get(home))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::endpoint))
         .fallback(not_found)

@@ -116,17 +116,20 @@ pub async fn ensure(store: &Store, settings: &Settings) -> Fallible {
     let token = users::create_token(&mut tx, None, cast.admin.user_id, "demo").await?;
     tx.commit().await?;
     eprintln!(
-        "\nYunwei demo is ready (data in {}).\n\
-         Log in at http://{} with any of these accounts, password {PASSWORD}:\n\
-         \x20 admin      administrator\n\
-         \x20 wang.fang  service desk agent (L1)\n\
-         \x20 li.qiang   desktop engineer (L2)\n\
-         \x20 chen.jing  end user at 华东医院 East China Hospital\n\
-         API token for admin:\n  {token}\n\
-         Try: curl -H 'Authorization: Bearer {token}' http://{}/api/v1/tickets?limit=5\n",
-        settings.data_dir.display(),
-        settings.listen,
-        settings.listen
+        "\nYunwei demo is ready (data in {dir}).\n\
+         Demo accounts, all with the password {PASSWORD}:\n\
+         \x20 admin       administrator\n\
+         \x20 wang.fang   service desk agent (L1)      emily.chen  service desk agent (L1)\n\
+         \x20 liu.yang    service desk lead\n\
+         \x20 li.qiang    desktop engineer (L2)        zhang.wei   network engineer (L2)\n\
+         \x20 chen.jing   end user at 华东医院 East China Hospital\n\
+         \x20 anna.berg   end user at 星辰物流 Stellar Logistics\n\
+         API token for admin (make more with: yunwei token create LOGIN --data-dir {dir}):\n\
+         \x20 {token}\n\
+         Try:\n\
+         \x20 curl -H 'Authorization: Bearer {token}' 'http://{listen}/api/v1/tickets?status=open&sort=-priority&limit=5'\n",
+        dir = settings.data_dir.display(),
+        listen = settings.listen,
     );
     Ok(())
 }
@@ -388,8 +391,34 @@ async fn generate_tickets(tx: &mut Tx, cast: &Cast) -> Fallible {
                 }
             }
         }
-        let offset = age_days * DAY + rng.below(20 * 3600) as i64 * 1_000_000;
-        demo::backdate(tx, t.id, offset).await?;
+        // Spread the history over working hours in the past: minutes to respond, hours to
+        // resolve, a day or two for the requester to confirm.
+        const MINUTE: i64 = 60_000_000;
+        let now = yunwei_store::now_micros();
+        let start = now - age_days * DAY - (rng.below(10 * 60) as i64 + 30) * MINUTE;
+        let mut at = start;
+        let mut times = Vec::new();
+        for k in 0..demo::event_count(tx, t.id).await? {
+            if k > 0 {
+                let gap = match rng.below(10) {
+                    0..=4 => 5 + rng.below(40),
+                    5..=7 => 60 + rng.below(240),
+                    _ => 600 + rng.below(1800),
+                };
+                at += gap as i64 * MINUTE;
+            }
+            times.push(at);
+        }
+        // A history that would run into the future is squeezed into the time there was.
+        let last = *times.last().unwrap_or(&start);
+        if last >= now {
+            let room = (now - MINUTE - start).max(1) as i128;
+            let span = (last - start).max(1) as i128;
+            for t in &mut times {
+                *t = start + ((*t - start) as i128 * room / span) as i64;
+            }
+        }
+        demo::rewrite_history(tx, t.id, &times).await?;
     }
     Ok(())
 }

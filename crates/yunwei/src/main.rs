@@ -163,6 +163,7 @@ async fn run(cli: Cli) -> Fallible {
 
 async fn serve(settings: Settings, demo: bool) -> Fallible {
     let started = std::time::Instant::now();
+    let shutdown = shutdown_signal()?;
     let store = open(&settings).await?;
     if demo {
         demo::ensure(&store, &settings).await?;
@@ -174,30 +175,25 @@ async fn serve(settings: Settings, demo: bool) -> Fallible {
         ServerConfig { max_attachment_bytes: settings.max_attachment_mb * 1024 * 1024, ..ServerConfig::default() };
     tracing::info!(%addr, backend = ?store.backend(), startup_ms = started.elapsed().as_millis() as u64, "yunwei is serving");
     eprintln!("Yunwei is listening on http://{addr}");
-    yunwei_server::serve(listener, AppState::new(store, config), shutdown_signal()).await?;
+    yunwei_server::serve(listener, AppState::new(store, config), shutdown).await?;
     tracing::info!("stopped cleanly");
     Ok(())
 }
 
-/// Completes on SIGTERM or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on SIGTERM or Ctrl-C. The handlers are installed before this returns, so a signal
+/// that arrives right after start-up is never missed (nor kills the process uncleanly).
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    Ok(async move {
+        #[cfg(unix)]
+        let term = term.recv();
+        #[cfg(not(unix))]
+        let term = std::future::pending::<Option<()>>();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("shutdown requested: finishing requests in flight");
+        tracing::info!("shutdown requested: finishing requests in flight");
+    })
 }

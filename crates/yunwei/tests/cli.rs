@@ -30,6 +30,8 @@ fn run(args: &[&str], stdin: &str) -> (bool, String, String) {
 struct Server {
     child: Child,
     base: String,
+    /// What the server printed before it started listening.
+    banner: String,
 }
 
 impl Server {
@@ -45,15 +47,18 @@ impl Server {
             .expect("start yunwei serve");
         let stderr = child.stderr.take().expect("stderr");
         let mut lines = BufReader::new(stderr).lines();
+        let mut banner = String::new();
         let base = loop {
             let line = lines.next().expect("yunwei serve exited before listening").expect("read stderr");
             if let Some(url) = line.strip_prefix("Yunwei is listening on ") {
                 break url.trim().to_string();
             }
+            banner.push_str(&line);
+            banner.push('\n');
         };
         // Keep draining stderr so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server { child, base }
+        Server { child, base, banner }
     }
 
     /// Sends SIGTERM and waits for a clean exit.
@@ -286,4 +291,50 @@ fn the_readme_tour_works_as_written() {
     assert!(stdout.contains("\"number\":\"INC-000001\""), "{stdout}");
     assert!(stdout.contains("\"status\":\"closed\""), "{stdout}");
     assert!(stdout.contains("清理了打印队列"), "{stdout}");
+}
+
+#[tokio::test]
+async fn the_demo_has_tickets_in_every_state_with_a_believable_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = sqlite_args(dir.path());
+    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+    args.push("--demo");
+    let server = Server::start(&args);
+    let token =
+        server.banner.split_whitespace().find(|w| w.starts_with("yw_")).expect("the demo prints a token").to_string();
+    assert!(server.banner.contains("yunwei-demo"), "the demo does not say how to log in:\n{}", server.banner);
+    let client = reqwest::Client::new();
+    for status in ["new", "assigned", "in_progress", "pending", "resolved", "closed", "cancelled"] {
+        let page: Value = client
+            .get(format!("{}/api/v1/tickets", server.base))
+            .bearer_auth(&token)
+            .query(&[("status", status), ("limit", "200")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let items = page["items"].as_array().unwrap();
+        assert!(!items.is_empty(), "no {status} ticket in the demo");
+        for t in items {
+            let at = |f: &str| t[f].as_str().map(|s| s.parse::<jiff::Timestamp>().unwrap());
+            let created = at("created_at").unwrap();
+            assert!(created < jiff::Timestamp::now());
+            for later in ["assigned_at", "first_response_at", "resolved_at", "closed_at", "cancelled_at"] {
+                if let Some(x) = at(later) {
+                    assert!(x >= created, "{} {later} before created_at", t["number"]);
+                }
+            }
+            if status == "closed" && t["resolution_code"] != "duplicate" {
+                let (resolved, closed) = (at("resolved_at").unwrap(), at("closed_at").unwrap());
+                assert!(resolved > created && closed > resolved, "{} has no believable history", t["number"]);
+            }
+        }
+    }
+    // A second start does not add a second demo.
+    server.stop();
+    let server = Server::start(&args);
+    assert!(server.banner.contains("already has tickets"), "{}", server.banner);
+    server.stop();
 }
