@@ -24,7 +24,12 @@ impl FromRequestParts<AppState> for Auth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let token = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty());
+        // The scheme name is case-insensitive (RFC 9110 §11.1).
+        let token = header
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim())
+            .filter(|t| !t.is_empty());
         let Some(token) = token else { return Err(ApiError::unauthenticated()) };
         let mut tx = state.store.read().await?;
         let user = users::by_token(&mut tx, token).await?.ok_or_else(ApiError::unauthenticated)?;
@@ -74,7 +79,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
         // serde names a missing or unknown field in its message, not in the path.
-        let field = extract_backticked(&inner).filter(|_| path == ".").unwrap_or(path);
+        let named = inner.contains("unknown field") || inner.contains("missing field");
+        let field = extract_backticked(&inner).filter(|_| path == "." && named).unwrap_or(path);
         let message = inner.split(" at line ").next().unwrap_or(&inner).to_string();
         ApiError::invalid(if field == "." { "body".to_string() } else { field }, message)
     })
@@ -96,8 +102,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         let q = parts.uri.query().unwrap_or("");
         let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(q));
         serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
+            // A bad value is named by its path; a missing or unknown parameter in the message.
+            let path = e.path().to_string();
             let inner = e.into_inner().to_string();
-            let field = extract_backticked(&inner).unwrap_or_else(|| "query".to_string());
+            let field = Some(path)
+                .filter(|p| p != ".")
+                .or_else(|| extract_backticked(&inner))
+                .unwrap_or_else(|| "query".to_string());
             ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", format!("{field}: {inner}")).field(field)
         })
     }
@@ -105,4 +116,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
 fn form_urlencoded_parse(q: &str) -> form_urlencoded::Parse<'_> {
     form_urlencoded::parse(q.as_bytes())
+}
+
+/// Path parameters; one that does not parse (`/tenants/abc`) is a 404 in the error contract,
+/// not axum's plain-text 400.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(e) if e.status().is_server_error() => {
+                tracing::error!(error = %e, "path parameters unavailable");
+                Err(ApiError::internal())
+            }
+            Err(_) => Err(ApiError::not_found("page")),
+        }
+    }
 }

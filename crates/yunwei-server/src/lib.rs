@@ -76,6 +76,10 @@ async fn not_found() -> ApiError {
     ApiError::not_found("page")
 }
 
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this path does not take that method")
+}
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api::routes(&state))
@@ -83,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::endpoint))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

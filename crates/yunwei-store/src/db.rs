@@ -272,7 +272,7 @@ impl Store {
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<()> {
         let mut tx = self.read().await?;
-        scalar!(&mut tx, i64, "SELECT 1")?;
+        scalar!(&mut tx, i32, "SELECT 1")?;
         Ok(())
     }
 

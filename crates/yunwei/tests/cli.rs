@@ -154,8 +154,9 @@ async fn sigterm_lets_requests_in_flight_finish_and_loses_no_committed_ticket() 
     let server = Server::start(&args);
     let client = reqwest::Client::new();
     let mut tasks = Vec::new();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     for i in 0..8 {
-        let (client, base, token) = (client.clone(), server.base.clone(), token.clone());
+        let (client, base, token, done) = (client.clone(), server.base.clone(), token.clone(), done.clone());
         tasks.push(tokio::spawn(async move {
             let mut created = Vec::new();
             // Send until the server stops answering (bounded, in case it never does).
@@ -166,6 +167,7 @@ async fn sigterm_lets_requests_in_flight_finish_and_loses_no_committed_ticket() 
                     Ok(res) if res.status() == 201 => {
                         let v: Value = res.json().await.expect("a 201 carries the ticket");
                         created.push(v["number"].as_str().unwrap().to_string());
+                        done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                     Ok(res) => panic!("unexpected status {}", res.status()),
                     // After shutdown begins, new connections are refused: stop sending.
@@ -175,7 +177,12 @@ async fn sigterm_lets_requests_in_flight_finish_and_loses_no_committed_ticket() 
             created
         }));
     }
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // SIGTERM in the middle of the load: once some tickets are in, while more are on the way.
+    let waiting = std::time::Instant::now();
+    while done.load(std::sync::atomic::Ordering::Relaxed) < 40 {
+        assert!(waiting.elapsed() < Duration::from_secs(30), "the server is too slow to load");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let base = server.base.clone();
     tokio::task::spawn_blocking(move || server.stop()).await.unwrap();
     let mut acknowledged = Vec::new();

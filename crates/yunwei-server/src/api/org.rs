@@ -1,7 +1,7 @@
 //! The organisation: tenants, users, support groups, locations, categories, priority matrix.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use yunwei_domain::priority::PriorityMatrix;
@@ -10,7 +10,7 @@ use yunwei_store::{categories, groups, locations, settings, tenants, users};
 use super::dto::{CategoryOut, GroupOut, Items, LocationOut, TenantOut, UserOut, double_option};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, Auth};
+use crate::extract::{ApiJson, ApiPath as Path, ApiQuery, Auth};
 
 type Created<T> = ApiResult<(StatusCode, Json<T>)>;
 

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use yunwei_store::tickets::{self, ActionRequest, Cursor, NewTicket, SortKey, Tic
 use super::dto::{AttachmentOut, EventOut, Items, LinkOut, Page, TicketOut, double_option, parse_ts};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, Auth};
+use crate::extract::{ApiJson, ApiPath as Path, ApiQuery, Auth};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -385,8 +385,16 @@ pub async fn upload(
     State(s): State<AppState>,
     auth: Auth,
     Path(r): Path<String>,
-    mut form: Multipart,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<AttachmentOut>)> {
+    // The only rejection is a content type that is not multipart with a boundary.
+    let mut form = form.map_err(|_| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the file as 'multipart/form-data' with a boundary",
+        )
+    })?;
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
