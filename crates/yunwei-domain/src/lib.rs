@@ -3,6 +3,7 @@
 //! clock reads (callers pass `now`). Everything in this crate is tested on its own.
 
 pub mod attachment;
+pub mod calendar;
 pub mod category;
 pub mod error;
 pub mod permission;
