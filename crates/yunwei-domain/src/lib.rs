@@ -6,8 +6,11 @@ pub mod attachment;
 pub mod calendar;
 pub mod category;
 pub mod error;
+pub mod login;
 pub mod permission;
 pub mod priority;
+pub mod rating;
+pub mod sla;
 pub mod ticket;
 pub mod validate;
 

@@ -7,7 +7,9 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod metrics;
+pub mod ui;
 
 use std::future::Future;
 
@@ -27,11 +29,17 @@ use crate::error::ApiError;
 pub struct ServerConfig {
     pub max_json_bytes: usize,
     pub max_attachment_bytes: usize,
+    /// How often the SLA escalation scan runs.
+    pub sla_scan_every: std::time::Duration,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { max_json_bytes: 1024 * 1024, max_attachment_bytes: 10 * 1024 * 1024 }
+        Self {
+            max_json_bytes: 1024 * 1024,
+            max_attachment_bytes: 10 * 1024 * 1024,
+            sla_scan_every: std::time::Duration::from_secs(15),
+        }
     }
 }
 
@@ -58,24 +66,6 @@ async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// The front door, until the web console arrives: what is running and where the API is.
-async fn home() -> axum::response::Html<&'static str> {
-    axum::response::Html(concat!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>Yunwei 运维</title></head>",
-        "<body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\"><h1>Yunwei 运维</h1>",
-        "<p>Yunwei ",
-        env!("CARGO_PKG_VERSION"),
-        " is running. The JSON API is at <code>/api/v1</code>, described by ",
-        "<a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>; send <code>Authorization: Bearer &lt;token&gt;</code>.</p>",
-        "<p>服务正常运行。接口文档见 <a href=\"/api/v1/openapi.json\">OpenAPI</a>。",
-        "健康检查 <a href=\"/healthz\">/healthz</a>，监控指标 <a href=\"/metrics\">/metrics</a>。</p></body></html>"
-    ))
-}
-
-async fn not_found() -> ApiError {
-    ApiError::not_found("page")
-}
-
 async fn method_not_allowed() -> ApiError {
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this path does not take that method")
 }
@@ -83,25 +73,29 @@ async fn method_not_allowed() -> ApiError {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api::routes(&state))
-        .route("/", get(home))
+        .merge(ui::routes(&state))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::endpoint))
-        .fallback(not_found)
+        .fallback(ui::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// Serves until `shutdown` completes, then stops taking connections, lets requests in flight
-/// finish, and closes the database.
+/// Serves (and runs background work) until `shutdown` completes, then stops taking
+/// connections, lets requests in flight finish, stops background work and closes the database.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let scan = jobs::spawn_sla_scan(store.clone(), state.config.sla_scan_every, stopped);
+    let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    let _ = stop.send(true);
+    let _ = scan.await;
     store.close().await;
-    Ok(())
+    served
 }

@@ -1122,3 +1122,84 @@ both_backends!(metrics_count_requests_by_route_template, |store| async move {
     assert!(text.contains(r#"route="/api/v1/tickets/{ticket}",status="404"} 1"#), "{text}");
     assert!(!text.contains("424242"), "{text}");
 });
+
+// ---------------------------------------------------------------------------------------------
+// SLA management
+// ---------------------------------------------------------------------------------------------
+
+both_backends!(administrators_define_calendars_and_policies_and_tickets_carry_their_clocks, |store| async move {
+    let Env { api, w, tok } = start(&store).await;
+    // A 09–12 / 13:30–18 calendar with a 调休 Saturday; careless input is named.
+    let cal = json!({ "name": "医院 5×8", "time_zone": "Asia/Shanghai",
+        "hours": { "monday": ["09:00-12:00", "13:30-18:00"], "tuesday": ["09:00-12:00", "13:30-18:00"],
+                   "wednesday": ["09:00-12:00", "13:30-18:00"], "thursday": ["09:00-12:00", "13:30-18:00"],
+                   "friday": ["09:00-12:00", "13:30-18:00"] },
+        "holidays": ["2026-10-01"], "make_up_days": ["2026-09-27"] });
+    let mut bad = cal.clone();
+    bad["time_zone"] = json!("Mars/Olympus");
+    api.post(&tok.admin, "/calendars", bad).await.invalid("time_zone");
+    let mut bad = cal.clone();
+    bad["hours"]["funday"] = json!(["09:00-12:00"]);
+    api.post(&tok.admin, "/calendars", bad).await.invalid("hours.funday");
+    let mut bad = cal.clone();
+    bad["hours"]["monday"] = json!(["09:00-12:00", "11:00-13:00"]);
+    assert_eq!(api.post(&tok.admin, "/calendars", bad).await.status, 422);
+    api.post(&tok.agent, "/calendars", cal.clone()).await.error(403, "forbidden", None);
+    let created = api.post(&tok.admin, "/calendars", cal).await.expect(201).clone();
+    let calendar_id = created["id"].as_i64().unwrap();
+
+    let policy = json!({ "name": "Acme standard", "tenant_id": w.tenant_a, "calendar_id": calendar_id,
+        "targets_minutes": { "response": [15, 30, 60, 120], "resolution": [240, 480, 960, 2400] },
+        "thresholds": [50, 75] });
+    let mut bad = policy.clone();
+    bad["targets_minutes"]["response"] = json!([600, 30, 60, 120]);
+    api.post(&tok.admin, "/sla-policies", bad).await.invalid("targets.response[0]");
+    let mut bad = policy.clone();
+    bad["thresholds"] = json!([50, 120]);
+    api.post(&tok.admin, "/sla-policies", bad).await.invalid("thresholds");
+    let p = api.post(&tok.admin, "/sla-policies", policy).await.expect(201).clone();
+    assert_eq!(p["targets_minutes"]["resolution"][3], 2400);
+
+    // A new ticket of tenant A runs under it; its clocks and due instants are visible.
+    let t = api.create_ticket(&tok.user_a, json!({ "title": "收费系统打印机卡纸" })).await;
+    let number = t["number"].as_str().unwrap();
+    let clocks = api.get(&tok.agent, &format!("/tickets/{number}/sla")).await.expect(200).clone();
+    let items = clocks["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|c| c["policy_id"] == p["id"] && c["calendar_name"] == "医院 5×8"));
+    assert!(t["resolution_due_at"].is_string());
+    // The end user sees their own ticket's clocks; another tenant's user gets 404.
+    api.get(&tok.user_a, &format!("/tickets/{number}/sla")).await.expect(200);
+    api.get(&tok.user_b, &format!("/tickets/{number}/sla")).await.error(404, "not_found", None);
+
+    // Compliance: staff only; the open ticket counts as open and, within 100 hours, as coming due.
+    let report = api.get_query(&tok.admin, "/reports/sla", &[("group_by", "tenant"), ("within_hours", "100")]).await;
+    let rows = report.expect(200)["items"].as_array().unwrap().clone();
+    let resolution = rows.iter().find(|r| r["clock"] == "resolution" && r["key"] == w.tenant_a).unwrap();
+    assert_eq!((resolution["total"].as_i64(), resolution["open"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(resolution["breaching_soon"], 1);
+    assert!(resolution["compliance_pct"].is_null(), "nothing has finished yet");
+    api.get(&tok.user_a, "/reports/sla").await.error(403, "forbidden", None);
+    api.get_query(&tok.admin, "/reports/sla", &[("group_by", "colour")]).await.invalid("group_by");
+    api.get_query(&tok.admin, "/reports/sla", &[("from", "yesterday")]).await.invalid("from");
+    let soon = api.get_query(&tok.agent, "/sla/breaching-soon", &[("within_hours", "100")]).await;
+    assert_eq!(soon.expect(200)["items"][0]["ticket_id"], t["id"]);
+
+    // Changing the policy (stale version refused) recomputes the open clock at once.
+    let stale = json!({ "version": 0, "name": "x" });
+    api.patch(&tok.admin, &format!("/sla-policies/{}", p["id"]), stale).await.error(
+        409,
+        "version_conflict",
+        Some("version"),
+    );
+    let change = json!({ "version": p["version"], "targets_minutes": { "response": [15, 30, 60, 120], "resolution": [240, 480, 1920, 4800] } });
+    api.patch(&tok.admin, &format!("/sla-policies/{}", p["id"]), change).await.expect(200);
+    let after = api.get(&tok.agent, &format!("/tickets/{number}/sla")).await.expect(200).clone();
+    let resolution = after["items"].as_array().unwrap().iter().find(|c| c["kind"] == "resolution").unwrap().clone();
+    assert_eq!(resolution["target_secs"], 1920 * 60, "the P3 target changed");
+
+    // Notifications are the caller's own; an unknown one is 404.
+    let mine = api.get(&tok.agent, "/notifications").await.expect(200).clone();
+    assert!(mine["items"].as_array().unwrap().is_empty());
+    api.post(&tok.agent, "/notifications/999/read", json!({})).await.error(404, "not_found", None);
+});

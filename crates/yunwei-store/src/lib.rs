@@ -11,10 +11,16 @@ mod db;
 pub mod audit;
 pub mod categories;
 pub mod demo;
+pub mod directory;
 pub mod error;
 pub mod groups;
 pub mod locations;
+pub mod preferences;
+pub mod queues;
+pub mod ratings;
+pub mod sessions;
 pub mod settings;
+pub mod sla;
 pub mod tenants;
 #[cfg(feature = "testing")]
 pub mod testing;

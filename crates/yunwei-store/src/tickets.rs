@@ -90,7 +90,7 @@ const SELECT: &str = "SELECT t.*, tn.code AS tenant_code, r.name AS requester_na
     LEFT JOIN users a ON a.id = t.assignee_id";
 
 /// Limits `sql` (which has a `WHERE`) to the tickets the actor may see.
-fn scope(sql: &mut Sql, actor: &Actor) {
+pub(crate) fn scope(sql: &mut Sql, actor: &Actor) {
     if let TenantScope::Only(ids) = actor.tenant_scope() {
         sql.push(" AND ");
         sql.in_list("t.tenant_id", &ids);
@@ -350,6 +350,8 @@ pub async fn create(tx: &mut Tx, actor: &Actor, new: NewTicket) -> Result<Ticket
         assigned_at,
     )?;
     let t = get_unscoped(tx, id).await?;
+    crate::sla::sync(tx, None, &t).await?;
+    let t = get_unscoped(tx, id).await?;
     let mut data = json!({ "status": t.status, "priority": t.priority });
     if let Some(g) = group_id {
         data["group_id"] = json!(g);
@@ -358,6 +360,12 @@ pub async fn create(tx: &mut Tx, actor: &Actor, new: NewTicket) -> Result<Ticket
     add_event(tx, &t, actor, "created", true, "", data).await?;
     audit_ticket(tx, actor, "ticket.create", &t, None, serde_json::to_value(&t).unwrap_or_default()).await?;
     Ok(t)
+}
+
+/// A ticket by id without a scope: only for background work that already knows the id (the
+/// SLA rebuild), never on a request path.
+pub(crate) async fn get_for_rebuild(tx: &mut Tx, id: i64) -> Result<Ticket> {
+    get_unscoped(tx, id).await
 }
 
 /// Only for re-reading a row this transaction just wrote and already authorised.
@@ -431,6 +439,8 @@ pub async fn update(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, p: 
     if n == 0 {
         return Err(StoreError::stale("ticket"));
     }
+    let after = get_unscoped(tx, before.id).await?;
+    crate::sla::sync(tx, Some(&before), &after).await?;
     let after = get_unscoped(tx, before.id).await?;
     let mut changes = serde_json::Map::new();
     let b = serde_json::to_value(&before).unwrap_or_default();
@@ -665,6 +675,8 @@ pub async fn act(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, req: A
         return Err(StoreError::stale("ticket"));
     }
     let after = get_unscoped(tx, before.id).await?;
+    crate::sla::sync(tx, Some(&before), &after).await?;
+    let after = get_unscoped(tx, before.id).await?;
 
     let (body, mut data) = action_details(&action);
     if !note.is_empty() {
@@ -763,6 +775,10 @@ pub async fn comment(tx: &mut Tx, actor: &Actor, r: &TicketRef, body: &str, publ
         first_response,
         t.id,
     )?;
+    if first_response && t.first_response_at.is_none() {
+        let after = get_unscoped(tx, t.id).await?;
+        crate::sla::sync(tx, Some(&t), &after).await?;
+    }
     let kind = if public { "reply" } else { "note" };
     let id = add_event(tx, &t, actor, kind, public, &body, json!({})).await?;
     audit_ticket(tx, actor, &format!("ticket.{kind}"), &t, None, json!({ "event_id": id, "public": public })).await?;
@@ -1058,6 +1074,8 @@ pub struct TicketFilter {
     pub group_id: Option<i64>,
     pub assignee_id: Option<i64>,
     pub unassigned: bool,
+    /// Only tickets held by one of these groups (none at all for an empty list).
+    pub group_in: Option<Vec<i64>>,
     pub requester_id: Option<i64>,
     /// Includes the category's sub-categories.
     pub category_id: Option<i64>,
@@ -1118,6 +1136,10 @@ pub async fn list(tx: &mut Tx, actor: &Actor, f: &TicketFilter) -> Result<Page> 
     }
     if f.unassigned {
         sql.push(" AND t.assignee_id IS NULL");
+    }
+    if let Some(groups) = &f.group_in {
+        sql.push(" AND ");
+        sql.in_list("t.group_id", groups);
     }
     if let Some(c) = f.category_id {
         let all = categories::list(tx).await?;

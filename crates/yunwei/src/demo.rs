@@ -117,6 +117,7 @@ pub async fn ensure(store: &Store, settings: &Settings) -> Fallible {
     tx.commit().await?;
     eprintln!(
         "\nYunwei demo is ready (data in {dir}).\n\
+         Open http://{listen}/ in a browser and log in with one of these accounts.\n\
          Demo accounts, all with the password {PASSWORD}:\n\
          \x20 admin       administrator\n\
          \x20 wang.fang   service desk agent (L1)      emily.chen  service desk agent (L1)\n\
@@ -419,6 +420,7 @@ async fn generate_tickets(tx: &mut Tx, cast: &Cast) -> Fallible {
             }
         }
         demo::rewrite_history(tx, t.id, &times).await?;
+        yunwei_store::sla::rebuild_from_timeline(tx, t.id).await?;
     }
     Ok(())
 }

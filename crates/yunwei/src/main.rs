@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 use yunwei_server::{AppState, ServerConfig};
-use yunwei_store::{Store, categories, tenants, users};
+use yunwei_store::{Store, categories, sla, tenants, users};
 
 use crate::config::{Settings, StoreArgs};
 
@@ -104,6 +104,7 @@ async fn open(settings: &Settings) -> Fallible<Store> {
     let mut tx = store.write().await?;
     categories::seed_defaults(&mut tx).await?;
     tenants::provider(&mut tx).await?;
+    sla::seed_defaults(&mut tx).await?;
     tx.commit().await?;
     Ok(store)
 }

@@ -339,6 +339,75 @@ async fn the_demo_has_tickets_in_every_state_with_a_believable_history() {
             }
         }
     }
+    // The SLA compliance report matches a hand count over every ticket's clocks. Running clocks
+    // become breached when the escalation scan reaches them, so wait for it to catch up.
+    let mut numbers = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut req =
+            client.get(format!("{}/api/v1/tickets", server.base)).bearer_auth(&token).query(&[("limit", "200")]);
+        if let Some(c) = &cursor {
+            req = req.query(&[("cursor", c.as_str())]);
+        }
+        let page: Value = req.send().await.unwrap().json().await.unwrap();
+        numbers.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|t| t["status"] != "cancelled")
+                .map(|t| t["number"].as_str().unwrap().to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let (mut total, mut met, mut breached) = (0, 0, 0);
+        for n in &numbers {
+            let clocks: Value = client
+                .get(format!("{}/api/v1/tickets/{n}/sla", server.base))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            for c in clocks["items"].as_array().unwrap().iter().filter(|c| c["kind"] == "resolution") {
+                total += 1;
+                match c["status"].as_str().unwrap() {
+                    "met" => met += 1,
+                    "breached" => breached += 1,
+                    _ => {}
+                }
+            }
+        }
+        let report: Value = client
+            .get(format!("{}/api/v1/reports/sla", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let row = report["items"].as_array().unwrap().iter().find(|r| r["clock"] == "resolution").unwrap().clone();
+        assert!(total > 200, "most demo tickets should run under an SLA, got {total}");
+        assert_eq!((row["total"].as_i64().unwrap(), row["met"].as_i64().unwrap()), (total, met), "{row}");
+        if row["breached"].as_i64().unwrap() == breached {
+            assert!(met > 0 && breached > 0, "the demo should show both met and breached SLAs: {row}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the report never caught up with the clocks: {row} vs {breached}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
     // A second start does not add a second demo.
     server.stop();
     let server = Server::start(&args);

@@ -3,6 +3,7 @@
 pub mod dto;
 pub mod openapi;
 pub mod org;
+pub mod sla;
 pub mod tickets;
 
 use axum::Router;
@@ -40,6 +41,15 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/categories", get(org::list_categories).post(org::create_category))
         .route("/categories/{id}", axum::routing::patch(org::update_category))
         .route("/priority-matrix", get(org::get_matrix).put(org::put_matrix))
+        .route("/tickets/{ticket}/sla", get(sla::ticket_clocks))
+        .route("/calendars", get(sla::list_calendars).post(sla::create_calendar))
+        .route("/calendars/{id}", get(sla::get_calendar).patch(sla::update_calendar))
+        .route("/sla-policies", get(sla::list_policies).post(sla::create_policy))
+        .route("/sla-policies/{id}", get(sla::get_policy).patch(sla::update_policy))
+        .route("/reports/sla", get(sla::compliance))
+        .route("/sla/breaching-soon", get(sla::breaching_soon))
+        .route("/notifications", get(sla::notifications))
+        .route("/notifications/{id}/read", post(sla::mark_read))
         .layer(DefaultBodyLimit::max(state.config.max_json_bytes))
         .merge(uploads)
 }

@@ -1,0 +1,39 @@
+//! Background work: the SLA escalation scan. Every instance runs it; the store makes each
+//! firing happen once however many instances scan at the same time.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use yunwei_store::{Store, sla};
+
+/// Scans for due SLA thresholds every `every` until `stop` turns true.
+pub fn spawn_sla_scan(store: Store, every: Duration, mut stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match scan_once(&store).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(fired = n, "SLA thresholds fired"),
+                Err(e) => tracing::warn!(error = %e, "SLA scan failed; retrying at the next tick"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    })
+}
+
+/// Fires what is due now, in batches, and returns how many thresholds fired.
+pub async fn scan_once(store: &Store) -> yunwei_store::Result<usize> {
+    const BATCH: i64 = 200;
+    let mut total = 0;
+    loop {
+        let mut tx = store.write().await?;
+        let n = sla::fire_due(&mut tx, jiff::Timestamp::now(), BATCH).await?;
+        tx.commit().await?;
+        total += n;
+        if n == 0 {
+            return Ok(total);
+        }
+    }
+}

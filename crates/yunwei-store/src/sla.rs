@@ -1,0 +1,1131 @@
+//! SLA management in the store: business calendars, policies, the clocks of each ticket, the
+//! escalation scan and compliance figures. The arithmetic lives in `yunwei_domain::sla` and
+//! `yunwei_domain::calendar`; this module loads, saves and scopes.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::{Date, Weekday};
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::FromRow;
+use yunwei_domain::calendar::{ALL_WEEK, Calendar, HolidayTable, Hours, WEEKDAYS};
+use yunwei_domain::permission::{Actor, Permission, TenantScope};
+use yunwei_domain::sla::{self, Clock, ClockKind, ClockView, PolicyScope, Targets};
+use yunwei_domain::ticket::{PendingReason, Status};
+use yunwei_domain::validate;
+
+use crate::db::{Arg, Sql};
+use crate::tickets::Ticket;
+use crate::{Backend, Result, StoreError, Tx, audit, now_micros};
+
+fn ts(micros: i64) -> Timestamp {
+    Timestamp::from_microsecond(micros).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+const DAY_NAMES: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+
+fn weekday(field: &str, name: &str) -> Result<Weekday> {
+    DAY_NAMES
+        .iter()
+        .position(|d| *d == name)
+        .map(|i| ALL_WEEK[i])
+        .ok_or_else(|| StoreError::invalid(field, format!("{name:?} is not a weekday name like monday")))
+}
+
+fn date(field: &str, text: &str) -> Result<Date> {
+    text.parse::<Date>().map_err(|_| StoreError::invalid(field, format!("{text:?} is not a date like 2026-10-01")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendars
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
+pub struct CalendarRow {
+    pub id: i64,
+    pub name: String,
+    pub time_zone: String,
+    pub hours: String,
+    pub holidays: String,
+    pub make_up_days: String,
+    pub make_up_weekday: String,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A calendar as people write it: hours per weekday name, dates as text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CalendarSpec {
+    pub name: String,
+    pub time_zone: String,
+    pub hours: BTreeMap<String, Vec<String>>,
+    pub holidays: Vec<String>,
+    pub make_up_days: Vec<String>,
+    pub make_up_weekday: String,
+}
+
+impl CalendarSpec {
+    /// Checks every field by building the calendar it describes.
+    pub fn build(&self) -> Result<Calendar> {
+        let mut b = Calendar::builder(self.time_zone.trim());
+        for (day, list) in &self.hours {
+            let wd = weekday(&format!("hours.{day}"), day)?;
+            let mut hours = Vec::new();
+            for (i, text) in list.iter().enumerate() {
+                hours.push(Hours::parse(&format!("hours.{day}[{i}]"), text)?);
+            }
+            b = b.hours(&[wd], &hours);
+        }
+        let holidays: Vec<Date> =
+            self.holidays.iter().enumerate().map(|(i, d)| date(&format!("holidays[{i}]"), d)).collect::<Result<_>>()?;
+        let make_up: Vec<Date> = self
+            .make_up_days
+            .iter()
+            .enumerate()
+            .map(|(i, d)| date(&format!("make_up_days[{i}]"), d))
+            .collect::<Result<_>>()?;
+        b = b
+            .holidays(holidays)
+            .make_up_days(make_up)
+            .make_up_weekday(weekday("make_up_weekday", &self.make_up_weekday)?);
+        Ok(b.build()?)
+    }
+}
+
+impl CalendarRow {
+    pub fn spec(&self) -> CalendarSpec {
+        CalendarSpec {
+            name: self.name.clone(),
+            time_zone: self.time_zone.clone(),
+            hours: serde_json::from_str(&self.hours).unwrap_or_default(),
+            holidays: serde_json::from_str(&self.holidays).unwrap_or_default(),
+            make_up_days: serde_json::from_str(&self.make_up_days).unwrap_or_default(),
+            make_up_weekday: self.make_up_weekday.clone(),
+        }
+    }
+
+    pub fn calendar(&self) -> Result<Calendar> {
+        self.spec().build()
+    }
+}
+
+async fn calendar_by_id(tx: &mut Tx, id: i64) -> Result<CalendarRow> {
+    fetch_opt!(tx, CalendarRow, "SELECT * FROM calendars WHERE id = $1", id)?.ok_or(StoreError::NotFound("calendar"))
+}
+
+async fn insert_calendar(tx: &mut Tx, actor: Option<&Actor>, spec: &CalendarSpec) -> Result<CalendarRow> {
+    let name = validate::line("name", &spec.name, 100)?;
+    spec.build()?;
+    let hours = serde_json::to_string(&spec.hours).unwrap_or_default();
+    let row = fetch_one!(
+        tx,
+        CalendarRow,
+        "INSERT INTO calendars (name, time_zone, hours, holidays, make_up_days, make_up_weekday, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING *",
+        &name,
+        spec.time_zone.trim(),
+        hours,
+        serde_json::to_string(&spec.holidays).unwrap_or_default(),
+        serde_json::to_string(&spec.make_up_days).unwrap_or_default(),
+        &spec.make_up_weekday,
+        now_micros(),
+    )
+    .map_err(|e| StoreError::from(e).unique("name", "a calendar with this name already exists"))?;
+    let change = audit::Change {
+        action: "calendar.create",
+        entity: "calendar",
+        entity_id: row.id,
+        tenant_id: None,
+        before: None,
+        after: serde_json::to_value(&row).ok(),
+    };
+    audit::record(tx, actor, change).await?;
+    Ok(row)
+}
+
+pub async fn create_calendar(tx: &mut Tx, actor: &Actor, spec: CalendarSpec) -> Result<CalendarRow> {
+    actor.require(Permission::ManageOrganisation)?;
+    insert_calendar(tx, Some(actor), &spec).await
+}
+
+pub async fn list_calendars(tx: &mut Tx, actor: &Actor) -> Result<Vec<CalendarRow>> {
+    actor.require(Permission::ReadDirectory)?;
+    Ok(fetch_all!(tx, CalendarRow, "SELECT * FROM calendars ORDER BY id")?)
+}
+
+pub async fn get_calendar(tx: &mut Tx, actor: &Actor, id: i64) -> Result<CalendarRow> {
+    actor.require(Permission::ReadDirectory)?;
+    calendar_by_id(tx, id).await
+}
+
+/// Replaces a calendar. Clocks counting in it are recomputed at once: time already waited is
+/// measured again on the new calendar, never lost.
+pub async fn update_calendar(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: i64,
+    version: i64,
+    spec: CalendarSpec,
+) -> Result<CalendarRow> {
+    actor.require(Permission::ManageOrganisation)?;
+    let before = calendar_by_id(tx, id).await?;
+    if before.version != version {
+        return Err(StoreError::stale("calendar"));
+    }
+    let name = validate::line("name", &spec.name, 100)?;
+    spec.build()?;
+    let after = fetch_opt!(
+        tx,
+        CalendarRow,
+        "UPDATE calendars SET name = $1, time_zone = $2, hours = $3, holidays = $4, make_up_days = $5,
+         make_up_weekday = $6, version = version + 1, updated_at = $7 WHERE id = $8 AND version = $9 RETURNING *",
+        &name,
+        spec.time_zone.trim(),
+        serde_json::to_string(&spec.hours).unwrap_or_default(),
+        serde_json::to_string(&spec.holidays).unwrap_or_default(),
+        serde_json::to_string(&spec.make_up_days).unwrap_or_default(),
+        &spec.make_up_weekday,
+        now_micros(),
+        id,
+        version,
+    )
+    .map_err(|e| StoreError::from(e).unique("name", "a calendar with this name already exists"))?
+    .ok_or_else(|| StoreError::stale("calendar"))?;
+    let change = audit::Change {
+        action: "calendar.update",
+        entity: "calendar",
+        entity_id: id,
+        tenant_id: None,
+        before: serde_json::to_value(&before).ok(),
+        after: serde_json::to_value(&after).ok(),
+    };
+    audit::record(tx, Some(actor), change).await?;
+    let policies = fetch_all!(tx, (i64,), "SELECT id FROM sla_policies WHERE calendar_id = $1", id)?;
+    for (p,) in policies {
+        recompute_policy_clocks(tx, p).await?;
+    }
+    Ok(after)
+}
+
+fn hours_map(days: &[Weekday], hours: &[&str]) -> BTreeMap<String, Vec<String>> {
+    days.iter()
+        .map(|d| {
+            (
+                DAY_NAMES[ALL_WEEK.iter().position(|w| w == d).unwrap_or(0)].to_string(),
+                hours.iter().map(|h| h.to_string()).collect(),
+            )
+        })
+        .collect()
+}
+
+/// Seeds the ready-made calendars (7×24; 5×8 with mainland China's official holidays and
+/// make-up days) and a default policy on them, once.
+pub async fn seed_defaults(tx: &mut Tx) -> Result<bool> {
+    if scalar!(tx, i64, "SELECT COUNT(*) FROM calendars")? > 0 {
+        return Ok(false);
+    }
+    let always = CalendarSpec {
+        name: "7×24".into(),
+        time_zone: "Asia/Shanghai".into(),
+        hours: hours_map(&ALL_WEEK, &["00:00-24:00"]),
+        make_up_weekday: "monday".into(),
+        ..Default::default()
+    };
+    insert_calendar(tx, None, &always).await?;
+    let china = HolidayTable::china();
+    let five = CalendarSpec {
+        name: "5×8 中国 China".into(),
+        time_zone: "Asia/Shanghai".into(),
+        hours: hours_map(&WEEKDAYS, &["09:00-12:00", "13:00-18:00"]),
+        holidays: china.holidays.iter().map(|d| d.to_string()).collect(),
+        make_up_days: china.make_up_days.iter().map(|d| d.to_string()).collect(),
+        make_up_weekday: "monday".into(),
+    };
+    let five = insert_calendar(tx, None, &five).await?;
+    let h = |hours: i64| Some(SignedDuration::from_mins(hours));
+    let targets = Targets {
+        response: [h(15), h(30), h(120), h(240)],
+        resolution: [h(4 * 60), h(8 * 60), h(24 * 60), h(40 * 60)],
+        on_site: [None; 4],
+    };
+    let policy = PolicyInput {
+        name: Some("默认 Default".into()),
+        calendar_id: Some(five.id),
+        targets: Some(targets),
+        ..Default::default()
+    };
+    insert_policy(tx, None, policy).await?;
+    Ok(true)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policies
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
+pub struct PolicyRow {
+    pub id: i64,
+    pub name: String,
+    pub tenant_id: Option<i64>,
+    pub ticket_type: Option<String>,
+    pub category_id: Option<i64>,
+    pub calendar_id: i64,
+    pub targets: String,
+    pub pause_on: String,
+    pub thresholds: String,
+    pub notify_next_tier: bool,
+    pub escalate_on_breach: bool,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl PolicyRow {
+    pub fn targets(&self) -> Targets {
+        serde_json::from_str(&self.targets).unwrap_or_default()
+    }
+
+    pub fn pause_on(&self) -> Vec<PendingReason> {
+        serde_json::from_str(&self.pause_on).unwrap_or_default()
+    }
+
+    pub fn thresholds(&self) -> Vec<u32> {
+        serde_json::from_str(&self.thresholds).unwrap_or_default()
+    }
+
+    fn scope(&self) -> PolicyScope {
+        PolicyScope {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            ticket_type: self.ticket_type.clone(),
+            category_id: self.category_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PolicyInput {
+    pub name: Option<String>,
+    pub tenant_id: Option<Option<i64>>,
+    pub ticket_type: Option<Option<String>>,
+    pub category_id: Option<Option<i64>>,
+    pub calendar_id: Option<i64>,
+    pub targets: Option<Targets>,
+    pub pause_on: Option<Vec<String>>,
+    pub thresholds: Option<Vec<u32>>,
+    pub notify_next_tier: Option<bool>,
+    pub escalate_on_breach: Option<bool>,
+    pub active: Option<bool>,
+}
+
+/// The checked values of a policy, filled in from `base` where the input leaves a field out.
+struct PolicyValues {
+    name: String,
+    tenant_id: Option<i64>,
+    ticket_type: Option<String>,
+    category_id: Option<i64>,
+    calendar_id: i64,
+    targets: String,
+    pause_on: String,
+    thresholds: String,
+    notify_next_tier: bool,
+    escalate_on_breach: bool,
+    active: bool,
+}
+
+async fn policy_values(tx: &mut Tx, input: PolicyInput, base: Option<&PolicyRow>) -> Result<PolicyValues> {
+    let name = match (&input.name, base) {
+        (Some(n), _) => validate::line("name", n, 100)?,
+        (None, Some(b)) => b.name.clone(),
+        (None, None) => return Err(StoreError::invalid("name", "is required")),
+    };
+    let tenant_id = input.tenant_id.unwrap_or(base.and_then(|b| b.tenant_id));
+    if let Some(t) = tenant_id
+        && scalar!(tx, i64, "SELECT COUNT(*) FROM tenants WHERE id = $1", t)? == 0
+    {
+        return Err(StoreError::invalid("tenant_id", format!("no such tenant {t}")));
+    }
+    let ticket_type = match input.ticket_type {
+        Some(Some(t)) => Some(yunwei_domain::ticket::TicketType::parse("ticket_type", &t)?.as_str().to_string()),
+        Some(None) => None,
+        None => base.and_then(|b| b.ticket_type.clone()),
+    };
+    let category_id = input.category_id.unwrap_or(base.and_then(|b| b.category_id));
+    if let Some(c) = category_id
+        && scalar!(tx, i64, "SELECT COUNT(*) FROM categories WHERE id = $1", c)? == 0
+    {
+        return Err(StoreError::invalid("category_id", format!("no such category {c}")));
+    }
+    let calendar_id = match (input.calendar_id, base) {
+        (Some(c), _) => c,
+        (None, Some(b)) => b.calendar_id,
+        (None, None) => return Err(StoreError::invalid("calendar_id", "is required")),
+    };
+    if scalar!(tx, i64, "SELECT COUNT(*) FROM calendars WHERE id = $1", calendar_id)? == 0 {
+        return Err(StoreError::invalid("calendar_id", format!("no such calendar {calendar_id}")));
+    }
+    let targets = match (input.targets, base) {
+        (Some(t), _) => t,
+        (None, Some(b)) => b.targets(),
+        (None, None) => return Err(StoreError::invalid("targets", "are required")),
+    };
+    targets.validate()?;
+    let pause_on = match (input.pause_on, base) {
+        (Some(list), _) => {
+            list.iter().map(|r| PendingReason::parse("pause_on", r)).collect::<std::result::Result<Vec<_>, _>>()?
+        }
+        (None, Some(b)) => b.pause_on(),
+        (None, None) => sla::DEFAULT_PAUSE_ON.to_vec(),
+    };
+    let thresholds = match (input.thresholds, base) {
+        (Some(t), _) => sla::thresholds(&t)?,
+        (None, Some(b)) => b.thresholds(),
+        (None, None) => vec![50, 75],
+    };
+    Ok(PolicyValues {
+        name,
+        tenant_id,
+        ticket_type,
+        category_id,
+        calendar_id,
+        targets: serde_json::to_string(&targets).unwrap_or_default(),
+        pause_on: serde_json::to_string(&pause_on).unwrap_or_default(),
+        thresholds: serde_json::to_string(&thresholds).unwrap_or_default(),
+        notify_next_tier: input.notify_next_tier.or(base.map(|b| b.notify_next_tier)).unwrap_or(false),
+        escalate_on_breach: input.escalate_on_breach.or(base.map(|b| b.escalate_on_breach)).unwrap_or(false),
+        active: input.active.or(base.map(|b| b.active)).unwrap_or(true),
+    })
+}
+
+async fn insert_policy(tx: &mut Tx, actor: Option<&Actor>, input: PolicyInput) -> Result<PolicyRow> {
+    let v = policy_values(tx, input, None).await?;
+    let row = fetch_one!(
+        tx,
+        PolicyRow,
+        "INSERT INTO sla_policies (name, tenant_id, ticket_type, category_id, calendar_id, targets, pause_on, thresholds,
+            notify_next_tier, escalate_on_breach, active, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING *",
+        &v.name,
+        v.tenant_id,
+        v.ticket_type,
+        v.category_id,
+        v.calendar_id,
+        &v.targets,
+        &v.pause_on,
+        &v.thresholds,
+        v.notify_next_tier,
+        v.escalate_on_breach,
+        v.active,
+        now_micros(),
+    )?;
+    let change = audit::Change {
+        action: "sla_policy.create",
+        entity: "sla_policy",
+        entity_id: row.id,
+        tenant_id: row.tenant_id,
+        before: None,
+        after: serde_json::to_value(&row).ok(),
+    };
+    audit::record(tx, actor, change).await?;
+    Ok(row)
+}
+
+pub async fn create_policy(tx: &mut Tx, actor: &Actor, input: PolicyInput) -> Result<PolicyRow> {
+    actor.require(Permission::ManageOrganisation)?;
+    insert_policy(tx, Some(actor), input).await
+}
+
+/// Policies the actor may see: installation-wide ones and those of tenants in scope.
+pub async fn list_policies(tx: &mut Tx, actor: &Actor) -> Result<Vec<PolicyRow>> {
+    actor.require(Permission::ReadDirectory)?;
+    let all = fetch_all!(tx, PolicyRow, "SELECT * FROM sla_policies ORDER BY id")?;
+    let scope = actor.tenant_scope();
+    Ok(all.into_iter().filter(|p| p.tenant_id.is_none_or(|t| scope.contains(t))).collect())
+}
+
+pub async fn get_policy(tx: &mut Tx, actor: &Actor, id: i64) -> Result<PolicyRow> {
+    list_policies(tx, actor).await?.into_iter().find(|p| p.id == id).ok_or(StoreError::NotFound("SLA policy"))
+}
+
+/// Changes a policy. Tickets whose clocks run under it are recomputed at once: new targets
+/// and calendar, the time already waited kept.
+pub async fn update_policy(tx: &mut Tx, actor: &Actor, id: i64, version: i64, input: PolicyInput) -> Result<PolicyRow> {
+    actor.require(Permission::ManageOrganisation)?;
+    let before = get_policy(tx, actor, id).await?;
+    if before.version != version {
+        return Err(StoreError::stale("SLA policy"));
+    }
+    let v = policy_values(tx, input, Some(&before)).await?;
+    let after = fetch_opt!(
+        tx,
+        PolicyRow,
+        "UPDATE sla_policies SET name = $1, tenant_id = $2, ticket_type = $3, category_id = $4, calendar_id = $5,
+            targets = $6, pause_on = $7, thresholds = $8, notify_next_tier = $9, escalate_on_breach = $10, active = $11,
+            version = version + 1, updated_at = $12
+         WHERE id = $13 AND version = $14 RETURNING *",
+        &v.name,
+        v.tenant_id,
+        v.ticket_type,
+        v.category_id,
+        v.calendar_id,
+        &v.targets,
+        &v.pause_on,
+        &v.thresholds,
+        v.notify_next_tier,
+        v.escalate_on_breach,
+        v.active,
+        now_micros(),
+        id,
+        version,
+    )?
+    .ok_or_else(|| StoreError::stale("SLA policy"))?;
+    let change = audit::Change {
+        action: "sla_policy.update",
+        entity: "sla_policy",
+        entity_id: id,
+        tenant_id: after.tenant_id,
+        before: serde_json::to_value(&before).ok(),
+        after: serde_json::to_value(&after).ok(),
+    };
+    audit::record(tx, Some(actor), change).await?;
+    recompute_policy_clocks(tx, id).await?;
+    Ok(after)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clocks
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, FromRow, PartialEq)]
+pub struct ClockRow {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub tenant_id: i64,
+    pub kind: String,
+    pub policy_id: i64,
+    pub target_secs: i64,
+    pub started_at: i64,
+    pub paused_since: Option<i64>,
+    pub stopped_at: Option<i64>,
+    pub pauses: String,
+    pub due_at: Option<i64>,
+    pub breached: bool,
+    pub elapsed_secs: i64,
+    pub next_fire_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+impl ClockRow {
+    pub fn clock(&self) -> Clock {
+        let pauses: Vec<(i64, i64)> = serde_json::from_str(&self.pauses).unwrap_or_default();
+        Clock {
+            started_at: ts(self.started_at),
+            target: SignedDuration::from_secs(self.target_secs),
+            pauses: pauses.into_iter().map(|(a, b)| (ts(a), ts(b))).collect(),
+            paused_since: self.paused_since.map(ts),
+            stopped_at: self.stopped_at.map(ts),
+        }
+    }
+
+    pub fn kind(&self) -> ClockKind {
+        ClockKind::parse("kind", &self.kind).unwrap_or(ClockKind::Resolution)
+    }
+}
+
+/// A clock with its figures now, for display.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClockReport {
+    pub kind: String,
+    pub policy_id: i64,
+    pub policy_name: String,
+    pub calendar_name: String,
+    pub target_secs: i64,
+    pub started_at: i64,
+    pub stopped_at: Option<i64>,
+    pub paused_since: Option<i64>,
+    pub status: String,
+    pub elapsed_secs: i64,
+    pub remaining_secs: i64,
+    pub due_at: Option<i64>,
+    pub breached_at: Option<i64>,
+    /// Thresholds already fired, in percent.
+    pub fired: Vec<i64>,
+}
+
+/// Thresholds (percent, with 100 for the breach) not yet fired for this clock and target, and
+/// the instant the first of them is reached.
+async fn next_fire(
+    tx: &mut Tx,
+    row: &ClockRow,
+    clock: &Clock,
+    cal: &Calendar,
+    thresholds: &[u32],
+) -> Result<Option<i64>> {
+    if !clock.is_running() {
+        return Ok(None);
+    }
+    let fired = fetch_all!(
+        tx,
+        (i64,),
+        "SELECT threshold FROM sla_firings WHERE clock_id = $1 AND target_secs = $2",
+        row.id,
+        row.target_secs
+    )?;
+    let fired: Vec<i64> = fired.into_iter().map(|(t,)| t).collect();
+    Ok(thresholds
+        .iter()
+        .chain(std::iter::once(&100))
+        .filter(|p| !fired.contains(&i64::from(**p)))
+        .filter_map(|p| clock.threshold_at(cal, *p))
+        .map(micros)
+        .min())
+}
+
+/// Saves a clock with its derived figures.
+async fn save_clock(
+    tx: &mut Tx,
+    row: &ClockRow,
+    clock: &Clock,
+    cal: &Calendar,
+    thresholds: &[u32],
+    now: Timestamp,
+) -> Result<ClockView> {
+    let view = clock.view(cal, now);
+    let next = next_fire(tx, row, clock, cal, thresholds).await?;
+    let pauses: Vec<(i64, i64)> = clock.pauses.iter().map(|(a, b)| (micros(*a), micros(*b))).collect();
+    execute!(
+        tx,
+        "UPDATE sla_clocks SET target_secs = $1, policy_id = $2, started_at = $3, paused_since = $4, stopped_at = $5,
+         pauses = $6, due_at = $7, breached = $8, elapsed_secs = $9, next_fire_at = $10, updated_at = $11 WHERE id = $12",
+        clock.target.as_secs(),
+        row.policy_id,
+        micros(clock.started_at),
+        clock.paused_since.map(micros),
+        clock.stopped_at.map(micros),
+        serde_json::to_string(&pauses).unwrap_or_default(),
+        view.due_at.map(micros),
+        view.status == sla::ClockStatus::Breached,
+        view.elapsed.as_secs(),
+        next,
+        micros(now),
+        row.id,
+    )?;
+    Ok(view)
+}
+
+async fn policy_by_id(tx: &mut Tx, id: i64) -> Result<PolicyRow> {
+    fetch_opt!(tx, PolicyRow, "SELECT * FROM sla_policies WHERE id = $1", id)?.ok_or(StoreError::NotFound("SLA policy"))
+}
+
+async fn category_path(tx: &mut Tx, category: Option<i64>) -> Result<Vec<i64>> {
+    let mut path = Vec::new();
+    let mut cursor = category;
+    while let Some(c) = cursor {
+        if path.contains(&c) || path.len() > 8 {
+            break;
+        }
+        path.push(c);
+        cursor =
+            fetch_opt!(tx, (Option<i64>,), "SELECT parent_id FROM categories WHERE id = $1", c)?.and_then(|(p,)| p);
+    }
+    Ok(path)
+}
+
+/// Writes the due instants of the response and resolution clocks onto the ticket.
+async fn write_due(tx: &mut Tx, ticket_id: i64) -> Result<()> {
+    execute!(
+        tx,
+        "UPDATE tickets SET
+           response_due_at = (SELECT due_at FROM sla_clocks WHERE ticket_id = $1 AND kind = 'response'),
+           resolution_due_at = (SELECT due_at FROM sla_clocks WHERE ticket_id = $1 AND kind = 'resolution')
+         WHERE id = $1",
+        ticket_id
+    )?;
+    Ok(())
+}
+
+fn pausing(policy: &PolicyRow, status: Status, reason: Option<&str>) -> bool {
+    status == Status::Pending
+        && reason.and_then(|r| PendingReason::parse("", r).ok()).is_some_and(|r| policy.pause_on().contains(&r))
+}
+
+/// Keeps a ticket's clocks in step with a change to it, in the same transaction. `before` is
+/// `None` for a new ticket, which gets the most specific matching policy and its clocks.
+pub async fn sync(tx: &mut Tx, before: Option<&Ticket>, after: &Ticket) -> Result<()> {
+    let now = ts(after.updated_at);
+    let Some(before) = before else {
+        return start_clocks(tx, after, now).await;
+    };
+    let rows = fetch_all!(tx, ClockRow, "SELECT * FROM sla_clocks WHERE ticket_id = $1 ORDER BY id", after.id)?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let policy = policy_by_id(tx, rows[0].policy_id).await?;
+    let cal = calendar_by_id(tx, policy.calendar_id).await?.calendar()?;
+    let thresholds = policy.thresholds();
+    let (b, a) = (before.status(), after.status());
+    let was_paused = pausing(&policy, b, before.pending_reason.as_deref());
+    let is_paused = pausing(&policy, a, after.pending_reason.as_deref());
+    for row in rows {
+        let kind = row.kind();
+        let mut clock = row.clock();
+        if b == Status::Resolved && a.is_open() && kind != ClockKind::Response {
+            clock.restart(now);
+        }
+        if was_paused && !is_paused {
+            clock.resume(now);
+        }
+        if is_paused && !was_paused {
+            clock.pause(now);
+        }
+        let responded = before.first_response_at.is_none() && after.first_response_at.is_some();
+        if kind == ClockKind::Response && responded {
+            clock.stop(after.first_response_at.map(ts).unwrap_or(now));
+        }
+        if matches!(a, Status::Resolved | Status::Closed | Status::Cancelled) {
+            clock.stop(now);
+        }
+        if before.priority != after.priority
+            && let Some(t) = policy.targets().get(kind, after.priority as u8)
+        {
+            clock.target = t;
+        }
+        save_clock(tx, &row, &clock, &cal, &thresholds, now).await?;
+    }
+    write_due(tx, after.id).await
+}
+
+async fn start_clocks(tx: &mut Tx, t: &Ticket, now: Timestamp) -> Result<()> {
+    let policies = fetch_all!(tx, PolicyRow, "SELECT * FROM sla_policies WHERE active = TRUE ORDER BY id")?;
+    let scopes: Vec<PolicyScope> = policies.iter().map(PolicyRow::scope).collect();
+    let path = category_path(tx, t.category_id).await?;
+    let Some(pid) = sla::select_policy(&scopes, t.tenant_id, &t.ticket_type, &path) else { return Ok(()) };
+    let Some(policy) = policies.into_iter().find(|p| p.id == pid) else { return Ok(()) };
+    let cal = calendar_by_id(tx, policy.calendar_id).await?.calendar()?;
+    execute!(tx, "UPDATE tickets SET sla_policy_id = $1 WHERE id = $2", pid, t.id)?;
+    let targets = policy.targets();
+    let thresholds = policy.thresholds();
+    for kind in ClockKind::ALL {
+        let Some(target) = targets.get(*kind, t.priority as u8) else { continue };
+        let row = fetch_one!(
+            tx,
+            ClockRow,
+            "INSERT INTO sla_clocks (ticket_id, tenant_id, kind, policy_id, target_secs, started_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *",
+            t.id,
+            t.tenant_id,
+            kind.as_str(),
+            pid,
+            target.as_secs(),
+            t.created_at,
+        )?;
+        let mut clock = row.clock();
+        if t.first_response_at.is_some() && *kind == ClockKind::Response {
+            clock.stop(now);
+        }
+        save_clock(tx, &row, &clock, &cal, &thresholds, now).await?;
+    }
+    write_due(tx, t.id).await
+}
+
+/// Re-derives every open clock under a policy after the policy or its calendar changed.
+async fn recompute_policy_clocks(tx: &mut Tx, policy_id: i64) -> Result<()> {
+    let policy = policy_by_id(tx, policy_id).await?;
+    let cal = calendar_by_id(tx, policy.calendar_id).await?.calendar()?;
+    let targets = policy.targets();
+    let thresholds = policy.thresholds();
+    let rows = fetch_all!(
+        tx,
+        ClockRowWithPriority,
+        "SELECT c.*, t.priority AS ticket_priority FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
+         WHERE c.policy_id = $1 AND c.stopped_at IS NULL",
+        policy_id
+    )?;
+    let now = Timestamp::now();
+    let mut tickets = Vec::new();
+    for r in rows {
+        let mut clock = r.row.clock();
+        if let Some(t) = targets.get(r.row.kind(), r.ticket_priority as u8) {
+            clock.target = t;
+        }
+        save_clock(tx, &r.row, &clock, &cal, &thresholds, now).await?;
+        tickets.push(r.row.ticket_id);
+    }
+    tickets.dedup();
+    for t in tickets {
+        write_due(tx, t).await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, FromRow)]
+struct ClockRowWithPriority {
+    #[sqlx(flatten)]
+    row: ClockRow,
+    ticket_priority: i64,
+}
+
+/// A ticket's clocks with their figures now. The ticket must be visible to the actor.
+pub async fn clocks(tx: &mut Tx, actor: &Actor, ticket: &crate::tickets::TicketRef) -> Result<Vec<ClockReport>> {
+    let t = crate::tickets::get(tx, actor, ticket).await?;
+    let rows = fetch_all!(tx, ClockRow, "SELECT * FROM sla_clocks WHERE ticket_id = $1 ORDER BY id", t.id)?;
+    let now = Timestamp::now();
+    let mut out = Vec::new();
+    for row in rows {
+        let policy = policy_by_id(tx, row.policy_id).await?;
+        let cal_row = calendar_by_id(tx, policy.calendar_id).await?;
+        let cal = cal_row.calendar()?;
+        let clock = row.clock();
+        let v = clock.view(&cal, now);
+        let fired = fetch_all!(
+            tx,
+            (i64,),
+            "SELECT threshold FROM sla_firings WHERE clock_id = $1 AND target_secs = $2 ORDER BY threshold",
+            row.id,
+            row.target_secs
+        )?;
+        out.push(ClockReport {
+            kind: row.kind.clone(),
+            policy_id: policy.id,
+            policy_name: policy.name.clone(),
+            calendar_name: cal_row.name.clone(),
+            target_secs: row.target_secs,
+            started_at: row.started_at,
+            stopped_at: row.stopped_at,
+            paused_since: row.paused_since,
+            status: v.status.as_str().to_string(),
+            elapsed_secs: v.elapsed.as_secs(),
+            remaining_secs: v.remaining.as_secs(),
+            due_at: v.due_at.map(micros),
+            breached_at: v.breached_at.map(micros),
+            fired: fired.into_iter().map(|(f,)| f).collect(),
+        });
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Escalation
+// ---------------------------------------------------------------------------------------------
+
+/// Fires every threshold that is due at `now`, at most `limit` clocks per call, and returns how
+/// many firings happened. Safe to run on several instances at once: on PostgreSQL each clock is
+/// taken with `SKIP LOCKED`, and every firing is a row whose key makes a second insert a no-op,
+/// so each threshold fires once and only once. The cost depends on the clocks due, not on the
+/// open tickets (an index on `next_fire_at`).
+pub async fn fire_due(tx: &mut Tx, now: Timestamp, limit: i64) -> Result<usize> {
+    let mut sql = String::from("SELECT * FROM sla_clocks WHERE next_fire_at <= $1 ORDER BY next_fire_at LIMIT $2");
+    if tx.backend() == Backend::Postgres {
+        sql.push_str(" FOR UPDATE SKIP LOCKED");
+    }
+    let rows = fetch_all!(tx, ClockRow, &sql, micros(now), limit)?;
+    let mut fired = 0;
+    for row in rows {
+        let policy = policy_by_id(tx, row.policy_id).await?;
+        let cal = calendar_by_id(tx, policy.calendar_id).await?.calendar()?;
+        let clock = row.clock();
+        let thresholds = policy.thresholds();
+        for pct in thresholds.iter().copied().chain(std::iter::once(100)) {
+            let Some(at) = clock.threshold_at(&cal, pct) else { continue };
+            if at > now || !clock.is_running() {
+                continue;
+            }
+            let inserted = execute!(
+                tx,
+                "INSERT INTO sla_firings (clock_id, threshold, target_secs, fired_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING",
+                row.id,
+                i64::from(pct),
+                row.target_secs,
+                micros(now),
+            )?;
+            if inserted == 1 {
+                announce(tx, &row, &policy, pct, at).await?;
+                fired += 1;
+            }
+        }
+        save_clock(tx, &row, &clock, &cal, &thresholds, now).await?;
+    }
+    Ok(fired)
+}
+
+/// The timeline entry and notifications for one firing.
+async fn announce(tx: &mut Tx, row: &ClockRow, policy: &PolicyRow, pct: u32, at: Timestamp) -> Result<()> {
+    let t = fetch_one!(
+        tx,
+        (i64, String, Option<i64>, Option<i64>),
+        "SELECT tenant_id, number, assignee_id, group_id FROM tickets WHERE id = $1",
+        row.ticket_id
+    )?;
+    let (tenant_id, number, assignee, group) = t;
+    let kind = if pct >= 100 { "sla_breach" } else { "sla_warning" };
+    let data = json!({ "clock": row.kind, "threshold": pct, "target_secs": row.target_secs, "reached_at": micros(at) });
+    execute!(
+        tx,
+        "INSERT INTO ticket_events (ticket_id, tenant_id, kind, actor_id, public, body, data, created_at)
+         VALUES ($1, $2, $3, NULL, FALSE, '', $4, $5)",
+        row.ticket_id,
+        tenant_id,
+        kind,
+        data.to_string(),
+        now_micros(),
+    )?;
+    let body = if pct >= 100 {
+        format!("{number}: {} SLA breached / 已超出服务级别", row.kind)
+    } else {
+        format!("{number}: {pct}% of the {} SLA used / 已用 {pct}%", row.kind)
+    };
+    let mut recipients: Vec<i64> = assignee.into_iter().collect();
+    if let Some(g) = group {
+        let leads = fetch_all!(
+            tx,
+            (i64,),
+            "SELECT u.id FROM users u JOIN group_members m ON m.user_id = u.id
+             WHERE m.group_id = $1 AND u.role = 'group_lead' AND u.active = TRUE",
+            g
+        )?;
+        recipients.extend(leads.into_iter().map(|(u,)| u));
+        if policy.notify_next_tier && pct >= 100 {
+            let next = fetch_all!(
+                tx,
+                (i64,),
+                "SELECT u.id FROM users u JOIN group_members m ON m.user_id = u.id JOIN support_groups n ON n.id = m.group_id
+                 WHERE n.tier = (SELECT tier + 1 FROM support_groups WHERE id = $1) AND u.role = 'group_lead' AND u.active = TRUE",
+                g
+            )?;
+            recipients.extend(next.into_iter().map(|(u,)| u));
+        }
+    }
+    recipients.sort_unstable();
+    recipients.dedup();
+    for user in recipients {
+        execute!(
+            tx,
+            "INSERT INTO notifications (user_id, tenant_id, ticket_id, kind, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            user,
+            tenant_id,
+            row.ticket_id,
+            kind,
+            &body,
+            now_micros(),
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
+pub struct Notification {
+    pub id: i64,
+    pub ticket_id: Option<i64>,
+    pub kind: String,
+    pub body: String,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+/// The actor's own notifications, newest first.
+pub async fn notifications(tx: &mut Tx, actor: &Actor, unread_only: bool) -> Result<Vec<Notification>> {
+    Ok(fetch_all!(
+        tx,
+        Notification,
+        "SELECT id, ticket_id, kind, body, created_at, read_at FROM notifications
+         WHERE user_id = $1 AND ($2 = FALSE OR read_at IS NULL) ORDER BY id DESC LIMIT 200",
+        actor.user_id,
+        unread_only,
+    )?)
+}
+
+pub async fn mark_read(tx: &mut Tx, actor: &Actor, id: i64) -> Result<()> {
+    let n = execute!(
+        tx,
+        "UPDATE notifications SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND user_id = $3",
+        now_micros(),
+        id,
+        actor.user_id
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound("notification"));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compliance
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Default)]
+pub struct ComplianceFilter {
+    pub tenant_id: Option<i64>,
+    pub priority: Option<i64>,
+    pub group_id: Option<i64>,
+    /// Tickets created in [from, to).
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// `tenant`, `priority`, `group`, `policy` or `none`.
+    pub group_by: String,
+    /// The "breaching soon" horizon.
+    pub within_secs: i64,
+}
+
+#[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
+pub struct ComplianceRow {
+    /// The value of the grouping column (tenant id, priority, group id, policy id), if any.
+    pub key: Option<i64>,
+    pub kind: String,
+    pub total: i64,
+    /// Stopped within target.
+    pub met: i64,
+    /// Over target, stopped or still running.
+    pub breached: i64,
+    /// Still running within target.
+    pub open: i64,
+    /// Average business and wall-clock seconds of the clocks that stopped (MTTA for the
+    /// response clock, MTTR for the resolution clock).
+    pub mean_business_secs: Option<f64>,
+    pub mean_wall_secs: Option<f64>,
+    /// Running clocks due within the horizon.
+    pub breaching_soon: i64,
+}
+
+/// Compliance per grouping and clock: within target, breached, compliance, mean times, and
+/// breaches coming. Cancelled tickets are left out.
+pub async fn compliance(tx: &mut Tx, actor: &Actor, f: &ComplianceFilter) -> Result<Vec<ComplianceRow>> {
+    actor.require(Permission::SeeAllTicketsInScope)?;
+    let key = match f.group_by.as_str() {
+        "tenant" => "t.tenant_id",
+        "priority" => "t.priority",
+        "group" => "t.group_id",
+        "policy" => "c.policy_id",
+        "none" | "" => "NULL",
+        other => {
+            return Err(StoreError::invalid(
+                "group_by",
+                format!("cannot group by {other:?}; use tenant, priority, group, policy or none"),
+            ));
+        }
+    };
+    let now = now_micros();
+    let mut sql = Sql::new(&format!(
+        "SELECT CAST({key} AS BIGINT) AS key, c.kind,
+           CAST(COUNT(*) AS BIGINT) AS total,
+           CAST(SUM(CASE WHEN c.stopped_at IS NOT NULL AND c.breached = FALSE THEN 1 ELSE 0 END) AS BIGINT) AS met,
+           CAST(SUM(CASE WHEN c.breached = TRUE THEN 1 ELSE 0 END) AS BIGINT) AS breached,
+           CAST(SUM(CASE WHEN c.stopped_at IS NULL AND c.breached = FALSE THEN 1 ELSE 0 END) AS BIGINT) AS open,
+           CAST(AVG(CASE WHEN c.stopped_at IS NOT NULL THEN c.elapsed_secs END) AS DOUBLE PRECISION) AS mean_business_secs,
+           CAST(AVG(CASE WHEN c.stopped_at IS NOT NULL THEN (c.stopped_at - c.started_at) / 1000000.0 END) AS DOUBLE PRECISION)
+             AS mean_wall_secs,
+           CAST(SUM(CASE WHEN c.stopped_at IS NULL AND c.paused_since IS NULL AND c.breached = FALSE
+             AND c.due_at IS NOT NULL AND c.due_at <= "
+    ));
+    sql.arg(Arg::Int(now + f.within_secs.max(0) * 1_000_000));
+    sql.push(
+        " THEN 1 ELSE 0 END) AS BIGINT) AS breaching_soon
+         FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE t.status <> 'cancelled'",
+    );
+    if let TenantScope::Only(ids) = actor.tenant_scope() {
+        sql.push(" AND ");
+        sql.in_list("t.tenant_id", &ids);
+    }
+    for (col, v) in [("t.tenant_id", f.tenant_id), ("t.priority", f.priority), ("t.group_id", f.group_id)] {
+        if let Some(v) = v {
+            sql.push(" AND ").push(col).push(" = ").arg(Arg::Int(v));
+        }
+    }
+    if let Some(v) = f.from {
+        sql.push(" AND t.created_at >= ").arg(Arg::Int(v));
+    }
+    if let Some(v) = f.to {
+        sql.push(" AND t.created_at < ").arg(Arg::Int(v));
+    }
+    sql.push(" GROUP BY 1, 2 ORDER BY 1, 2");
+    Ok(fetch_sql!(tx, ComplianceRow, sql, fetch_all)?)
+}
+
+/// Running clocks of tickets in scope that reach their target within `within_secs`, soonest
+/// first: the "breaching soon" queue.
+pub async fn breaching_soon(
+    tx: &mut Tx,
+    actor: &Actor,
+    within_secs: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String, i64)>> {
+    actor.require(Permission::SeeAllTicketsInScope)?;
+    let mut sql = Sql::new(
+        "SELECT c.ticket_id, c.kind, c.due_at FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
+         WHERE c.stopped_at IS NULL AND c.paused_since IS NULL AND c.breached = FALSE AND c.due_at <= ",
+    );
+    sql.arg(Arg::Int(now_micros() + within_secs.max(0) * 1_000_000));
+    if let TenantScope::Only(ids) = actor.tenant_scope() {
+        sql.push(" AND ");
+        sql.in_list("t.tenant_id", &ids);
+    }
+    sql.push(" ORDER BY c.due_at LIMIT ").arg(Arg::Int(limit.clamp(1, 500)));
+    Ok(fetch_sql!(tx, (i64, String, i64), sql, fetch_all)?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rebuilding
+// ---------------------------------------------------------------------------------------------
+
+/// Rebuilds a ticket's clocks from its timeline: started at creation, paused while pending on
+/// a pausing reason, the response clock stopped at the first response, the others at
+/// resolution, carried on after a reopen, stopped for good at close or cancel. Used for demo
+/// data (whose history is written after the fact) and to repair clocks.
+pub async fn rebuild_from_timeline(tx: &mut Tx, ticket_id: i64) -> Result<()> {
+    let t = crate::tickets::get_for_rebuild(tx, ticket_id).await?;
+    let fired = fetch_all!(tx, (i64,), "SELECT id FROM sla_clocks WHERE ticket_id = $1", ticket_id)?;
+    for (id,) in fired {
+        execute!(tx, "DELETE FROM sla_firings WHERE clock_id = $1", id)?;
+    }
+    execute!(tx, "DELETE FROM sla_clocks WHERE ticket_id = $1", ticket_id)?;
+    let created = ts(t.created_at);
+    // Start as a new ticket would, at its creation.
+    let fresh = Ticket { status: "new".into(), first_response_at: None, updated_at: t.created_at, ..t.clone() };
+    start_clocks(tx, &fresh, created).await?;
+    let rows = fetch_all!(tx, ClockRow, "SELECT * FROM sla_clocks WHERE ticket_id = $1 ORDER BY id", ticket_id)?;
+    let Some(first) = rows.first() else { return Ok(()) };
+    let policy = policy_by_id(tx, first.policy_id).await?;
+    let cal = calendar_by_id(tx, policy.calendar_id).await?.calendar()?;
+    let pause_on = policy.pause_on();
+    let events = fetch_all!(
+        tx,
+        (String, String, i64),
+        "SELECT kind, data, created_at FROM ticket_events WHERE ticket_id = $1 ORDER BY id",
+        ticket_id
+    )?;
+    let mut clocks: Vec<(ClockRow, Clock)> = rows.into_iter().map(|r| (r.clone(), r.clock())).collect();
+    for (kind, data, at) in events {
+        let at = ts(at);
+        let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+        for (row, clock) in clocks.iter_mut() {
+            let k = row.kind();
+            match kind.as_str() {
+                "suspend" => {
+                    let reason = data["pending_reason"].as_str().and_then(|r| PendingReason::parse("", r).ok());
+                    if reason.is_some_and(|r| pause_on.contains(&r)) {
+                        clock.pause(at);
+                    }
+                }
+                "resume" => clock.resume(at),
+                "claim" | "reply" if k == ClockKind::Response => clock.stop(at),
+                "resolve" => clock.stop(at),
+                "reopen" if k != ClockKind::Response => clock.restart(at),
+                "close" | "cancel" | "merge" => clock.stop(at),
+                _ => {}
+            }
+        }
+    }
+    let now = Timestamp::now();
+    let thresholds = policy.thresholds();
+    for (row, clock) in &clocks {
+        save_clock(tx, row, clock, &cal, &thresholds, now).await?;
+    }
+    write_due(tx, ticket_id).await
+}

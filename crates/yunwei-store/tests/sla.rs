@@ -1,0 +1,271 @@
+//! SLA clocks and escalations in the store, on SQLite and PostgreSQL.
+
+use std::collections::BTreeMap;
+
+use jiff::{SignedDuration, Timestamp};
+use yunwei_domain::permission::Actor;
+use yunwei_domain::sla::Targets;
+use yunwei_store::sla::{self, CalendarSpec, ComplianceFilter, PolicyInput};
+use yunwei_store::testing::{TestStore, World};
+use yunwei_store::tickets::{self, ActionRequest, NewTicket, TicketPatch, TicketRef};
+use yunwei_store::{Backend, Store, both_backends};
+
+fn mins(m: i64) -> Option<SignedDuration> {
+    Some(SignedDuration::from_mins(m))
+}
+
+/// A 7×24 policy for tenant A: response 30 min / resolution 4 h for every priority but P1
+/// (10 min / 1 h), warnings at 50 % and 75 %.
+async fn policy_24x7(store: &Store, w: &World) -> i64 {
+    let mut tx = store.write().await.unwrap();
+    sla::seed_defaults(&mut tx).await.unwrap();
+    let always = sla::list_calendars(&mut tx, &w.admin).await.unwrap().into_iter().find(|c| c.name == "7×24").unwrap();
+    let targets = Targets {
+        response: [mins(10), mins(30), mins(30), mins(30)],
+        resolution: [mins(60), mins(240), mins(240), mins(240)],
+        on_site: [None; 4],
+    };
+    let p = sla::create_policy(
+        &mut tx,
+        &w.admin,
+        PolicyInput {
+            name: Some("Acme 7×24".into()),
+            tenant_id: Some(Some(w.tenant_a)),
+            calendar_id: Some(always.id),
+            targets: Some(targets),
+            notify_next_tier: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    p.id
+}
+
+async fn create(store: &Store, actor: &Actor, title: &str) -> tickets::Ticket {
+    let mut tx = store.write().await.unwrap();
+    let new =
+        NewTicket { ticket_type: "incident".into(), title: title.into(), channel: "web".into(), ..Default::default() };
+    let t = tickets::create(&mut tx, actor, new).await.unwrap();
+    tx.commit().await.unwrap();
+    t
+}
+
+async fn act(store: &Store, actor: &Actor, t: &tickets::Ticket, req: ActionRequest) -> tickets::Ticket {
+    let mut tx = store.write().await.unwrap();
+    let t = tickets::act(&mut tx, actor, &TicketRef::Id(t.id), t.version, req).await.unwrap();
+    tx.commit().await.unwrap();
+    t
+}
+
+async fn clocks(store: &Store, actor: &Actor, t: &tickets::Ticket) -> BTreeMap<String, sla::ClockReport> {
+    let mut tx = store.read().await.unwrap();
+    sla::clocks(&mut tx, actor, &TicketRef::Id(t.id)).await.unwrap().into_iter().map(|c| (c.kind.clone(), c)).collect()
+}
+
+both_backends!(a_new_ticket_gets_the_most_specific_policy_and_its_clocks, |store| async move {
+    let w = World::build(&store).await;
+    let acme = policy_24x7(&store, &w).await;
+    let a = create(&store, &w.user_a, "A: printer").await;
+    let b = create(&store, &w.user_b, "B: printer").await;
+    let ca = clocks(&store, &w.agent, &a).await;
+    assert_eq!(ca["response"].policy_id, acme);
+    assert_eq!(ca["resolution"].target_secs, 4 * 3600);
+    assert_eq!(ca["response"].status, "running");
+    // Tenant B falls back to the installation-wide default on the China 5×8 calendar.
+    let cb = clocks(&store, &w.engineer, &b).await;
+    assert_ne!(cb["response"].policy_id, acme);
+    assert_eq!(cb["response"].calendar_name, "5×8 中国 China");
+    // The due instants are on the ticket, 30 min and 4 h after creation on 7×24.
+    let due = a.response_due_at.unwrap() - a.created_at;
+    assert_eq!(due, 30 * 60 * 1_000_000);
+    assert_eq!(a.resolution_due_at.unwrap() - a.created_at, 4 * 3600 * 1_000_000);
+});
+
+both_backends!(
+    clocks_pause_while_pending_stop_on_response_and_resolution_and_carry_on_after_reopen,
+    |store| async move {
+        let w = World::build(&store).await;
+        policy_24x7(&store, &w).await;
+        let t = create(&store, &w.user_a, "VPN").await;
+        let t = act(&store, &w.agent, &t, ActionRequest::Dispatch { group_id: w.l1, assignee_id: None }).await;
+        let t = act(&store, &w.agent, &t, ActionRequest::Claim).await;
+        let c = clocks(&store, &w.agent, &t).await;
+        assert_eq!(c["response"].status, "met");
+        assert!(c["response"].stopped_at.is_some());
+        assert_eq!(t.response_due_at, None, "a met response clock has no due instant");
+        let t = act(&store, &w.agent, &t, ActionRequest::Suspend { reason: "vendor".into(), note: None }).await;
+        let c = clocks(&store, &w.agent, &t).await;
+        assert_eq!(c["resolution"].status, "paused");
+        assert_eq!(t.resolution_due_at, None);
+        let t = act(&store, &w.agent, &t, ActionRequest::Resume).await;
+        assert!(t.resolution_due_at.is_some());
+        let t = act(&store, &w.agent, &t, ActionRequest::Resolve { code: "solved".into(), notes: "done".into() }).await;
+        let c = clocks(&store, &w.agent, &t).await;
+        assert_eq!(c["resolution"].status, "met");
+        let stopped_elapsed = c["resolution"].elapsed_secs;
+        let t = act(&store, &w.user_a, &t, ActionRequest::Reopen { reason: "again".into() }).await;
+        let c = clocks(&store, &w.agent, &t).await;
+        assert_eq!(c["resolution"].status, "running");
+        assert!(c["resolution"].elapsed_secs >= stopped_elapsed && c["resolution"].elapsed_secs <= stopped_elapsed + 2);
+        assert_eq!(c["response"].status, "met", "a reopen does not restart the response clock");
+    }
+);
+
+both_backends!(a_priority_change_sets_the_new_target_and_keeps_the_time_waited, |store| async move {
+    let w = World::build(&store).await;
+    policy_24x7(&store, &w).await;
+    let t = create(&store, &w.user_a, "全楼断网").await;
+    let before = clocks(&store, &w.agent, &t).await;
+    let mut tx = store.write().await.unwrap();
+    let patch = TicketPatch { impact: Some(1), urgency: Some(1), ..Default::default() };
+    let t = tickets::update(&mut tx, &w.agent, &TicketRef::Id(t.id), t.version, patch).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(t.priority, 1);
+    let after = clocks(&store, &w.agent, &t).await;
+    assert_eq!(after["resolution"].target_secs, 3600);
+    assert_eq!(after["resolution"].started_at, before["resolution"].started_at);
+    assert_eq!(t.resolution_due_at.unwrap() - t.created_at, 3600 * 1_000_000);
+});
+
+both_backends!(each_threshold_fires_once_at_its_business_time_and_notifies, |store| async move {
+    let w = World::build(&store).await;
+    policy_24x7(&store, &w).await;
+    let t = create(&store, &w.user_a, "Server down").await;
+    let t =
+        act(&store, &w.agent, &t, ActionRequest::Dispatch { group_id: w.l1, assignee_id: Some(w.agent.user_id) }).await;
+    let start = Timestamp::from_microsecond(t.created_at).unwrap();
+    // Nothing is due yet.
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(sla::fire_due(&mut tx, Timestamp::now(), 100).await.unwrap(), 0);
+    // 20 minutes in: 50 % of the 30-minute response target has passed.
+    assert_eq!(sla::fire_due(&mut tx, start + SignedDuration::from_mins(20), 100).await.unwrap(), 1);
+    // Run again at the same instant: nothing fires twice.
+    assert_eq!(sla::fire_due(&mut tx, start + SignedDuration::from_mins(20), 100).await.unwrap(), 0);
+    // 5 hours in: 75 % and breach of response, 50 %, 75 % and breach of resolution.
+    assert_eq!(sla::fire_due(&mut tx, start + SignedDuration::from_hours(5), 100).await.unwrap(), 5);
+    assert_eq!(sla::fire_due(&mut tx, start + SignedDuration::from_hours(9), 100).await.unwrap(), 0);
+    tx.commit().await.unwrap();
+    let mut tx = store.read().await.unwrap();
+    let timeline = tickets::timeline(&mut tx, &w.agent, &TicketRef::Id(t.id)).await.unwrap();
+    assert_eq!(timeline.iter().filter(|e| e.kind == "sla_warning").count(), 4);
+    assert_eq!(timeline.iter().filter(|e| e.kind == "sla_breach").count(), 2);
+    let user_view = tickets::timeline(&mut tx, &w.user_a, &TicketRef::Id(t.id)).await.unwrap();
+    assert!(!user_view.iter().any(|e| e.kind.starts_with("sla_")), "escalations are internal");
+    let mine = sla::notifications(&mut tx, &w.agent, true).await.unwrap();
+    assert_eq!(mine.len(), 6, "the assignee hears of every firing");
+});
+
+both_backends!(reminders_respect_a_five_by_eight_calendar, |store| async move {
+    let w = World::build(&store).await;
+    let mut tx = store.write().await.unwrap();
+    sla::seed_defaults(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    // The default policy counts on 5×8: whatever time it is now, every threshold instant falls
+    // inside working hours, never at night or at a weekend.
+    let t = create(&store, &w.user_b, "Saturday night fault").await;
+    let mut tx = store.read().await.unwrap();
+    let c = sla::clocks(&mut tx, &w.engineer, &TicketRef::Id(t.id)).await.unwrap();
+    let cal = yunwei_domain::calendar::Calendar::china_5x8();
+    for clock in c {
+        let due = Timestamp::from_microsecond(clock.due_at.unwrap()).unwrap();
+        assert!(
+            cal.is_working(due - SignedDuration::from_nanos(1)),
+            "{} due at {due} outside working time",
+            clock.kind
+        );
+    }
+});
+
+both_backends!(a_policy_change_recomputes_open_clocks_without_losing_time, |store| async move {
+    let w = World::build(&store).await;
+    let pid = policy_24x7(&store, &w).await;
+    let t = create(&store, &w.user_a, "x").await;
+    let mut tx = store.write().await.unwrap();
+    let p = sla::get_policy(&mut tx, &w.admin, pid).await.unwrap();
+    let mut targets = p.targets();
+    targets.resolution = [mins(60), mins(480), mins(480), mins(480)];
+    sla::update_policy(&mut tx, &w.admin, pid, p.version, PolicyInput { targets: Some(targets), ..Default::default() })
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let t2 = {
+        let mut tx = store.read().await.unwrap();
+        tickets::get(&mut tx, &w.agent, &TicketRef::Id(t.id)).await.unwrap()
+    };
+    assert_eq!(t2.resolution_due_at.unwrap() - t2.created_at, 8 * 3600 * 1_000_000);
+    // A stale version and bad input are refused.
+    let mut tx = store.write().await.unwrap();
+    let err = sla::update_policy(&mut tx, &w.admin, pid, p.version, PolicyInput::default()).await.unwrap_err();
+    assert!(matches!(err, yunwei_store::StoreError::Conflict(_)), "{err:?}");
+    drop(tx);
+    let mut tx = store.write().await.unwrap();
+    let bad = CalendarSpec {
+        name: "broken".into(),
+        time_zone: "Mars/Base".into(),
+        make_up_weekday: "monday".into(),
+        ..Default::default()
+    };
+    let err = sla::create_calendar(&mut tx, &w.admin, bad).await.unwrap_err();
+    assert!(err.to_string().contains("time_zone"), "{err}");
+});
+
+both_backends!(compliance_counts_met_and_breached_clocks, |store| async move {
+    let w = World::build(&store).await;
+    policy_24x7(&store, &w).await;
+    let fast = create(&store, &w.user_a, "fast").await;
+    let fast = act(&store, &w.agent, &fast, ActionRequest::Dispatch { group_id: w.l1, assignee_id: None }).await;
+    let fast = act(&store, &w.agent, &fast, ActionRequest::Claim).await;
+    act(&store, &w.agent, &fast, ActionRequest::Resolve { code: "solved".into(), notes: "ok".into() }).await;
+    create(&store, &w.user_a, "waiting").await;
+    let mut tx = store.read().await.unwrap();
+    let f = ComplianceFilter { group_by: "tenant".into(), within_secs: 3600, ..Default::default() };
+    let rows = sla::compliance(&mut tx, &w.admin, &f).await.unwrap();
+    let resolution = rows.iter().find(|r| r.kind == "resolution" && r.key == Some(w.tenant_a)).unwrap();
+    assert_eq!((resolution.total, resolution.met, resolution.breached, resolution.open), (2, 1, 0, 1));
+    assert!(resolution.mean_wall_secs.unwrap() >= 0.0);
+    let response = rows.iter().find(|r| r.kind == "response" && r.key == Some(w.tenant_a)).unwrap();
+    assert_eq!(response.breaching_soon, 1, "the waiting ticket's response is due within the hour");
+    assert!(sla::compliance(&mut tx, &w.user_a, &f).await.is_err(), "end users get no compliance report");
+    let f = ComplianceFilter { group_by: "colour".into(), ..Default::default() };
+    assert!(sla::compliance(&mut tx, &w.admin, &f).await.is_err());
+});
+
+/// Two workers on one PostgreSQL database, racing over the same due clocks many times: every
+/// threshold fires exactly once.
+#[tokio::test]
+async fn two_workers_on_one_postgresql_database_fire_each_threshold_exactly_once() {
+    let store = TestStore::new(Backend::Postgres).await;
+    let w = World::build(&store).await;
+    policy_24x7(&store, &w).await;
+    let mut first = None;
+    for i in 0..30 {
+        let t = create(&store, &w.user_a, &format!("storm {i}")).await;
+        first.get_or_insert(t.created_at);
+    }
+    let later = Timestamp::from_microsecond(first.unwrap()).unwrap() + SignedDuration::from_hours(6);
+    let second = yunwei_store::Store::connect(&store.url).await.unwrap();
+    let mut workers = Vec::new();
+    for s in [store.store.clone(), second.clone(), store.store.clone(), second] {
+        workers.push(tokio::spawn(async move {
+            let mut fired = 0;
+            for _ in 0..20 {
+                let mut tx = s.write().await.unwrap();
+                fired += sla::fire_due(&mut tx, later, 7).await.unwrap();
+                tx.commit().await.unwrap();
+            }
+            fired
+        }));
+    }
+    let mut total = 0;
+    for w in workers {
+        total += w.await.unwrap();
+    }
+    // 30 tickets × (response 50/75/100 + resolution 50/75/100).
+    assert_eq!(total, 180);
+    let mut tx = store.read().await.unwrap();
+    let f = ComplianceFilter { group_by: "none".into(), ..Default::default() };
+    let rows = sla::compliance(&mut tx, &w.admin, &f).await.unwrap();
+    assert!(rows.iter().all(|r| r.breached == 30), "{rows:?}");
+}
