@@ -191,6 +191,13 @@ impl Sql {
     }
 }
 
+/// A `LIKE … ESCAPE '\'` pattern matching `text` anywhere, case-folded, with `%`, `_` and `\`
+/// in it taken literally.
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// The current instant as microseconds since the Unix epoch, the form times are stored in.
 pub fn now_micros() -> i64 {
     jiff::Timestamp::now().as_microsecond()

@@ -1165,8 +1165,7 @@ pub async fn list(tx: &mut Tx, actor: &Actor, f: &TicketFilter) -> Result<Page> 
         }
     }
     if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        sql.push(" AND (LOWER(t.title) LIKE ").arg(Arg::Text(format!("%{escaped}%"))).push(" ESCAPE '\\'");
+        sql.push(" AND (LOWER(t.title) LIKE ").arg(Arg::Text(crate::db::contains_pattern(text))).push(" ESCAPE '\\'");
         sql.push(" OR t.number = ").arg(Arg::Text(text.to_uppercase())).push(")");
     }
     let col = f.sort.column();

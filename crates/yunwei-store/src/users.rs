@@ -77,6 +77,16 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| StoreError::Config(format!("password hashing failed: {e}")))
 }
 
+/// A hash of a random password, to verify against when the login does not exist.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let mut bytes = [0u8; 16];
+        let _ = getrandom::fill(&mut bytes);
+        Argon2::default().hash_password(&bytes).map(|h| h.to_string()).unwrap_or_default()
+    })
+}
+
 fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
@@ -249,9 +259,9 @@ pub async fn list(tx: &mut Tx, actor: &Actor, f: &UserFilter) -> Result<Vec<User
         sql.push(" AND active = ").arg(Arg::Bool(a));
     }
     if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", t.to_lowercase());
-        sql.push(" AND (login LIKE ").arg(Arg::Text(pattern.clone()));
-        sql.push(" OR LOWER(name) LIKE ").arg(Arg::Text(pattern)).push(")");
+        let pattern = crate::db::contains_pattern(t);
+        sql.push(" AND (login LIKE ").arg(Arg::Text(pattern.clone())).push(" ESCAPE '\\'");
+        sql.push(" OR LOWER(name) LIKE ").arg(Arg::Text(pattern)).push(" ESCAPE '\\')");
     }
     sql.push(" ORDER BY name, id LIMIT 500");
     Ok(fetch_sql!(tx, User, sql, fetch_all)?)
@@ -343,7 +353,11 @@ pub async fn check_password(tx: &mut Tx, login: &str, password: &str) -> Result<
         "SELECT id, password_hash FROM users WHERE login = $1 AND active = TRUE",
         login.trim().to_lowercase()
     )?;
-    let Some((id, Some(hash))) = row else { return Ok(None) };
+    let Some((id, Some(hash))) = row else {
+        // Spend the same time as a real check, so response times do not tell which logins exist.
+        let _ = verify_password(dummy_hash(), password);
+        return Ok(None);
+    };
     if !verify_password(&hash, password) {
         return Ok(None);
     }

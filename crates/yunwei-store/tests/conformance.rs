@@ -457,3 +457,14 @@ async fn sqlite_data_survives_a_restart() {
     store.migrate().await.unwrap();
     assert_eq!(read(&store, &w.user_a, t.id).await.unwrap().title, "survives");
 }
+
+both_backends!(user_search_takes_wildcards_literally, |store| async move {
+    let w = World::build(&store).await;
+    let mut tx = store.read().await.unwrap();
+    let f = |text: &str| users::UserFilter { text: Some(text.into()), ..Default::default() };
+    let all = users::list(&mut tx, &w.admin, &f("")).await.unwrap();
+    assert!(all.len() > 3);
+    assert!(users::list(&mut tx, &w.admin, &f("%")).await.unwrap().is_empty());
+    assert!(users::list(&mut tx, &w.admin, &f("user_a")).await.unwrap().is_empty(), "_ matched any character");
+    assert_eq!(users::list(&mut tx, &w.admin, &f("user.a")).await.unwrap().len(), 1);
+});
