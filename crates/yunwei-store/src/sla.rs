@@ -848,6 +848,10 @@ pub async fn fire_due(tx: &mut Tx, now: Timestamp, limit: i64) -> Result<usize> 
             )?;
             if inserted == 1 {
                 announce(tx, &row, &policy, pct, at).await?;
+                if pct >= 100 && policy.escalate_on_breach && row.kind() == ClockKind::Resolution {
+                    let reason = "SLA breached: escalated automatically / 超出服务级别，自动升级";
+                    crate::tickets::escalate_by_system(tx, row.ticket_id, reason).await?;
+                }
                 fired += 1;
             }
         }

@@ -362,6 +362,68 @@ pub async fn create(tx: &mut Tx, actor: &Actor, new: NewTicket) -> Result<Ticket
     Ok(t)
 }
 
+/// Escalation by the SLA scan, with no person acting: an assigned or in-progress ticket moves to
+/// the first active group of the next tier, through the same lifecycle rule as a person's
+/// escalation. Returns whether it moved (not when there is no higher tier, or the ticket is in
+/// a state that cannot be escalated).
+pub(crate) async fn escalate_by_system(tx: &mut Tx, ticket_id: i64, reason: &str) -> Result<bool> {
+    let before = get_unscoped(tx, ticket_id).await?;
+    let from_tier = match before.group_id {
+        Some(g) => Some(group_facts(tx, "group_id", g).await?.tier as u8),
+        None => None,
+    };
+    let next = i64::from(from_tier.unwrap_or(1)) + 1;
+    let target = fetch_opt!(
+        tx,
+        (i64,),
+        "SELECT id FROM support_groups WHERE tier = $1 AND active = TRUE ORDER BY id LIMIT 1",
+        next
+    )?;
+    let Some((group_id,)) = target else { return Ok(false) };
+    let action =
+        Action::Escalate { group_id, from_tier, to_tier: next as u8, assignee_id: None, reason: reason.to_string() };
+    let Ok(out) = ticket::apply(&before.lifecycle(), &action) else { return Ok(false) };
+    let now = now_micros();
+    let n = execute!(
+        tx,
+        "UPDATE tickets SET status = $1, group_id = $2, assignee_id = NULL, assigned_at = $3, updated_at = $3,
+         version = version + 1 WHERE id = $4 AND version = $5",
+        out.state.status.as_str(),
+        group_id,
+        now,
+        ticket_id,
+        before.version,
+    )?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let after = get_unscoped(tx, ticket_id).await?;
+    crate::sla::sync(tx, Some(&before), &after).await?;
+    let data = json!({ "group_id": group_id, "from_tier": from_tier, "to_tier": next, "automatic": true,
+        "from": before.status, "to": after.status });
+    execute!(
+        tx,
+        "INSERT INTO ticket_events (ticket_id, tenant_id, kind, actor_id, public, body, data, created_at)
+         VALUES ($1, $2, 'escalate', NULL, FALSE, $3, $4, $5)",
+        ticket_id,
+        after.tenant_id,
+        reason,
+        data.to_string(),
+        now,
+    )?;
+    let lifecycle = |t: &Ticket| json!({ "status": t.status, "group_id": t.group_id, "assignee_id": t.assignee_id, "version": t.version });
+    let change = audit::Change {
+        action: "ticket.escalate",
+        entity: "ticket",
+        entity_id: ticket_id,
+        tenant_id: Some(after.tenant_id),
+        before: Some(lifecycle(&before)),
+        after: Some(lifecycle(&after)),
+    };
+    audit::record(tx, None, change).await?;
+    Ok(true)
+}
+
 /// A ticket by id without a scope: only for background work that already knows the id (the
 /// SLA rebuild), never on a request path.
 pub(crate) async fn get_for_rebuild(tx: &mut Tx, id: i64) -> Result<Ticket> {

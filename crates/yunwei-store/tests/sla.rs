@@ -269,3 +269,33 @@ async fn two_workers_on_one_postgresql_database_fire_each_threshold_exactly_once
     let rows = sla::compliance(&mut tx, &w.admin, &f).await.unwrap();
     assert!(rows.iter().all(|r| r.breached == 30), "{rows:?}");
 }
+
+both_backends!(a_policy_can_escalate_a_breached_ticket_to_the_next_tier, |store| async move {
+    let w = World::build(&store).await;
+    let pid = policy_24x7(&store, &w).await;
+    let mut tx = store.write().await.unwrap();
+    let p = sla::get_policy(&mut tx, &w.admin, pid).await.unwrap();
+    let input = PolicyInput { escalate_on_breach: Some(true), ..Default::default() };
+    sla::update_policy(&mut tx, &w.admin, pid, p.version, input).await.unwrap();
+    tx.commit().await.unwrap();
+    let t = create(&store, &w.user_a, "Core switch down").await;
+    let t = act(&store, &w.agent, &t, ActionRequest::Dispatch { group_id: w.l1, assignee_id: None }).await;
+    let t = act(&store, &w.agent, &t, ActionRequest::Claim).await;
+    let start = Timestamp::from_microsecond(t.created_at).unwrap();
+    let mut tx = store.write().await.unwrap();
+    // Warnings do not escalate; the resolution breach (after 4 h) does, once.
+    sla::fire_due(&mut tx, start + SignedDuration::from_hours(3), 100).await.unwrap();
+    assert_eq!(tickets::get(&mut tx, &w.admin, &TicketRef::Id(t.id)).await.unwrap().group_id, Some(w.l1));
+    sla::fire_due(&mut tx, start + SignedDuration::from_hours(5), 100).await.unwrap();
+    sla::fire_due(&mut tx, start + SignedDuration::from_hours(6), 100).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.read().await.unwrap();
+    let after = tickets::get(&mut tx, &w.admin, &TicketRef::Id(t.id)).await.unwrap();
+    assert_eq!((after.group_id, after.status.as_str(), after.assignee_id), (Some(w.l2), "assigned", None));
+    let timeline = tickets::timeline(&mut tx, &w.admin, &TicketRef::Id(t.id)).await.unwrap();
+    let escalations: Vec<_> = timeline.iter().filter(|e| e.kind == "escalate").collect();
+    assert_eq!(escalations.len(), 1);
+    assert_eq!(escalations[0].actor_id, None);
+    let trail = yunwei_store::audit::for_entity(&mut tx, &w.admin, "ticket", t.id).await.unwrap();
+    assert!(trail.iter().any(|e| e.action == "ticket.escalate" && e.actor_id.is_none()));
+});
