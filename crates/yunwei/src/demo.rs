@@ -116,7 +116,7 @@ pub async fn ensure(store: &Store, settings: &Settings) -> Fallible {
     let token = users::create_token(&mut tx, None, cast.admin.user_id, "demo").await?;
     tx.commit().await?;
     eprintln!(
-        "\nYunwei demo is ready (data in {dir}).\n\
+        "\nYunwei demo is ready (data in {place}).\n\
          Open http://{listen}/ in a browser and log in with one of these accounts.\n\
          Demo accounts, all with the password {PASSWORD}:\n\
          \x20 admin       administrator\n\
@@ -125,11 +125,20 @@ pub async fn ensure(store: &Store, settings: &Settings) -> Fallible {
          \x20 li.qiang    desktop engineer (L2)        zhang.wei   network engineer (L2)\n\
          \x20 chen.jing   end user at 华东医院 East China Hospital\n\
          \x20 anna.berg   end user at 星辰物流 Stellar Logistics\n\
-         API token for admin (make more with: yunwei token create LOGIN --data-dir {dir}):\n\
+         API token for admin (make more with: yunwei token create LOGIN {store_flag}):\n\
          \x20 {token}\n\
          Try:\n\
          \x20 curl -H 'Authorization: Bearer {token}' 'http://{listen}/api/v1/tickets?status=open&sort=-priority&limit=5'\n",
-        dir = settings.data_dir.display(),
+        place = if settings.database_url.starts_with("sqlite:") {
+            settings.data_dir.display().to_string()
+        } else {
+            "the PostgreSQL database".to_string()
+        },
+        store_flag = if settings.database_url.starts_with("sqlite:") {
+            format!("--data-dir {}", settings.data_dir.display())
+        } else {
+            "--database-url <the same URL>".to_string()
+        },
         listen = settings.listen,
     );
     Ok(())
