@@ -73,6 +73,9 @@ async function story(browser, base, lang, tag) {
   await dispatch.locator('select[name=assign]').selectOption({ label: c.engineerName });
   await submit(agent, '#action-dispatch button.primary');
   assert.ok((await agent.textContent('#assignee')).includes(c.engineerName));
+  // Its SLA clocks are on the ticket page, each with a status badge and a due time.
+  await agent.locator('#sla-clocks .sla-clock[data-kind=response] [data-status]').waitFor();
+  assert.ok(await agent.isVisible('#sla-clocks .sla-clock[data-kind=resolution] .sla-due time'));
   await shot(agent, `${tag}-console-ticket-dispatched`);
 
   // The engineer replies and resolves it.

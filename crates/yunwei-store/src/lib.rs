@@ -10,6 +10,7 @@
 mod db;
 pub mod audit;
 pub mod categories;
+pub mod dashboard;
 pub mod demo;
 pub mod directory;
 pub mod error;

@@ -45,6 +45,23 @@ pub async fn put<T: Serialize>(tx: &mut Tx, actor: &Actor, key: &str, value: &T)
     audit::record(tx, Some(actor), change).await
 }
 
+/// A setting's version: 0 when it was never set, then 1, 2, … with every [`put`].
+pub async fn version(tx: &mut Tx, key: &str) -> Result<i64> {
+    Ok(fetch_opt!(tx, (i64,), "SELECT version FROM settings WHERE key = $1", key)?.map(|(v,)| v).unwrap_or(0))
+}
+
+/// [`put`] for a form that loaded the setting at `version`: refused as stale (and nothing
+/// kept, once the caller drops the transaction) when someone else wrote it in between.
+pub async fn put_at<T: Serialize>(tx: &mut Tx, actor: &Actor, key: &str, value: &T, version: i64) -> Result<()> {
+    put(tx, actor, key, value).await?;
+    // The upsert waits for a concurrent writer's row lock, so the version it leaves is the
+    // one we read plus one only when nobody wrote in between.
+    if self::version(tx, key).await? != version + 1 {
+        return Err(StoreError::stale("setting"));
+    }
+    Ok(())
+}
+
 /// The priority matrix in force (the default until an administrator changes it).
 pub async fn priority_matrix(tx: &mut Tx) -> Result<PriorityMatrix> {
     Ok(get(tx, PRIORITY_MATRIX).await?.unwrap_or_default())

@@ -45,6 +45,12 @@ pub struct QueueQuery {
     ticket_type: Option<String>,
     group: Option<String>,
     tenant: Option<String>,
+    /// A category (with its sub-categories), e.g. from the dashboard.
+    category: Option<String>,
+    /// Created on or after this day (`YYYY-MM-DD` in the viewer's time zone).
+    created_from: Option<String>,
+    /// Created on or before this day.
+    created_to: Option<String>,
     sort: Option<String>,
     after: Option<String>,
 }
@@ -101,6 +107,10 @@ pub async fn queue(State(s): State<AppState>, Staff(v): Staff, Query(q): Query<Q
     let ticket_type = q.ticket_type.clone().filter(|t| TicketType::parse("type", t).is_ok()).unwrap_or_default();
     let group = opt_int(&q.group);
     let tenant = opt_int(&q.tenant);
+    let category = opt_int(&q.category);
+    let day = |d: &Option<String>| d.as_deref().and_then(|d| d.trim().parse::<jiff::civil::Date>().ok());
+    let (created_from, created_to) = (day(&q.created_from), day(&q.created_to));
+    let day_start = |d: jiff::civil::Date| d.to_zoned(v.tz.clone()).ok().map(|z| z.timestamp().as_microsecond());
 
     let loaded = async {
         let mut tx = s.store.read().await?;
@@ -133,6 +143,9 @@ pub async fn queue(State(s): State<AppState>, Staff(v): Staff, Query(q): Query<Q
             f.group_id = group;
         }
         f.tenant_id = tenant;
+        f.category_id = category;
+        f.created_from = created_from.and_then(day_start);
+        f.created_to = created_to.and_then(|d| d.tomorrow().ok()).and_then(day_start);
         let (key, desc) = SortKey::parse(&sort)?;
         f.sort = key;
         f.desc = desc;
@@ -158,6 +171,15 @@ pub async fn queue(State(s): State<AppState>, Staff(v): Staff, Query(q): Query<Q
     }
     if let Some(g) = group {
         base.push(format!("group={g}"));
+    }
+    if let Some(c) = category {
+        base.push(format!("category={c}"));
+    }
+    if let Some(d) = created_from {
+        base.push(format!("created_from={d}"));
+    }
+    if let Some(d) = created_to {
+        base.push(format!("created_to={d}"));
     }
     if let Some(t) = tenant {
         base.push(format!("tenant={t}"));
@@ -218,6 +240,9 @@ struct TicketPage {
     reasons: Vec<&'static str>,
     can_comment: bool,
     error: Option<String>,
+    /// SLA clocks with their figures now.
+    clocks: Vec<super::sla::ClockLine>,
+    public_only: bool,
 }
 
 impl TicketPage {
@@ -278,9 +303,10 @@ async fn ticket_page(s: &AppState, v: &Viewer, r: &str, status: StatusCode, erro
                 names.users.insert(u, view.user.name);
             }
         }
-        Ok::<_, StoreError>((t, events, files, links, rating, cats, location, assignable, names))
+        let clocks = super::sla::clock_lines(&mut tx, v, &r).await;
+        Ok::<_, StoreError>((t, events, files, links, rating, cats, location, assignable, names, clocks))
     };
-    let (t, events, files, links, rating, cats, location, assignable, names) = match loaded.await {
+    let (t, events, files, links, rating, cats, location, assignable, names, clocks) = match loaded.await {
         Ok(x) => x,
         Err(e) => return view::fail(v, e),
     };
@@ -300,6 +326,8 @@ async fn ticket_page(s: &AppState, v: &Viewer, r: &str, status: StatusCode, erro
         reasons: PendingReason::ALL.iter().map(|r| r.as_str()).collect(),
         can_comment: !t.status().is_final(),
         error,
+        clocks,
+        public_only: false,
         t,
     };
     render(v, status, page)

@@ -7,13 +7,17 @@
 //! `static/yunwei.js` only makes pages nicer.
 
 pub mod account;
+pub mod admin;
+pub mod admin_org;
 pub mod assets;
 pub mod auth;
 pub mod console;
+pub mod dashboard;
 pub mod i18n;
 pub mod portal;
 pub mod session;
 pub mod shared;
+pub mod sla;
 pub mod view;
 
 use axum::Router;
@@ -58,12 +62,33 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/portal/tickets/{ticket}/act/{action}", post(portal::act))
         .route("/portal/tickets/{ticket}/files/{id}", get(portal::download))
         .route("/console", get(console::queue))
+        .route("/console/dashboard", get(dashboard::show))
         .route("/console/new", get(console::new_form).post(console::create))
         .route("/console/tickets/{ticket}", get(console::ticket))
         .route("/console/tickets/{ticket}/comment", post(console::comment))
         .route("/console/tickets/{ticket}/act/{action}", post(console::act))
         .route("/console/tickets/{ticket}/link", post(console::link))
         .route("/console/tickets/{ticket}/files/{id}", get(console::download))
+        .route("/console/sla/soon", get(sla::soon))
+        .route("/console/sla/report", get(sla::report))
+        .route("/admin/users", get(admin::users_list).post(admin::user_create))
+        .route("/admin/users/{id}", get(admin::user_show).post(admin::user_update))
+        .route("/admin/users/{id}/active", post(admin::user_active))
+        .route("/admin/users/{id}/password", post(admin::user_password))
+        .route("/admin/matrix", get(admin::matrix_show).post(admin::matrix_save))
+        .route("/admin/tenants", get(admin_org::tenants_list).post(admin_org::tenant_create))
+        .route("/admin/tenants/{id}", post(admin_org::tenant_update))
+        .route("/admin/groups", get(admin_org::groups_list).post(admin_org::group_create))
+        .route("/admin/groups/{id}", get(admin_org::group_show).post(admin_org::group_update))
+        .route("/admin/locations", get(admin_org::locations_list).post(admin_org::location_create))
+        .route("/admin/locations/{id}", post(admin_org::location_update))
+        .route("/admin/categories", get(admin_org::categories_list).post(admin_org::category_create))
+        .route("/admin/categories/{id}", post(admin_org::category_update))
+        .route("/admin/sla", get(sla::admin))
+        .route("/admin/sla/calendars/new", get(sla::new_calendar).post(sla::create_calendar))
+        .route("/admin/sla/calendars/{id}", get(sla::edit_calendar).post(sla::update_calendar))
+        .route("/admin/sla/policies/new", get(sla::new_policy).post(sla::create_policy))
+        .route("/admin/sla/policies/{id}", get(sla::edit_policy).post(sla::update_policy))
         // Room for the multipart framing around the largest allowed attachment.
         .layer(DefaultBodyLimit::max(state.config.max_attachment_bytes + 64 * 1024))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::check_origin))

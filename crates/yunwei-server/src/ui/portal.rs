@@ -199,6 +199,9 @@ struct TicketPage {
     can_reply: bool,
     can_rate: bool,
     error: Option<String>,
+    /// SLA clocks, public figures only (target, due, status).
+    clocks: Vec<super::sla::ClockLine>,
+    public_only: bool,
 }
 
 impl TicketPage {
@@ -222,9 +225,10 @@ async fn ticket_page(s: &AppState, v: &Viewer, r: &str, status: StatusCode, erro
             Some(id) => locations::get(&mut tx, &actor, id).await.ok().map(|l| shared::location_name(&l)),
             None => None,
         };
-        Ok::<_, yunwei_store::StoreError>((t, events, files, rating, cats, location))
+        let clocks = super::sla::clock_lines(&mut tx, v, &r).await;
+        Ok::<_, yunwei_store::StoreError>((t, events, files, rating, cats, location, clocks))
     };
-    let (t, events, files, rating, cats, location) = match loaded.await {
+    let (t, events, files, rating, cats, location, clocks) = match loaded.await {
         Ok(x) => x,
         Err(e) => return view::fail(v, e),
     };
@@ -249,6 +253,8 @@ async fn ticket_page(s: &AppState, v: &Viewer, r: &str, status: StatusCode, erro
         can_rate: rating.is_none() && rateable(t.status()),
         rating,
         error,
+        clocks,
+        public_only: true,
         t,
     };
     render(v, status, page)

@@ -1,0 +1,433 @@
+//! The SLA pages of the web UI against a real server on 127.0.0.1, once on SQLite and once on
+//! PostgreSQL: clocks on the ticket pages, the "breaching soon" queue, the compliance report,
+//! and the administration of calendars and policies through the forms (with CSRF). The helpers
+//! are those of `ui.rs`.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use jiff::SignedDuration;
+use reqwest::header::HeaderMap;
+use yunwei_domain::sla::Targets;
+use yunwei_store::both_backends;
+use yunwei_store::sla::{self, ComplianceFilter, PolicyInput};
+use yunwei_store::testing::{TestStore, World};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// One answer: status, headers and body text.
+struct Page {
+    status: u16,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    fn location(&self) -> &str {
+        self.header("location")
+    }
+
+    /// The CSRF token of the first form on the page.
+    fn csrf(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let start = self.body.find(marker).map(|i| i + marker.len()).expect("a form with a CSRF token");
+        let end = self.body[start..].find('"').expect("end of token") + start;
+        self.body[start..end].to_string()
+    }
+
+    /// The version of the ticket in the first action form.
+    fn version(&self) -> String {
+        let marker = "name=\"version\" value=\"";
+        let start = self.body.find(marker).map(|i| i + marker.len()).expect("an action form");
+        let end = self.body[start..].find('"').expect("end") + start;
+        self.body[start..end].to_string()
+    }
+
+    #[track_caller]
+    fn expect(&self, status: u16) -> &Self {
+        assert_eq!(self.status, status, "unexpected status; body:\n{}", self.body);
+        self
+    }
+
+    #[track_caller]
+    fn redirects_to(&self, path: &str) -> &Self {
+        assert_eq!(self.status, 303, "expected a redirect; body:\n{}", self.body);
+        assert_eq!(self.location(), path);
+        self
+    }
+}
+
+/// A browser of sorts: keeps cookies, sends a language, never follows redirects by itself.
+struct Browser {
+    base: String,
+    client: reqwest::Client,
+    cookies: HashMap<String, String>,
+    accept_language: String,
+    extra: Vec<(String, String)>,
+}
+
+impl Browser {
+    fn new(base: &str, accept_language: &str) -> Browser {
+        let client =
+            reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        Browser {
+            base: base.to_string(),
+            client,
+            cookies: HashMap::new(),
+            accept_language: accept_language.into(),
+            extra: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let mut req = req.header("accept", "text/html").header("accept-language", &self.accept_language);
+        if !self.cookies.is_empty() {
+            req = req.header("cookie", self.cookie_header());
+        }
+        for (k, v) in &self.extra {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        let res = req.send().await.expect("the server answers");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        for sc in headers.get_all("set-cookie") {
+            let text = sc.to_str().unwrap_or("");
+            let pair = text.split(';').next().unwrap_or("");
+            if let Some((k, v)) = pair.split_once('=') {
+                if v.is_empty() || text.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_string(), v.to_string());
+                }
+            }
+        }
+        let body = res.text().await.expect("a body");
+        Page { status, headers, body }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let req = self.client.get(format!("{}{path}", self.base));
+        self.send(req).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        self.send(req).await
+    }
+
+    /// Opens the login page and logs in; returns the answer to the login post.
+    async fn login(&mut self, login: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        let csrf = form.csrf();
+        self.post("/login", &[("csrf", &csrf), ("login", login), ("password", password), ("next", "/")]).await
+    }
+
+    /// The CSRF token of a page that has forms.
+    async fn csrf(&mut self, path: &str) -> String {
+        self.get(path).await.expect(200).csrf()
+    }
+}
+
+struct Env {
+    base: String,
+    w: World,
+}
+
+async fn start(store: &TestStore) -> Env {
+    let w = World::build(store).await;
+    let mut tx = store.write().await.expect("begin");
+    for a in [&w.admin, &w.agent, &w.engineer, &w.user_a, &w.user_b] {
+        yunwei_store::users::set_password(&mut tx, None, a.user_id, PASSWORD).await.expect("password");
+    }
+    tx.commit().await.expect("commit");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let state = yunwei_server::AppState::new(store.store.clone(), yunwei_server::ServerConfig::default());
+    tokio::spawn(yunwei_server::serve(listener, state, std::future::pending()));
+    Env { base: format!("http://{addr}"), w }
+}
+
+/// Reports a fault through the portal form and returns the new ticket's number.
+async fn report(b: &mut Browser, title: &str) -> String {
+    let csrf = b.csrf("/portal/new").await;
+    let res = b
+        .post("/portal/new", &[("csrf", &csrf), ("type", "incident"), ("title", title), ("description", "详情")])
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    res.location().trim_start_matches("/portal/tickets/").to_string()
+}
+
+/// The ready-made calendars, and a 7×24 policy for organisation A with a one-hour response and
+/// a two-hour resolution target, so new tickets are due within the default 4-hour horizon.
+async fn seed_sla(store: &TestStore, w: &World) {
+    let mut tx = store.write().await.expect("begin");
+    sla::seed_defaults(&mut tx).await.expect("seed SLA");
+    let always = sla::list_calendars(&mut tx, &w.admin).await.unwrap().into_iter().find(|c| c.name == "7×24").unwrap();
+    let m = |n: i64| Some(SignedDuration::from_mins(n));
+    let input = PolicyInput {
+        name: Some("A 7×24".into()),
+        tenant_id: Some(Some(w.tenant_a)),
+        calendar_id: Some(always.id),
+        targets: Some(Targets { response: [m(60); 4], resolution: [m(120); 4], on_site: [None; 4] }),
+        ..Default::default()
+    };
+    sla::create_policy(&mut tx, &w.admin, input).await.expect("policy");
+    tx.commit().await.expect("commit");
+}
+
+/// The text of the first `data-cell="{cell}"` after `anchor` in `body`.
+fn cell(body: &str, anchor: &str, cell: &str) -> String {
+    let from = body.find(anchor).unwrap_or_else(|| panic!("{anchor} on the page"));
+    let marker = format!("data-cell=\"{cell}\">");
+    let start = body[from..].find(&marker).expect("the cell") + from + marker.len();
+    let end = body[start..].find('<').expect("end of cell") + start;
+    body[start..end].to_string()
+}
+
+both_backends!(clocks_show_on_ticket_pages_and_the_queue_and_report_follow_the_store, |store| async move {
+    let env = start(&store).await;
+    seed_sla(&store, &env.w).await;
+    let mut user = Browser::new(&env.base, "en");
+    user.login("user.a", PASSWORD).await.redirects_to("/");
+    let number = report(&mut user, "SLA clock on the page").await;
+
+    // The console ticket page: both clocks, running, policy and calendar, figures in words.
+    let mut agent = Browser::new(&env.base, "en");
+    agent.login("agent", PASSWORD).await.redirects_to("/");
+    let page = agent.get(&format!("/console/tickets/{number}")).await;
+    let body = &page.expect(200).body;
+    assert!(body.contains("id=\"sla-clocks\""), "{body}");
+    assert!(body.contains("First response") && body.contains("Resolution"));
+    assert!(body.contains("data-status=\"running\""));
+    assert!(body.contains("A 7×24 · 7×24"), "policy and calendar");
+    assert!(body.contains("<dd>1 h</dd>") && body.contains("<dd>2 h</dd>"), "targets in hours");
+    assert!(body.contains("class=\"sla-remaining\">59 min") || body.contains("class=\"sla-remaining\">1 h"));
+    assert!(body.contains("class=\"sla-due\"><time datetime="));
+    // Chinese units for a Chinese-speaking viewer.
+    let mut zh = Browser::new(&env.base, "zh-CN");
+    zh.login("engineer", PASSWORD).await.redirects_to("/");
+    let zh_page = zh.get(&format!("/console/tickets/{number}")).await;
+    assert!(zh_page.expect(200).body.contains("<dd>1小时</dd>"), "{}", zh_page.body);
+    assert!(zh_page.body.contains("首次响应") && zh_page.body.contains("计时中"));
+
+    // The portal shows the public figures only.
+    let portal = user.get(&format!("/portal/tickets/{number}")).await;
+    let pb = &portal.expect(200).body;
+    assert!(pb.contains("id=\"sla-clocks\"") && pb.contains("Target") && pb.contains("class=\"sla-due\""));
+    assert!(!pb.contains("sla-elapsed") && !pb.contains("A 7×24"), "no internal figures in the portal");
+
+    // Breaching soon: due within the default 4 hours, linked to the ticket.
+    let soon = agent.get("/console/sla/soon").await;
+    assert!(soon.expect(200).body.contains(&format!("href=\"/console/tickets/{number}\"")), "{}", soon.body);
+    assert!(soon.body.contains("<option value=\"4\" selected>"));
+    let other = agent.get("/console/sla/soon?hours=8").await;
+    assert!(other.expect(200).body.contains("<option value=\"8\" selected>"));
+
+    // Warnings that have fired show on the ticket page.
+    let mut tx = store.write().await.unwrap();
+    let later = jiff::Timestamp::now() + SignedDuration::from_mins(46);
+    assert!(sla::fire_due(&mut tx, later, 100).await.unwrap() >= 2);
+    tx.commit().await.unwrap();
+    let page = agent.get(&format!("/console/tickets/{number}")).await;
+    assert!(page.expect(200).body.contains("<dt>Warnings fired</dt><dd>50 %, 75 %</dd>"), "{}", page.body);
+
+    // The report's figures are the store's.
+    let mut tx = store.read().await.unwrap();
+    let f = ComplianceFilter { group_by: "none".into(), within_secs: 4 * 3600, ..Default::default() };
+    let rows = sla::compliance(&mut tx, &env.w.agent, &f).await.unwrap();
+    drop(tx);
+    let page = agent.get("/console/sla/report?group_by=none&horizon=4").await;
+    let body = &page.expect(200).body;
+    assert!(body.contains("SLA compliance report") && body.contains("MTTA (business time)"));
+    for kind in ["response", "resolution"] {
+        let row = rows.iter().find(|r| r.kind == kind).expect("a row per clock kind");
+        let anchor = format!("id=\"report-{kind}\"");
+        assert_eq!(cell(body, &anchor, "total"), row.total.to_string(), "{kind} total");
+        assert_eq!(cell(body, &anchor, "met"), row.met.to_string());
+        assert_eq!(cell(body, &anchor, "breached"), row.breached.to_string());
+        assert_eq!(cell(body, &anchor, "open"), row.open.to_string());
+        assert_eq!(cell(body, &anchor, "soon"), row.breaching_soon.to_string());
+        assert!(row.breaching_soon >= 1);
+    }
+    // Grouped by priority, in Chinese.
+    let zh_report = zh.get("/console/sla/report?group_by=priority&from=2000-01-01&to=2999-12-31").await;
+    assert!(
+        zh_report.expect(200).body.contains("SLA 达标率报表")
+            && zh_report.body.contains("平均解决时间 MTTR（工作时间）")
+    );
+
+    // Staff see the links; only administrators see the settings.
+    assert!(body.contains("id=\"nav-sla-report\"") && !body.contains("id=\"nav-sla-admin\""));
+    agent.get("/admin/sla").await.expect(403);
+    agent.get("/admin/sla/calendars/new").await.expect(403);
+    agent.get("/admin/sla/policies/1").await.expect(403);
+    let csrf = agent.csrf("/console").await;
+    agent.post("/admin/sla/calendars/new", &[("csrf", &csrf), ("name", "x"), ("time_zone", "UTC")]).await.expect(403);
+    // End users see neither the report nor the queue.
+    user.get("/console/sla/report").await.expect(404);
+    user.get("/console/sla/soon").await.expect(404);
+    user.get("/admin/sla").await.expect(403);
+    assert!(!user.get("/portal").await.body.contains("nav-sla-report"));
+});
+
+both_backends!(an_administrator_creates_and_edits_calendars_and_policies_through_the_forms, |store| async move {
+    let env = start(&store).await;
+    seed_sla(&store, &env.w).await;
+    let mut admin = Browser::new(&env.base, "en");
+    admin.login("admin", PASSWORD).await.redirects_to("/");
+    let list = admin.get("/admin/sla").await;
+    assert!(list.expect(200).body.contains("5×8 中国 China") && list.body.contains("id=\"nav-sla-admin\""));
+    let calendars = async |store: &TestStore, w: &World| {
+        let mut tx = store.read().await.unwrap();
+        sla::list_calendars(&mut tx, &w.admin).await.unwrap()
+    };
+    let before = calendars(&store, &env.w).await.len();
+
+    // A bad time zone: the error beside the field, in the user's language, nothing stored.
+    let csrf = admin.csrf("/admin/sla/calendars/new").await;
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("name", "Shanghai office"),
+        ("time_zone", "Mars/Olympus"),
+        ("hours_monday", "09:00-12:00, 13:00-18:00"),
+        ("hours_tuesday", "09:00-18:00"),
+        ("holidays", "2026-10-01, 2026-10-02"),
+        ("make_up_days", "2026-09-27"),
+        ("make_up_weekday", "monday"),
+    ];
+    let res = admin.post("/admin/sla/calendars/new", &fields).await;
+    res.expect(422);
+    assert!(res.body.contains("id=\"error-time_zone\">Unknown time zone"), "{}", res.body);
+    assert!(res.body.contains("value=\"Shanghai office\""), "what was typed is kept");
+    assert_eq!(calendars(&store, &env.w).await.len(), before, "nothing stored");
+    // Without the form's token: refused.
+    admin.post("/admin/sla/calendars/new", &fields[1..]).await.expect(403);
+
+    fields[2] = ("time_zone", "Asia/Shanghai");
+    admin.post("/admin/sla/calendars/new", &fields).await.redirects_to("/admin/sla");
+    let cal = calendars(&store, &env.w).await.into_iter().find(|c| c.name == "Shanghai office").expect("created");
+    let spec = cal.spec();
+    assert_eq!(spec.hours["monday"], vec!["09:00-12:00", "13:00-18:00"]);
+    assert_eq!(spec.holidays, vec!["2026-10-01", "2026-10-02"]);
+    assert_eq!(spec.make_up_days, vec!["2026-09-27"]);
+    assert!(admin.get("/admin/sla").await.body.contains("Saved."));
+
+    // Edit: the form shows what is stored, with its version; a stale version is refused.
+    let path = format!("/admin/sla/calendars/{}", cal.id);
+    let edit = admin.get(&path).await;
+    assert!(edit.expect(200).body.contains("value=\"09:00-12:00, 13:00-18:00\""));
+    let csrf = edit.csrf();
+    let version = cal.version.to_string();
+    let mut edit_fields = vec![
+        ("csrf", csrf.as_str()),
+        ("version", version.as_str()),
+        ("name", "Shanghai office"),
+        ("time_zone", "Asia/Shanghai"),
+        ("hours_monday", "08:30-17:30"),
+        ("hours_saturday", "10:00-12:00"),
+        ("holidays", "2026-10-01"),
+        ("make_up_days", ""),
+        ("make_up_weekday", "friday"),
+    ];
+    admin.post(&path, &edit_fields).await.redirects_to("/admin/sla");
+    let after = calendars(&store, &env.w).await.into_iter().find(|c| c.id == cal.id).unwrap();
+    assert_eq!(after.version, cal.version + 1);
+    assert_eq!(after.spec().hours["monday"], vec!["08:30-17:30"]);
+    assert_eq!(after.spec().hours["saturday"], vec!["10:00-12:00"]);
+    assert_eq!(after.make_up_weekday, "friday");
+    let res = admin.post(&path, &edit_fields).await;
+    res.expect(409);
+    assert!(res.body.contains("Someone else changed this"));
+    // Bad hours: shown beside that day, nothing changed.
+    let v2 = after.version.to_string();
+    edit_fields[1] = ("version", v2.as_str());
+    edit_fields[4] = ("hours_monday", "18:00-09:00");
+    let res = admin.post(&path, &edit_fields).await;
+    res.expect(422);
+    assert!(res.body.contains("id=\"error-hours_monday\""), "{}", res.body);
+    assert_eq!(calendars(&store, &env.w).await.into_iter().find(|c| c.id == cal.id).unwrap().version, after.version);
+
+    // A policy: targets in minutes and hours per priority.
+    let csrf = admin.csrf("/admin/sla/policies/new").await;
+    let cal_id = cal.id.to_string();
+    let tenant = env.w.tenant_b.to_string();
+    let mut pf = vec![
+        ("csrf", csrf.as_str()),
+        ("name", "B incidents"),
+        ("tenant_id", tenant.as_str()),
+        ("ticket_type", "incident"),
+        ("calendar_id", cal_id.as_str()),
+        ("response_1", "30"),
+        ("response_2", "60"),
+        ("response_unit", "min"),
+        ("resolution_1", "4"),
+        ("resolution_2", "1.5"),
+        ("resolution_unit", "h"),
+        ("pause_user", "1"),
+        ("thresholds", "50, 80"),
+        ("active", "1"),
+    ];
+    // A response target longer than the resolution one: refused beside the targets.
+    pf[5] = ("response_1", "300");
+    let res = admin.post("/admin/sla/policies/new", &pf).await;
+    res.expect(422);
+    assert!(res.body.contains("id=\"error-response\""), "{}", res.body);
+    pf[5] = ("response_1", "30");
+    admin.post("/admin/sla/policies/new", &pf).await.redirects_to("/admin/sla");
+    let policies = async |store: &TestStore, w: &World| {
+        let mut tx = store.read().await.unwrap();
+        sla::list_policies(&mut tx, &w.admin).await.unwrap()
+    };
+    let p = policies(&store, &env.w).await.into_iter().find(|p| p.name == "B incidents").expect("created");
+    let t = p.targets();
+    assert_eq!(t.response[0], Some(SignedDuration::from_mins(30)));
+    assert_eq!(t.resolution[0], Some(SignedDuration::from_mins(240)));
+    assert_eq!(t.resolution[1], Some(SignedDuration::from_mins(90)));
+    assert_eq!(t.resolution[2], None);
+    assert_eq!(p.tenant_id, Some(env.w.tenant_b));
+    assert_eq!(p.ticket_type.as_deref(), Some("incident"));
+    assert_eq!(p.thresholds(), vec![50, 80]);
+    assert_eq!(p.pause_on().len(), 1);
+
+    // Edit it: the form shows the targets back, and the change is stored with a new version.
+    let path = format!("/admin/sla/policies/{}", p.id);
+    let edit = admin.get(&path).await;
+    assert!(edit.expect(200).body.contains("name=\"resolution_1\" value=\"240\""), "mixed hours shown in minutes");
+    let csrf = edit.csrf();
+    let version = p.version.to_string();
+    let mut ef = pf.clone();
+    ef[0] = ("csrf", csrf.as_str());
+    ef[1] = ("name", "B incidents v2");
+    ef.push(("version", version.as_str()));
+    ef.retain(|(k, _)| *k != "active");
+    admin.post(&path, &ef).await.redirects_to("/admin/sla");
+    let p2 = policies(&store, &env.w).await.into_iter().find(|x| x.id == p.id).unwrap();
+    assert_eq!((p2.name.as_str(), p2.version, p2.active), ("B incidents v2", p.version + 1, false));
+    admin.post(&path, &ef).await.expect(409);
+
+    // In Chinese, the errors are in Chinese.
+    let mut zh = Browser::new(&env.base, "zh-CN");
+    zh.login("admin", PASSWORD).await.redirects_to("/");
+    let csrf = zh.csrf("/admin/sla").await;
+    zh.post("/lang", &[("csrf", &csrf), ("lang", "zh-CN"), ("back", "/admin/sla")]).await.redirects_to("/admin/sla");
+    let csrf = zh.csrf("/admin/sla/calendars/new").await;
+    let res = zh
+        .post("/admin/sla/calendars/new", &[("csrf", &csrf), ("name", "坏时区"), ("time_zone", "Nowhere/City")])
+        .await;
+    res.expect(422);
+    assert!(res.body.contains("未知时区"), "{}", res.body);
+});
