@@ -32,6 +32,17 @@ async function story(browser, base, lang, tag) {
     ? `Printer on floor 3 jams on every page (e2e ${tag})`
     : `三楼打印机每页都卡纸，无法打印（端到端测试 ${tag}）`;
 
+  // What the dashboard counts over the last 30 days, read as a lead would.
+  const dashboard = async () => {
+    const p = await newPage(browser, lang);
+    await login(p, base, c.agent);
+    await p.goto(`${base}/console/dashboard`);
+    const counts = { created: Number(await p.textContent('#created-total')), resolved: Number(await p.textContent('#resolved-total')) };
+    await p.context().close();
+    return counts;
+  };
+  const counted = await dashboard();
+
   // The end user reports the fault in the portal, in their browser's language.
   const user = await newPage(browser, lang);
   const started = Date.now();
@@ -116,6 +127,10 @@ async function story(browser, base, lang, tag) {
   const res = await user.request.get(base + href);
   assert.equal(res.status(), 200);
   assert.equal(await res.text(), 'E-203');
+
+  // The dashboard counts it: one more created and one more resolved.
+  const now = await dashboard();
+  assert.deepEqual(now, { created: counted.created + 1, resolved: counted.resolved + 1 });
 
   for (const p of [user, agent, eng]) await p.context().close();
   return number;
