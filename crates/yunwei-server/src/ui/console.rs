@@ -528,15 +528,7 @@ pub async fn link(State(s): State<AppState>, Path(r): Path<String>, p: Posted) -
 }
 
 pub async fn download(State(s): State<AppState>, Staff(v): Staff, Path((r, id)): Path<(String, i64)>) -> Response {
-    let Some(actor) = v.actor().cloned() else { return super::session::to_login(&v.path) };
-    let found = async {
-        let mut tx = s.store.read().await?;
-        tickets::attachment_content(&mut tx, &actor, &TicketRef::parse(&r), id).await
-    };
-    match found.await {
-        Ok((a, bytes)) => crate::api::tickets::file_response(&a.file_name, bytes),
-        Err(e) => view::fail(&v, e),
-    }
+    super::portal::send_attachment(&s, &v, &r, id).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -360,13 +360,18 @@ pub async fn rate(State(s): State<AppState>, Path(r): Path<String>, p: Posted) -
 
 /// Serves a file of a ticket the viewer may see, with the type derived from its name.
 pub async fn download(State(s): State<AppState>, Ctx(v): Ctx, Path((r, id)): Path<(String, i64)>) -> Response {
+    send_attachment(&s, &v, &r, id).await
+}
+
+/// The one way the portal and the console serve a file: scoped by the viewer, typed by name.
+pub(super) async fn send_attachment(s: &AppState, v: &super::session::Viewer, r: &str, id: i64) -> Response {
     let Some(actor) = v.actor().cloned() else { return super::session::to_login(&v.path) };
     let found = async {
         let mut tx = s.store.read().await?;
-        tickets::attachment_content(&mut tx, &actor, &TicketRef::parse(&r), id).await
+        tickets::attachment_content(&mut tx, &actor, &TicketRef::parse(r), id).await
     };
     match found.await {
         Ok((a, bytes)) => crate::api::tickets::file_response(&a.file_name, bytes),
-        Err(e) => view::fail(&v, e),
+        Err(e) => view::fail(v, e),
     }
 }
