@@ -827,13 +827,19 @@ pub async fn fire_due(tx: &mut Tx, now: Timestamp, limit: i64) -> Result<usize> 
     }
     let rows = fetch_all!(tx, ClockRow, &sql, micros(now), limit)?;
     let mut fired = 0;
+    // A batch mostly shares a few policies: load and parse each one and its calendar once.
+    let mut policies: BTreeMap<i64, (PolicyRow, Calendar)> = BTreeMap::new();
     for row in rows {
-        let policy = policy_by_id(tx, row.policy_id).await?;
-        let cal = calendar_by_id(tx, policy.calendar_id).await?.calendar()?;
+        if let std::collections::btree_map::Entry::Vacant(slot) = policies.entry(row.policy_id) {
+            let policy = policy_by_id(tx, row.policy_id).await?;
+            let cal = calendar_by_id(tx, policy.calendar_id).await?.calendar()?;
+            slot.insert((policy, cal));
+        }
+        let Some((policy, cal)) = policies.get(&row.policy_id) else { continue };
         let clock = row.clock();
         let thresholds = policy.thresholds();
         for pct in thresholds.iter().copied().chain(std::iter::once(100)) {
-            let Some(at) = clock.threshold_at(&cal, pct) else { continue };
+            let Some(at) = clock.threshold_at(cal, pct) else { continue };
             if at > now || !clock.is_running() {
                 continue;
             }
@@ -847,7 +853,7 @@ pub async fn fire_due(tx: &mut Tx, now: Timestamp, limit: i64) -> Result<usize> 
                 micros(now),
             )?;
             if inserted == 1 {
-                announce(tx, &row, &policy, pct, at).await?;
+                announce(tx, &row, policy, pct, at).await?;
                 if pct >= 100 && policy.escalate_on_breach && row.kind() == ClockKind::Resolution {
                     let reason = "SLA breached: escalated automatically / 超出服务级别，自动升级";
                     crate::tickets::escalate_by_system(tx, row.ticket_id, reason).await?;
@@ -855,7 +861,7 @@ pub async fn fire_due(tx: &mut Tx, now: Timestamp, limit: i64) -> Result<usize> 
                 fired += 1;
             }
         }
-        save_clock(tx, &row, &clock, &cal, &thresholds, now).await?;
+        save_clock(tx, &row, &clock, cal, &thresholds, now).await?;
     }
     Ok(fired)
 }
@@ -1100,12 +1106,15 @@ pub async fn rebuild_from_timeline(tx: &mut Tx, ticket_id: i64) -> Result<()> {
     let pause_on = policy.pause_on();
     let events = fetch_all!(
         tx,
-        (String, String, i64),
-        "SELECT kind, data, created_at FROM ticket_events WHERE ticket_id = $1 ORDER BY id",
+        (String, String, i64, String),
+        "SELECT e.kind, e.data, e.created_at, COALESCE(u.role, '') AS role FROM ticket_events e
+         LEFT JOIN users u ON u.id = e.actor_id WHERE e.ticket_id = $1 ORDER BY e.id",
         ticket_id
     )?;
     let mut clocks: Vec<(ClockRow, Clock)> = rows.into_iter().map(|r| (r.clone(), r.clock())).collect();
-    for (kind, data, at) in events {
+    for (kind, data, at, role) in events {
+        // A reply answers the requester only when staff write it.
+        let staff_reply = kind == "reply" && !role.is_empty() && role != "end_user";
         let at = ts(at);
         let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
         for (row, clock) in clocks.iter_mut() {
@@ -1118,7 +1127,8 @@ pub async fn rebuild_from_timeline(tx: &mut Tx, ticket_id: i64) -> Result<()> {
                     }
                 }
                 "resume" => clock.resume(at),
-                "claim" | "reply" if k == ClockKind::Response => clock.stop(at),
+                "claim" if k == ClockKind::Response => clock.stop(at),
+                "reply" if k == ClockKind::Response && staff_reply => clock.stop(at),
                 "resolve" => clock.stop(at),
                 "reopen" if k != ClockKind::Response => clock.restart(at),
                 "close" | "cancel" | "merge" => clock.stop(at),

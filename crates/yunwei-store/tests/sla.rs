@@ -299,3 +299,44 @@ both_backends!(a_policy_can_escalate_a_breached_ticket_to_the_next_tier, |store|
     let trail = yunwei_store::audit::for_entity(&mut tx, &w.admin, "ticket", t.id).await.unwrap();
     assert!(trail.iter().any(|e| e.action == "ticket.escalate" && e.actor_id.is_none()));
 });
+
+both_backends!(a_calendar_change_recomputes_the_clocks_that_count_in_it, |store| async move {
+    let w = World::build(&store).await;
+    policy_24x7(&store, &w).await;
+    let t = create(&store, &w.user_a, "x").await;
+    assert_eq!(t.resolution_due_at.unwrap() - t.created_at, 4 * 3600 * 1_000_000);
+    let mut tx = store.write().await.unwrap();
+    let cal = sla::list_calendars(&mut tx, &w.admin).await.unwrap().into_iter().find(|c| c.name == "7×24").unwrap();
+    // The "7×24" calendar becomes one hour on Saturdays: four business hours now span four
+    // weeks, so the due instant must move whenever the test runs.
+    let mut spec = cal.spec();
+    spec.hours = BTreeMap::from([("saturday".to_string(), vec!["09:00-10:00".to_string()])]);
+    let office = spec.build().unwrap();
+    sla::update_calendar(&mut tx, &w.admin, cal.id, cal.version, spec).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.read().await.unwrap();
+    let after = tickets::get(&mut tx, &w.agent, &TicketRef::Id(t.id)).await.unwrap();
+    // The due instant is now where 4 business hours of the new calendar end.
+    let start = Timestamp::from_microsecond(t.created_at).unwrap();
+    let expected = office.add_business_time(start, SignedDuration::from_hours(4)).unwrap();
+    assert_eq!(after.resolution_due_at, Some(expected.as_microsecond()));
+    assert!(expected - SignedDuration::from_hours(24 * 21) > start);
+    let c = sla::clocks(&mut tx, &w.agent, &TicketRef::Id(t.id)).await.unwrap();
+    assert!(c.iter().all(|c| c.calendar_name == "7×24"));
+});
+
+both_backends!(a_rebuilt_clock_counts_only_staff_replies_as_a_response, |store| async move {
+    let w = World::build(&store).await;
+    policy_24x7(&store, &w).await;
+    let t = create(&store, &w.user_a, "x").await;
+    let mut tx = store.write().await.unwrap();
+    tickets::comment(&mut tx, &w.user_a, &TicketRef::Id(t.id), "any news?", true).await.unwrap();
+    sla::rebuild_from_timeline(&mut tx, t.id).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(clocks(&store, &w.agent, &t).await["response"].status, "running");
+    let mut tx = store.write().await.unwrap();
+    tickets::comment(&mut tx, &w.agent, &TicketRef::Id(t.id), "on it", true).await.unwrap();
+    sla::rebuild_from_timeline(&mut tx, t.id).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(clocks(&store, &w.agent, &t).await["response"].status, "met");
+});
