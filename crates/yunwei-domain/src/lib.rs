@@ -10,6 +10,7 @@ pub mod login;
 pub mod permission;
 pub mod priority;
 pub mod rating;
+pub mod search;
 pub mod sla;
 pub mod ticket;
 pub mod validate;

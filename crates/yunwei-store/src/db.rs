@@ -87,6 +87,8 @@ macro_rules! bind_args {
                 $crate::db::Arg::Int(v) => q.bind(*v),
                 $crate::db::Arg::Text(v) => q.bind(v.clone()),
                 $crate::db::Arg::Bool(v) => q.bind(*v),
+                $crate::db::Arg::OptInt(v) => q.bind(*v),
+                $crate::db::Arg::OptText(v) => q.bind(v.clone()),
             };
         }
         q
@@ -147,6 +149,9 @@ pub enum Arg {
     Int(i64),
     Text(String),
     Bool(bool),
+    /// A value that may be NULL, typed so PostgreSQL knows the column type of a NULL.
+    OptInt(Option<i64>),
+    OptText(Option<String>),
 }
 
 /// SQL text and its arguments, built up clause by clause with numbered placeholders.

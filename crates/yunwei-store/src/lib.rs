@@ -9,6 +9,7 @@
 #[macro_use]
 mod db;
 pub mod audit;
+pub mod bulk;
 pub mod categories;
 pub mod dashboard;
 pub mod demo;
@@ -19,6 +20,7 @@ pub mod locations;
 pub mod preferences;
 pub mod queues;
 pub mod ratings;
+pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod sla;

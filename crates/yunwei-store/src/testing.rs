@@ -216,3 +216,19 @@ impl World {
         World { admin, agent, engineer, user_a, user_b, tenant_a, tenant_b, l1, l2, l3, location_a, category }
     }
 }
+
+/// Makes a ticket look as if it predated the search index: its document removed and the
+/// start-up backfill marker set to its id, as the migration that made the index leaves it.
+pub async fn forget_search_document(tx: &mut crate::Tx, ticket_id: i64) -> crate::Result<()> {
+    let sql = match tx.backend() {
+        Backend::Sqlite => "DELETE FROM ticket_search WHERE rowid = $1",
+        Backend::Postgres => "DELETE FROM ticket_search WHERE ticket_id = $1",
+    };
+    execute!(tx, sql, ticket_id)?;
+    execute!(
+        tx,
+        "INSERT INTO settings (key, value, updated_at) VALUES ('search.backfill_to', $1, 0)",
+        ticket_id.to_string()
+    )?;
+    Ok(())
+}

@@ -358,6 +358,7 @@ pub async fn create(tx: &mut Tx, actor: &Actor, new: NewTicket) -> Result<Ticket
         data["assigned_by"] = json!(if explicit { "dispatch" } else { "location" });
     }
     add_event(tx, &t, actor, "created", true, "", data).await?;
+    crate::search::index_new(tx, t.id, &t.title, &t.description).await?;
     audit_ticket(tx, actor, "ticket.create", &t, None, serde_json::to_value(&t).unwrap_or_default()).await?;
     Ok(t)
 }
@@ -517,6 +518,9 @@ pub async fn update(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, p: 
     }
     let changed: Vec<&String> = changes.keys().collect();
     add_event(tx, &after, actor, "update", true, "", json!({ "fields": changed })).await?;
+    if changes.contains_key("title") || changes.contains_key("description") {
+        crate::search::index_ticket(tx, after.id).await?;
+    }
     let before_fields: serde_json::Map<String, Value> =
         changes.iter().map(|(k, v)| (k.clone(), v[0].clone())).collect();
     let after_fields: serde_json::Map<String, Value> = changes.iter().map(|(k, v)| (k.clone(), v[1].clone())).collect();
@@ -749,6 +753,9 @@ pub async fn act(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, req: A
     let public =
         !matches!(kind, ActionKind::Dispatch | ActionKind::Transfer | ActionKind::Return | ActionKind::Escalate);
     add_event(tx, &after, actor, kind.as_str(), public, &body, data).await?;
+    if public && !body.is_empty() {
+        crate::search::index_ticket(tx, after.id).await?;
+    }
     if let Some(target) = merge_target {
         insert_link(tx, actor, &after, &target, LinkKind::DuplicateOf).await?;
         add_event(tx, &target, actor, "merged", false, "", json!({ "from": after.number })).await?;
@@ -843,6 +850,9 @@ pub async fn comment(tx: &mut Tx, actor: &Actor, r: &TicketRef, body: &str, publ
     }
     let kind = if public { "reply" } else { "note" };
     let id = add_event(tx, &t, actor, kind, public, &body, json!({})).await?;
+    if public {
+        crate::search::index_ticket(tx, t.id).await?;
+    }
     audit_ticket(tx, actor, &format!("ticket.{kind}"), &t, None, json!({ "event_id": id, "public": public })).await?;
     let event = fetch_one!(
         tx,
@@ -1145,7 +1155,8 @@ pub struct TicketFilter {
     pub created_to: Option<i64>,
     pub updated_from: Option<i64>,
     pub updated_to: Option<i64>,
-    /// Words in the title (or the exact number).
+    /// Words anywhere in the public text — title, description, replies, resolution — (or the
+    /// exact number).
     pub text: Option<String>,
     pub sort: SortKey,
     pub desc: bool,
@@ -1227,8 +1238,14 @@ pub async fn list(tx: &mut Tx, actor: &Actor, f: &TicketFilter) -> Result<Page> 
         }
     }
     if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        sql.push(" AND (LOWER(t.title) LIKE ").arg(Arg::Text(crate::db::contains_pattern(text))).push(" ESCAPE '\\'");
-        sql.push(" OR t.number = ").arg(Arg::Text(text.to_uppercase())).push(")");
+        // Words anywhere in the ticket's public text (full-text index), or its exact number.
+        sql.push(" AND (t.number = ").arg(Arg::Text(text.to_uppercase()));
+        let terms = yunwei_domain::search::query(text);
+        if !terms.is_empty() {
+            sql.push(" OR ");
+            crate::search::push_match(&mut sql, tx.backend(), &terms);
+        }
+        sql.push(")");
     }
     let col = f.sort.column();
     let (cmp, dir) = if f.desc { ("<", "DESC") } else { (">", "ASC") };

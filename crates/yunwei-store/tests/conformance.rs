@@ -43,8 +43,11 @@ async fn both_schemas_have_the_same_tables_and_columns() {
     let mut tx = lite.read().await.unwrap();
     let yunwei_store::Tx::Sqlite(t) = &mut tx else { unreachable!() };
     let mut lite_cols: Vec<(String, String)> = sqlx::query_as(
+        // FTS5's own shadow tables (ticket_search_data, …) are its storage, not our schema.
         "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
-         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+         JOIN pragma_table_list l ON l.name = m.name
+         WHERE m.type = 'table' AND l.type IN ('table', 'virtual') AND m.name NOT LIKE 'sqlite_%'
+           AND m.name <> '_sqlx_migrations'",
     )
     .fetch_all(&mut **t)
     .await

@@ -8,24 +8,9 @@ use yunwei_store::{Store, Tx, categories, demo, groups, locations, tenants, user
 
 use crate::Fallible;
 use crate::config::Settings;
+use crate::rng::Rng;
 
 pub const PASSWORD: &str = "yunwei-demo";
-
-/// A small deterministic generator, so every demo looks the same.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 const TITLES: &[(&str, &[&str])] = &[
     (
@@ -273,7 +258,7 @@ async fn step(tx: &mut Tx, actor: &Actor, t: &tickets::Ticket, req: ActionReques
 }
 
 async fn generate_tickets(tx: &mut Tx, cast: &Cast) -> Fallible {
-    let mut rng = Rng(20261122);
+    let mut rng = Rng::new(20261122);
     let cats = categories::list(tx).await?;
     let channels = ["web", "web", "phone", "email", "phone", "walk_in", "api"];
     const DAY: i64 = 86_400_000_000;

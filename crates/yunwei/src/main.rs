@@ -3,6 +3,8 @@
 
 mod config;
 mod demo;
+mod generate;
+mod rng;
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -10,7 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 use yunwei_server::{AppState, ServerConfig};
-use yunwei_store::{Store, categories, sla, tenants, users};
+use yunwei_store::{Store, categories, search, sla, tenants, users};
 
 use crate::config::{Settings, StoreArgs};
 
@@ -36,6 +38,27 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Fill an empty installation with a large generated data set for benchmarks (tickets
+    /// over several years with their history and SLA clocks), written in bulk.
+    Generate {
+        /// How many tickets.
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: u64,
+        /// Over how many years up to now.
+        #[arg(long, default_value_t = 3)]
+        years: u32,
+        /// How many client organisations.
+        #[arg(long, default_value_t = 20)]
+        tenants: usize,
+        /// End users per client organisation.
+        #[arg(long, default_value_t = 250)]
+        users_per_tenant: usize,
+        /// Seed: the same seed gives the same data set.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -106,6 +129,10 @@ async fn open(settings: &Settings) -> Fallible<Store> {
     tenants::provider(&mut tx).await?;
     sla::seed_defaults(&mut tx).await?;
     tx.commit().await?;
+    let indexed = search::backfill(&store).await?;
+    if indexed > 0 {
+        tracing::info!(tickets = indexed, "indexed existing tickets for full-text search");
+    }
     Ok(store)
 }
 
@@ -120,6 +147,28 @@ async fn run(cli: Cli) -> Fallible {
             let settings = Settings::load(&store, None)?;
             open(&settings).await?;
             eprintln!("database is up to date");
+            Ok(())
+        }
+        Command::Generate { tickets, years, tenants, users_per_tenant, seed, store } => {
+            if years == 0 || tenants == 0 || users_per_tenant == 0 {
+                return Err("--years, --tenants and --users-per-tenant must be at least 1".into());
+            }
+            let settings = Settings::load(&store, None)?;
+            let store = open(&settings).await?;
+            let scale = generate::Scale { tickets, years, tenants, users_per_tenant, seed };
+            let s = generate::run(&store, &scale).await?;
+            store.close().await;
+            eprintln!(
+                "generated {} tickets, {} timeline events, {} SLA clocks and {} end users in {:.1} s\n\
+                 log in as {} with the password {}",
+                s.tickets,
+                s.events,
+                s.clocks,
+                s.users,
+                s.seconds,
+                generate::ADMIN_LOGIN,
+                generate::PASSWORD
+            );
             Ok(())
         }
         Command::User { command: UserCommand::Create { login, role, name, tenant, email, store } } => {

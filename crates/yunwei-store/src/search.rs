@@ -1,0 +1,114 @@
+//! The full-text index of tickets: one document per ticket, rewritten in the same transaction
+//! as every change to the text it is made of (title, description, public replies, resolution
+//! notes), so a search sees exactly what is committed, on one instance or many. The terms come
+//! from [`yunwei_domain::search`]; SQLite keeps them in FTS5, PostgreSQL in a GIN-indexed
+//! tsvector. Internal notes are not indexed: a search must not tell an end user what a note says.
+
+use yunwei_domain::search;
+
+use crate::db::{Arg, Sql};
+use crate::{Backend, Result, Tx};
+
+/// Rewrites the search document of one ticket from what is stored now.
+pub(crate) async fn index_ticket(tx: &mut Tx, ticket_id: i64) -> Result<()> {
+    let Some((title, description, notes)) = fetch_opt!(
+        tx,
+        (String, String, Option<String>),
+        "SELECT title, description, resolution_notes FROM tickets WHERE id = $1",
+        ticket_id
+    )?
+    else {
+        return Ok(());
+    };
+    let bodies = fetch_all!(
+        tx,
+        (String,),
+        "SELECT body FROM ticket_events WHERE ticket_id = $1 AND public = TRUE AND body <> '' ORDER BY id",
+        ticket_id
+    )?;
+    let mut texts: Vec<&str> = vec![&title, &description, notes.as_deref().unwrap_or("")];
+    texts.extend(bodies.iter().map(|(b,)| b.as_str()));
+    let doc = search::document(&texts);
+    write_document(tx, ticket_id, &doc).await
+}
+
+/// Indexes a ticket just created, from the text in hand.
+pub(crate) async fn index_new(tx: &mut Tx, ticket_id: i64, title: &str, description: &str) -> Result<()> {
+    write_document(tx, ticket_id, &search::document(&[title, description])).await
+}
+
+async fn write_document(tx: &mut Tx, ticket_id: i64, doc: &str) -> Result<()> {
+    match tx.backend() {
+        Backend::Sqlite => {
+            execute!(tx, "DELETE FROM ticket_search WHERE rowid = $1", ticket_id)?;
+            execute!(tx, "INSERT INTO ticket_search (rowid, ticket_id, doc) VALUES ($1, $1, $2)", ticket_id, doc)?;
+        }
+        Backend::Postgres => {
+            execute!(
+                tx,
+                "INSERT INTO ticket_search (ticket_id, doc) VALUES ($1, array_to_tsvector(string_to_array($2, ' ')))
+                 ON CONFLICT (ticket_id) DO UPDATE SET doc = excluded.doc",
+                ticket_id,
+                doc
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The column and value template for loading documents in bulk on this backend: FTS5 takes the
+/// terms as text, PostgreSQL builds the tsvector from them.
+pub(crate) fn bulk_columns(backend: Backend) -> (&'static [&'static str], &'static [&'static str]) {
+    match backend {
+        Backend::Sqlite => (&["rowid", "ticket_id", "doc"], &["$", "$", "$"]),
+        Backend::Postgres => (&["ticket_id", "doc"], &["$", "array_to_tsvector(string_to_array($, ' '))"]),
+    }
+}
+
+/// Appends to `sql` (inside a `WHERE`) the condition that ticket `t` matches every term.
+pub(crate) fn push_match(sql: &mut Sql, backend: Backend, terms: &[search::Term]) {
+    match backend {
+        Backend::Sqlite => {
+            sql.push("t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ")
+                .arg(Arg::Text(search::fts5_expression(terms)))
+                .push(")");
+        }
+        Backend::Postgres => {
+            sql.push("t.id IN (SELECT ticket_id FROM ticket_search WHERE doc @@ CAST(")
+                .arg(Arg::Text(search::tsquery_expression(terms)))
+                .push(" AS tsquery))");
+        }
+    }
+}
+
+/// Indexes the tickets that existed before the index did (the migration that made it left
+/// their highest id in the `search.backfill_to` setting), a batch at a time, and returns how
+/// many it indexed. Does nothing (one lookup) once done.
+pub async fn backfill(store: &crate::Store) -> Result<u64> {
+    let mut done = 0;
+    loop {
+        let mut tx = store.write().await?;
+        let Some(upto) = crate::settings::get::<i64>(&mut tx, "search.backfill_to").await? else {
+            return Ok(done);
+        };
+        let ids =
+            fetch_all!(&mut tx, (i64,), "SELECT id FROM tickets WHERE id <= $1 ORDER BY id DESC LIMIT 1000", upto)?;
+        for (id,) in &ids {
+            index_ticket(&mut tx, *id).await?;
+        }
+        match ids.last() {
+            Some((lowest,)) if *lowest > 1 => {
+                execute!(
+                    &mut tx,
+                    "UPDATE settings SET value = $1 WHERE key = 'search.backfill_to'",
+                    (lowest - 1).to_string()
+                )?;
+            }
+            _ => {
+                execute!(&mut tx, "DELETE FROM settings WHERE key = 'search.backfill_to'")?;
+            }
+        }
+        tx.commit().await?;
+        done += ids.len() as u64;
+    }
+}
