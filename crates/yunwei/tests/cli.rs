@@ -414,3 +414,122 @@ async fn the_demo_has_tickets_in_every_state_with_a_believable_history() {
     assert!(server.banner.contains("already has tickets"), "{}", server.banner);
     server.stop();
 }
+
+/// Every ticket of the installation as JSON, page by page.
+async fn all_tickets(client: &reqwest::Client, base: &str, token: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut req = client.get(format!("{base}/api/v1/tickets")).bearer_auth(token).query(&[("limit", "200")]);
+        if let Some(c) = &cursor {
+            req = req.query(&[("cursor", c.as_str())]);
+        }
+        let page: Value = req.send().await.unwrap().json().await.unwrap();
+        out.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return out,
+        }
+    }
+}
+
+#[tokio::test]
+async fn generate_fills_an_empty_store_with_a_consistent_history_on_both_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    let pg = TestStore::new(Backend::Postgres).await;
+    let lite = sqlite_args(dir.path());
+    let stores: [Vec<&str>; 2] = [lite.iter().map(String::as_str).collect(), vec!["--database-url", pg.url.as_str()]];
+    for args in stores {
+        let mut gen_args =
+            vec!["generate", "--tickets", "600", "--years", "1", "--tenants", "3", "--users-per-tenant", "4"];
+        gen_args.extend_from_slice(&args);
+        let (ok, _, err) = run(&gen_args, "");
+        assert!(ok && err.contains("generated 600 tickets"), "{err}");
+        let (ok, _, err) = run(&gen_args, "");
+        assert!(!ok && err.contains("already has tickets"), "a second run must refuse: {err}");
+
+        let mut token_args = vec!["token", "create", "bench.admin"];
+        token_args.extend_from_slice(&args);
+        let (ok, token, err) = run(&token_args, "");
+        assert!(ok, "{err}");
+        let token = token.trim().to_string();
+        let server = Server::start(&args);
+        let client = reqwest::Client::new();
+        let tickets = all_tickets(&client, &server.base, &token).await;
+        assert_eq!(tickets.len(), 600);
+        let mut numbers: Vec<&str> = tickets.iter().map(|t| t["number"].as_str().unwrap()).collect();
+        numbers.sort();
+        numbers.dedup();
+        assert_eq!(numbers.len(), 600, "numbers are unique");
+        let status = |s: &str| tickets.iter().filter(|t| t["status"] == s).count();
+        assert!(status("closed") > 400, "a year of history is mostly closed");
+        for t in &tickets {
+            let at = |f: &str| t[f].as_str().map(|s| s.parse::<jiff::Timestamp>().unwrap());
+            let created = at("created_at").unwrap();
+            for later in ["assigned_at", "first_response_at", "resolved_at", "closed_at", "cancelled_at"] {
+                if let Some(x) = at(later) {
+                    assert!(x >= created && x <= at("updated_at").unwrap(), "{} {later} out of order", t["number"]);
+                }
+            }
+            if t["status"] == "closed" {
+                assert!(at("resolved_at").unwrap() < at("closed_at").unwrap(), "{}", t["number"]);
+            }
+        }
+        // The history is what the ticket page shows.
+        let n = tickets.iter().find(|t| t["status"] == "closed").unwrap()["number"].as_str().unwrap();
+        let timeline: Value = client
+            .get(format!("{}/api/v1/tickets/{n}/timeline", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let kinds: Vec<&str> =
+            timeline["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert_eq!((kinds.first(), kinds.last()), (Some(&"created"), Some(&"close")), "{kinds:?}");
+        // Clocks: the compliance report agrees with the clocks it is made of.
+        let report: Value = client
+            .get(format!("{}/api/v1/reports/sla", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let row = report["items"].as_array().unwrap().iter().find(|r| r["clock"] == "resolution").unwrap().clone();
+        let cancelled = status("cancelled") as i64;
+        assert_eq!(row["total"].as_i64().unwrap() + cancelled, 600, "{row}");
+        assert!(row["met"].as_i64().unwrap() > 0 && row["breached"].as_i64().unwrap() > 0, "{row}");
+        // Generated text is searchable, and new tickets carry on the numbering.
+        let found: Value = client
+            .get(format!("{}/api/v1/tickets", server.base))
+            .bearer_auth(&token)
+            .query(&[("q", "打印机"), ("limit", "200")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let found = found["items"].as_array().unwrap();
+        let text =
+            |t: &Value| ["title", "description", "resolution_notes"].map(|f| t[f].as_str().unwrap_or("")).concat();
+        assert!(!found.is_empty() && found.iter().all(|t| text(t).contains("打印机")), "{found:?}");
+        let requester = tickets[0]["requester_id"].as_i64().unwrap();
+        let res = client
+            .post(format!("{}/api/v1/tickets", server.base))
+            .bearer_auth(&token)
+            .json(&json!({ "title": "新工单 after the data set", "requester_id": requester, "channel": "phone" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let created: Value = res.json().await.unwrap();
+        let highest = numbers.iter().filter(|n| n.starts_with("INC-")).max().unwrap();
+        assert!(created["number"].as_str().unwrap() > *highest, "{created} after {highest}");
+        server.stop();
+    }
+}
