@@ -95,6 +95,9 @@ async fn insert_rows_as(
     rows: Vec<Vec<Arg>>,
 ) -> Result<()> {
     let per_statement = (MAX_BINDS / columns.len()).max(1);
+    // SQLite gets anonymous `?` placeholders: sqlx looks each numbered one up by name, a scan
+    // of all the statement's names, which makes a long statement cost the square of its length.
+    let numbered = tx.backend() == Backend::Postgres;
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let mut sql = Sql::new(&format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")));
@@ -106,7 +109,14 @@ async fn insert_rows_as(
                     sql.push(", ");
                 }
                 let (before, after) = templates[j].split_once('$').unwrap_or(("", ""));
-                sql.push(before).arg(value).push(after);
+                sql.push(before);
+                if numbered {
+                    sql.arg(value);
+                } else {
+                    sql.args.push(value);
+                    sql.push("?");
+                }
+                sql.push(after);
             }
             sql.push(")");
         }
