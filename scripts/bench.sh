@@ -28,7 +28,7 @@ if [ "$smoke" = 1 ]; then
   profile=debug
   gen_extra=(--tenants 3 --users-per-tenant 20)
   warmup=0s
-  cargo build -q -p yunwei -p yunwei-load
+  cargo build -q -p yunwei && cargo build -q -p yunwei-load
 else
   tickets=${BENCH_TICKETS:-1000000}
   stores=${BENCH_STORES:-sqlite postgres}
@@ -37,7 +37,8 @@ else
   profile=release
   gen_extra=()
   warmup=2s
-  cargo build --release -p yunwei -p yunwei-load
+  # One package at a time, so each is built with its own features, as a user builds it.
+  cargo build --release -p yunwei && cargo build --release -p yunwei-load
 fi
 concurrency=${BENCH_CONCURRENCY:-8}
 port=${BENCH_PORT:-18480}
