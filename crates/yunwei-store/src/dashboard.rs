@@ -3,24 +3,10 @@
 //! the actor's scope (`tickets::scope`), so a lead never counts a tenant they do not serve.
 
 use yunwei_domain::permission::{Actor, Permission};
-use yunwei_domain::ticket::Status;
 
 use crate::db::{Arg, Sql};
 use crate::tickets;
 use crate::{Result, Tx};
-
-/// `AND t.status IN (…open statuses…)`.
-fn open_only(sql: &mut Sql) {
-    sql.push(" AND t.status IN (");
-    let open = Status::ALL.iter().filter(|s| s.is_open());
-    for (i, s) in open.enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.arg(Arg::Text(s.as_str().to_string()));
-    }
-    sql.push(")");
-}
 
 /// Open tickets per priority (1 = 严重 … 4 = 轻微), as `(priority, count)` for priorities
 /// that have any.
@@ -28,7 +14,7 @@ pub async fn open_by_priority(tx: &mut Tx, actor: &Actor) -> Result<Vec<(i64, i6
     actor.require(Permission::WorkTickets)?;
     let mut sql = Sql::new("SELECT t.priority, COUNT(*) AS n FROM tickets t WHERE 1 = 1");
     tickets::scope(&mut sql, actor);
-    open_only(&mut sql);
+    tickets::push_open(&mut sql);
     sql.push(" GROUP BY t.priority ORDER BY t.priority");
     Ok(fetch_sql!(tx, (i64, i64), sql, fetch_all)?)
 }
@@ -42,7 +28,7 @@ pub async fn open_by_group(tx: &mut Tx, actor: &Actor) -> Result<Vec<(i64, Strin
          FROM tickets t LEFT JOIN support_groups g ON g.id = t.group_id WHERE 1 = 1",
     );
     tickets::scope(&mut sql, actor);
-    open_only(&mut sql);
+    tickets::push_open(&mut sql);
     sql.push(" GROUP BY COALESCE(g.id, 0), COALESCE(g.name, '') ORDER BY n DESC, gid");
     Ok(fetch_sql!(tx, (i64, String, i64), sql, fetch_all)?)
 }

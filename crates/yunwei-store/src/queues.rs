@@ -2,7 +2,6 @@
 //! updated — as ticket filters, and how many tickets each holds for an actor.
 
 use yunwei_domain::permission::Actor;
-use yunwei_domain::ticket::Status;
 
 use crate::db::{Arg, Sql};
 use crate::tickets::{self, TicketFilter};
@@ -78,16 +77,7 @@ pub async fn counts(tx: &mut Tx, actor: &Actor) -> Result<Vec<(Queue, i64)>> {
         let mut sql = Sql::new("SELECT COUNT(*) AS n FROM tickets t WHERE 1 = 1");
         tickets::scope(&mut sql, actor);
         if f.open_only {
-            let open: Vec<String> =
-                Status::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str().to_string()).collect();
-            sql.push(" AND t.status IN (");
-            for (i, s) in open.into_iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.arg(Arg::Text(s));
-            }
-            sql.push(")");
+            tickets::push_open(&mut sql);
         }
         if let Some(a) = f.assignee_id {
             sql.push(" AND t.assignee_id = ").arg(Arg::Int(a));

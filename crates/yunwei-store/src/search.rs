@@ -65,20 +65,67 @@ pub(crate) fn bulk_columns(backend: Backend) -> (&'static [&'static str], &'stat
     }
 }
 
-/// Appends to `sql` (inside a `WHERE`) the condition that ticket `t` matches every term.
-pub(crate) fn push_match(sql: &mut Sql, backend: Backend, terms: &[search::Term]) {
-    match backend {
+/// Appends to `sql` (inside a `WHERE`) the condition that ticket `t` matches every term, for
+/// ticket ids in `[from, below)` where those are given.
+pub(crate) fn push_match(
+    sql: &mut Sql,
+    backend: Backend,
+    terms: &[search::Term],
+    from: Option<i64>,
+    below: Option<i64>,
+) {
+    let id = match backend {
         Backend::Sqlite => {
             sql.push("t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ")
-                .arg(Arg::Text(search::fts5_expression(terms)))
-                .push(")");
+                .arg(Arg::Text(search::fts5_expression(terms)));
+            "rowid"
         }
         Backend::Postgres => {
             sql.push("t.id IN (SELECT ticket_id FROM ticket_search WHERE doc @@ CAST(")
                 .arg(Arg::Text(search::tsquery_expression(terms)))
-                .push(" AS tsquery))");
+                .push(" AS tsquery)");
+            "ticket_id"
         }
+    };
+    if let Some(v) = from {
+        sql.push(" AND ").push(id).push(" >= ").arg(Arg::Int(v));
     }
+    if let Some(v) = below {
+        sql.push(" AND ").push(id).push(" < ").arg(Arg::Int(v));
+    }
+    sql.push(")");
+}
+
+/// The id of the `n`-th newest ticket matching every term with an id below `below`, or `None`
+/// when fewer match: the lower end of the next chunk of a newest-first search.
+pub(crate) async fn nth_match_below(
+    tx: &mut Tx,
+    terms: &[search::Term],
+    below: Option<i64>,
+    n: i64,
+) -> Result<Option<i64>> {
+    let mut sql = match tx.backend() {
+        Backend::Sqlite => {
+            let mut sql = Sql::new("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ");
+            sql.arg(Arg::Text(search::fts5_expression(terms)));
+            if let Some(b) = below {
+                sql.push(" AND rowid < ").arg(Arg::Int(b));
+            }
+            sql.push(" ORDER BY rowid DESC");
+            sql
+        }
+        Backend::Postgres => {
+            let mut sql = Sql::new("SELECT ticket_id FROM ticket_search WHERE doc @@ CAST(");
+            sql.arg(Arg::Text(search::tsquery_expression(terms))).push(" AS tsquery)");
+            if let Some(b) = below {
+                sql.push(" AND ticket_id < ").arg(Arg::Int(b));
+            }
+            sql.push(" ORDER BY ticket_id DESC");
+            sql
+        }
+    };
+    sql.push(" LIMIT 1 OFFSET ").arg(Arg::Int(n - 1));
+    Ok(fetch_sql!(tx, (i64,), sql, fetch_optional)?.map(|(id,)| id))
 }
 
 /// Indexes the tickets that existed before the index did (the migration that made it left

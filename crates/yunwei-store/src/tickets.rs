@@ -8,6 +8,7 @@ use sqlx::FromRow;
 use yunwei_domain::attachment;
 use yunwei_domain::permission::{Actor, Permission, Role, TenantScope};
 use yunwei_domain::priority;
+use yunwei_domain::search::Term;
 use yunwei_domain::ticket::{
     self, Action, ActionKind, Channel, LifecycleState, LinkKind, PendingReason, ResolutionCode, Stamp, Status,
     TicketType,
@@ -15,7 +16,7 @@ use yunwei_domain::ticket::{
 use yunwei_domain::validate;
 
 use crate::db::{Arg, Sql};
-use crate::{Result, StoreError, Tx, audit, categories, now_micros, settings};
+use crate::{Backend, Result, StoreError, Tx, audit, categories, now_micros, settings};
 
 #[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
 pub struct Ticket {
@@ -98,6 +99,21 @@ pub(crate) fn scope(sql: &mut Sql, actor: &Actor) {
     if actor.own_tickets_only() {
         sql.push(" AND t.requester_id = ").arg(Arg::Int(actor.user_id));
     }
+}
+
+/// Appends `AND t.status IN ('…', …)`. The statuses are written into the SQL text, not bound:
+/// they are the domain's own constants, and only a literal list lets SQLite and PostgreSQL use
+/// the partial indexes on open tickets (migration 0006), whose condition the query must repeat.
+pub(crate) fn push_statuses(sql: &mut Sql, statuses: &[Status]) {
+    let list: Vec<String> = statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
+    sql.push(" AND t.status IN (").push(&list.join(", ")).push(")");
+}
+
+/// [`push_statuses`] for every status that still needs work: new, assigned, in progress,
+/// pending — in the order the partial indexes name them.
+pub(crate) fn push_open(sql: &mut Sql) {
+    let open: Vec<Status> = Status::ALL.iter().copied().filter(|s| s.is_open()).collect();
+    push_statuses(sql, &open);
 }
 
 /// A ticket by database id or by readable number (`INC-000123`, case-insensitive).
@@ -1087,6 +1103,13 @@ pub enum SortKey {
 }
 
 impl SortKey {
+    /// The order a list takes when none is asked for: the newest matches first for a text
+    /// search (what a search is for, and what the index walks fastest), the last changed first
+    /// otherwise.
+    pub fn default_for(text: Option<&str>) -> &'static str {
+        if text.is_some_and(|t| !t.trim().is_empty()) { "-number" } else { "-updated_at" }
+    }
+
     pub fn parse(text: &str) -> Result<(SortKey, bool)> {
         let (desc, name) = match text.strip_prefix('-') {
             Some(n) => (true, n),
@@ -1172,22 +1195,50 @@ pub struct Page {
 /// A page of the tickets the actor may see, filtered and sorted, continuing after a cursor.
 pub async fn list(tx: &mut Tx, actor: &Actor, f: &TicketFilter) -> Result<Page> {
     let limit = f.limit.clamp(1, 200);
+    let text = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let terms = text.map(yunwei_domain::search::query).unwrap_or_default();
+    if let Some(text) = text
+        && !terms.is_empty()
+        && f.sort == SortKey::Id
+        && f.desc
+    {
+        return search_newest_first(tx, actor, f, text, &terms, limit).await;
+    }
+    let mut sql = filtered(tx, actor, f).await?;
+    if let Some(text) = text {
+        push_text(&mut sql, tx.backend(), text, &terms, None, None);
+    }
+    let col = f.sort.column();
+    let (cmp, dir) = if f.desc { ("<", "DESC") } else { (">", "ASC") };
+    if let Some(c) = f.after {
+        sql.push(&format!(" AND ({col} {cmp} ")).arg(Arg::Int(c.value));
+        sql.push(&format!(" OR ({col} = ")).arg(Arg::Int(c.value));
+        sql.push(&format!(" AND t.id {cmp} ")).arg(Arg::Int(c.id)).push("))");
+    }
+    sql.push(&format!(" ORDER BY {col} {dir}, t.id {dir} LIMIT ")).arg(Arg::Int(limit + 1));
+    let tickets = fetch_sql!(tx, Ticket, sql, fetch_all)?;
+    Ok(page(tickets, limit, f.sort))
+}
+
+fn page(mut tickets: Vec<Ticket>, limit: i64, sort: SortKey) -> Page {
+    let next = if tickets.len() as i64 > limit {
+        tickets.truncate(limit as usize);
+        tickets.last().map(|t| Cursor { value: sort.value(t), id: t.id })
+    } else {
+        None
+    };
+    Page { tickets, next }
+}
+
+/// The query with every filter of `f` but the text, the cursor and the order.
+async fn filtered(tx: &mut Tx, actor: &Actor, f: &TicketFilter) -> Result<Sql> {
     let mut sql = Sql::new(SELECT);
     sql.push(" WHERE 1 = 1");
     scope(&mut sql, actor);
-    let mut statuses: Vec<String> = f.statuses.iter().map(|s| s.as_str().to_string()).collect();
-    if f.open_only && statuses.is_empty() {
-        statuses = Status::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str().to_string()).collect();
-    }
-    if !statuses.is_empty() {
-        sql.push(" AND t.status IN (");
-        for (i, s) in statuses.into_iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.arg(Arg::Text(s));
-        }
-        sql.push(")");
+    if f.open_only && f.statuses.is_empty() {
+        push_open(&mut sql);
+    } else if !f.statuses.is_empty() {
+        push_statuses(&mut sql, &f.statuses);
     }
     if let Some(tt) = f.ticket_type {
         sql.push(" AND t.ticket_type = ").arg(Arg::Text(tt.as_str().to_string()));
@@ -1237,30 +1288,53 @@ pub async fn list(tx: &mut Tx, actor: &Actor, f: &TicketFilter) -> Result<Page> 
             sql.push(" AND ").push(cond).arg(Arg::Int(v));
         }
     }
-    if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        // Words anywhere in the ticket's public text (full-text index), or its exact number.
-        sql.push(" AND (t.number = ").arg(Arg::Text(text.to_uppercase()));
-        let terms = yunwei_domain::search::query(text);
-        if !terms.is_empty() {
-            sql.push(" OR ");
-            crate::search::push_match(&mut sql, tx.backend(), &terms);
+    Ok(sql)
+}
+
+/// `AND (the number is the text OR the document matches)`, the match limited to ids in
+/// `[from, below)`.
+fn push_text(sql: &mut Sql, backend: Backend, text: &str, terms: &[Term], from: Option<i64>, below: Option<i64>) {
+    sql.push(" AND (t.number = ").arg(Arg::Text(text.to_uppercase()));
+    if !terms.is_empty() {
+        sql.push(" OR ");
+        crate::search::push_match(sql, backend, terms, from, below);
+    }
+    sql.push(")");
+}
+
+/// A text search, newest first: walks the index down from the newest match in chunks that grow
+/// fourfold, each checked against the filters and the scope, until the page is full. A common
+/// word then costs the newest few hundred matches, not all of them.
+async fn search_newest_first(
+    tx: &mut Tx,
+    actor: &Actor,
+    f: &TicketFilter,
+    text: &str,
+    terms: &[Term],
+    limit: i64,
+) -> Result<Page> {
+    let mut tickets = Vec::new();
+    let mut below = f.after.map(|c| c.id);
+    let mut chunk = 256;
+    loop {
+        let floor = crate::search::nth_match_below(tx, terms, below, chunk).await?;
+        let mut sql = filtered(tx, actor, f).await?;
+        if let Some(b) = below {
+            sql.push(" AND t.id < ").arg(Arg::Int(b));
         }
-        sql.push(")");
+        if let Some(fl) = floor {
+            sql.push(" AND t.id >= ").arg(Arg::Int(fl));
+        }
+        push_text(&mut sql, tx.backend(), text, terms, floor, below);
+        sql.push(" ORDER BY t.id DESC LIMIT ").arg(Arg::Int(limit + 1 - tickets.len() as i64));
+        tickets.extend(fetch_sql!(tx, Ticket, sql, fetch_all)?);
+        match floor {
+            Some(fl) if tickets.len() as i64 <= limit => {
+                below = Some(fl);
+                chunk = (chunk * 4).min(65_536);
+            }
+            _ => break,
+        }
     }
-    let col = f.sort.column();
-    let (cmp, dir) = if f.desc { ("<", "DESC") } else { (">", "ASC") };
-    if let Some(c) = f.after {
-        sql.push(&format!(" AND ({col} {cmp} ")).arg(Arg::Int(c.value));
-        sql.push(&format!(" OR ({col} = ")).arg(Arg::Int(c.value));
-        sql.push(&format!(" AND t.id {cmp} ")).arg(Arg::Int(c.id)).push("))");
-    }
-    sql.push(&format!(" ORDER BY {col} {dir}, t.id {dir} LIMIT ")).arg(Arg::Int(limit + 1));
-    let mut tickets = fetch_sql!(tx, Ticket, sql, fetch_all)?;
-    let next = if tickets.len() as i64 > limit {
-        tickets.truncate(limit as usize);
-        tickets.last().map(|t| Cursor { value: f.sort.value(t), id: t.id })
-    } else {
-        None
-    };
-    Ok(Page { tickets, next })
+    Ok(page(tickets, limit, SortKey::Id))
 }

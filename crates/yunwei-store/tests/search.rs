@@ -98,3 +98,41 @@ both_backends!(tickets_from_before_the_index_are_indexed_once_at_start_up, |stor
     assert_eq!(find(&store, &w.agent, "退回").await, [t.number.as_str()]);
     assert_eq!(search::backfill(&store).await.unwrap(), 0, "done once");
 });
+
+both_backends!(newest_first_search_pages_through_matches_that_the_scope_mostly_hides, |store| async move {
+    let w = World::build(&store).await;
+    let mut tx = store.write().await.unwrap();
+    let mut mine = Vec::new();
+    for i in 0..3 {
+        mine.push(tickets::create(&mut tx, &w.user_a, incident(&format!("打印机故障 A{i}"), "")).await.unwrap().number);
+    }
+    // More newer matches than the first chunk of the index walk holds, all out of the agent's
+    // scope, so the walk must go further down to fill the page.
+    for i in 0..300 {
+        tickets::create(&mut tx, &w.user_b, incident(&format!("打印机故障 B{i}"), "")).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut tx = store.read().await.unwrap();
+    let mut f = TicketFilter {
+        text: Some("打印机".into()),
+        sort: tickets::SortKey::Id,
+        desc: true,
+        limit: 2,
+        ..Default::default()
+    };
+    let first = tickets::list(&mut tx, &w.agent, &f).await.unwrap();
+    let numbers: Vec<&str> = first.tickets.iter().map(|t| t.number.as_str()).collect();
+    assert_eq!(numbers, [mine[2].as_str(), mine[1].as_str()]);
+    f.after = first.next;
+    let second = tickets::list(&mut tx, &w.agent, &f).await.unwrap();
+    let numbers: Vec<&str> = second.tickets.iter().map(|t| t.number.as_str()).collect();
+    assert_eq!(numbers, [mine[0].as_str()]);
+    assert!(second.next.is_none());
+    // The engineer serves both tenants: the newest 50 are B's, in order.
+    f.after = None;
+    f.limit = 50;
+    let all = tickets::list(&mut tx, &w.engineer, &f).await.unwrap();
+    assert_eq!(all.tickets.len(), 50);
+    assert!(all.tickets.windows(2).all(|p| p[0].id > p[1].id));
+    assert!(all.tickets[0].title.ends_with("B299"));
+});

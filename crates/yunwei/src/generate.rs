@@ -271,7 +271,8 @@ fn day_counts(scale: &Scale, now: Timestamp, rng: &mut Rng) -> Vec<(Timestamp, u
     let today = now.to_zoned(tz.clone()).date();
     let total_days = i64::from(scale.years) * 365;
     let mut days = Vec::with_capacity(total_days as usize);
-    for back in (0..total_days).rev() {
+    // Up to yesterday: no ticket is created later today, after now.
+    for back in (1..=total_days).rev() {
         let Ok(date) = today.checked_sub(back.days()) else { continue };
         let Ok(midnight) = date.to_zoned(tz.clone()) else { continue };
         let age = back as f64 / total_days as f64;

@@ -155,7 +155,7 @@ pub fn filter_from(q: &ListQuery) -> ApiResult<(TicketFilter, String)> {
         *slot = text.as_deref().map(|t| parse_ts(name, t)).transpose()?;
     }
     f.text = q.q.clone();
-    let sort = q.sort.clone().unwrap_or_else(|| "-updated_at".to_string());
+    let sort = q.sort.clone().unwrap_or_else(|| SortKey::default_for(q.q.as_deref()).to_string());
     let (key, desc) = SortKey::parse(&sort)?;
     f.sort = key;
     f.desc = desc;

@@ -101,7 +101,11 @@ pub async fn queue(State(s): State<AppState>, Staff(v): Staff, Query(q): Query<Q
     let queue_name = q.queue.clone().unwrap_or_else(|| "mine".into());
     let queue = Queue::parse(&queue_name);
     let text = q.q.clone().unwrap_or_default().trim().to_string();
-    let sort = q.sort.clone().filter(|s| SORTS.iter().any(|(v, _)| v == s)).unwrap_or_else(|| "-updated_at".into());
+    let sort = q
+        .sort
+        .clone()
+        .filter(|s| SORTS.iter().any(|(v, _)| v == s))
+        .unwrap_or_else(|| SortKey::default_for(Some(&text)).into());
     let status = q.status.clone().filter(|s| s == "open" || Status::parse("status", s).is_ok()).unwrap_or_default();
     let priority = q.priority.clone().filter(|p| matches!(p.as_str(), "1" | "2" | "3" | "4")).unwrap_or_default();
     let ticket_type = q.ticket_type.clone().filter(|t| TicketType::parse("type", t).is_ok()).unwrap_or_default();
