@@ -341,41 +341,17 @@ async fn the_demo_has_tickets_in_every_state_with_a_believable_history() {
     }
     // The SLA compliance report matches a hand count over every ticket's clocks. Running clocks
     // become breached when the escalation scan reaches them, so wait for it to catch up.
-    let mut numbers = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut req =
-            client.get(format!("{}/api/v1/tickets", server.base)).bearer_auth(&token).query(&[("limit", "200")]);
-        if let Some(c) = &cursor {
-            req = req.query(&[("cursor", c.as_str())]);
-        }
-        let page: Value = req.send().await.unwrap().json().await.unwrap();
-        numbers.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|t| t["status"] != "cancelled")
-                .map(|t| t["number"].as_str().unwrap().to_string()),
-        );
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_string()),
-            None => break,
-        }
-    }
+    let numbers: Vec<String> = all_tickets(&client, &server.base, &token)
+        .await
+        .iter()
+        .filter(|t| t["status"] != "cancelled")
+        .map(|t| t["number"].as_str().unwrap().to_string())
+        .collect();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let (mut total, mut met, mut breached) = (0, 0, 0);
         for n in &numbers {
-            let clocks: Value = client
-                .get(format!("{}/api/v1/tickets/{n}/sla", server.base))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let clocks: Value = get_json(&client, format!("{}/api/v1/tickets/{n}/sla", server.base), &token).await;
             for c in clocks["items"].as_array().unwrap().iter().filter(|c| c["kind"] == "resolution") {
                 total += 1;
                 match c["status"].as_str().unwrap() {
@@ -385,15 +361,7 @@ async fn the_demo_has_tickets_in_every_state_with_a_believable_history() {
                 }
             }
         }
-        let report: Value = client
-            .get(format!("{}/api/v1/reports/sla", server.base))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let report: Value = get_json(&client, format!("{}/api/v1/reports/sla", server.base), &token).await;
         let row = report["items"].as_array().unwrap().iter().find(|r| r["clock"] == "resolution").unwrap().clone();
         assert!(total > 200, "most demo tickets should run under an SLA, got {total}");
         assert_eq!((row["total"].as_i64().unwrap(), row["met"].as_i64().unwrap()), (total, met), "{row}");
@@ -413,6 +381,11 @@ async fn the_demo_has_tickets_in_every_state_with_a_believable_history() {
     let server = Server::start(&args);
     assert!(server.banner.contains("already has tickets"), "{}", server.banner);
     server.stop();
+}
+
+/// A GET of the API as JSON.
+async fn get_json(client: &reqwest::Client, url: String, token: &str) -> Value {
+    client.get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap()
 }
 
 /// Every ticket of the installation as JSON, page by page.
@@ -477,28 +450,12 @@ async fn generate_fills_an_empty_store_with_a_consistent_history_on_both_backend
         }
         // The history is what the ticket page shows.
         let n = tickets.iter().find(|t| t["status"] == "closed").unwrap()["number"].as_str().unwrap();
-        let timeline: Value = client
-            .get(format!("{}/api/v1/tickets/{n}/timeline", server.base))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let timeline: Value = get_json(&client, format!("{}/api/v1/tickets/{n}/timeline", server.base), &token).await;
         let kinds: Vec<&str> =
             timeline["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
         assert_eq!((kinds.first(), kinds.last()), (Some(&"created"), Some(&"close")), "{kinds:?}");
         // Clocks: the compliance report agrees with the clocks it is made of.
-        let report: Value = client
-            .get(format!("{}/api/v1/reports/sla", server.base))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let report: Value = get_json(&client, format!("{}/api/v1/reports/sla", server.base), &token).await;
         let row = report["items"].as_array().unwrap().iter().find(|r| r["clock"] == "resolution").unwrap().clone();
         let cancelled = status("cancelled") as i64;
         assert_eq!(row["total"].as_i64().unwrap() + cancelled, 600, "{row}");
