@@ -16,7 +16,9 @@ use crate::ticket::{PendingReason, string_enum};
 
 string_enum!(
     /// What a clock measures.
-    ClockKind { Response = "response", Resolution = "resolution", OnSite = "on_site" }
+    /// `ola`: the time one support group holds the ticket (an operational level agreement);
+    /// a ticket gets one such clock per holding period.
+    ClockKind { Response = "response", Resolution = "resolution", OnSite = "on_site", Ola = "ola" }
 );
 
 string_enum!(ClockStatus { Running = "running", Paused = "paused", Met = "met", Breached = "breached" });
@@ -175,12 +177,58 @@ impl Clock {
     }
 }
 
+string_enum!(
+    /// What happened to a clock, for its history.
+    ClockEvent {
+        Started = "started",
+        Paused = "paused",
+        Resumed = "resumed",
+        Stopped = "stopped",
+        Restarted = "restarted",
+        Retargeted = "retargeted",
+    }
+);
+
+/// One entry of a clock's history: what happened, when, and the target before a retarget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockChange {
+    pub event: ClockEvent,
+    pub at: Timestamp,
+    pub previous_target: Option<SignedDuration>,
+}
+
+/// What changed from `before` to `after` (the same clock after one change to its ticket, made
+/// at `at`), in the order it happened.
+pub fn changes(before: &Clock, after: &Clock, at: Timestamp) -> Vec<ClockChange> {
+    let mut out = Vec::new();
+    let mut push = |event, at, previous_target| out.push(ClockChange { event, at, previous_target });
+    if before.stopped_at.is_some() && after.stopped_at.is_none() {
+        push(ClockEvent::Restarted, at, None);
+    }
+    if before.paused_since.is_some() && after.paused_since.is_none() {
+        push(ClockEvent::Resumed, at, None);
+    }
+    if before.target != after.target {
+        push(ClockEvent::Retargeted, at, Some(before.target));
+    }
+    if let (None, Some(p)) = (before.paused_since, after.paused_since) {
+        push(ClockEvent::Paused, p, None);
+    }
+    if let (None, Some(s)) = (before.stopped_at, after.stopped_at) {
+        push(ClockEvent::Stopped, s, None);
+    }
+    out
+}
+
 /// Targets of a policy: for each kind of clock, per priority 1–4, a duration (or none).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Targets {
     pub response: [Option<SignedDuration>; 4],
     pub resolution: [Option<SignedDuration>; 4],
     pub on_site: [Option<SignedDuration>; 4],
+    /// How long a support group may hold the ticket; only in a group's OLA policy.
+    #[serde(default)]
+    pub ola: [Option<SignedDuration>; 4],
 }
 
 impl Targets {
@@ -190,13 +238,35 @@ impl Targets {
             ClockKind::Response => self.response[i],
             ClockKind::Resolution => self.resolution[i],
             ClockKind::OnSite => self.on_site[i],
+            ClockKind::Ola => self.ola[i],
         }
     }
 
     /// Refuses zero or negative targets and a response target longer than the resolution one.
-    pub fn validate(&self) -> Result<(), DomainError> {
-        for (name, row) in [("response", &self.response), ("resolution", &self.resolution), ("on_site", &self.on_site)]
-        {
+    /// An OLA policy (`for_group`) has only `ola` targets, at least one; an SLA policy none.
+    pub fn validate(&self, for_group: bool) -> Result<(), DomainError> {
+        let rows = [
+            ("response", &self.response),
+            ("resolution", &self.resolution),
+            ("on_site", &self.on_site),
+            ("ola", &self.ola),
+        ];
+        for (name, row) in rows {
+            if (name == "ola") != for_group
+                && let Some(i) = row.iter().position(Option::is_some)
+            {
+                let why = if for_group {
+                    "an OLA policy (one with a group_id) has only ola targets"
+                } else {
+                    "ola targets belong to an OLA policy: give the policy a group_id"
+                };
+                return Err(DomainError::invalid(format!("targets.{name}[{i}]"), why));
+            }
+        }
+        if for_group && self.ola.iter().all(Option::is_none) {
+            return Err(DomainError::invalid("targets.ola", "an OLA policy needs at least one ola target"));
+        }
+        for (name, row) in rows {
             for (i, t) in row.iter().enumerate() {
                 if t.is_some_and(|d| d <= SignedDuration::ZERO) {
                     return Err(DomainError::invalid(format!("targets.{name}[{i}]"), "must be longer than zero"));
@@ -241,19 +311,26 @@ pub struct PolicyScope {
     pub tenant_id: Option<i64>,
     pub ticket_type: Option<String>,
     pub category_id: Option<i64>,
+    /// The support group of an OLA policy; `None` for an SLA policy.
+    pub group_id: Option<i64>,
 }
 
 /// Picks the most specific policy matching a ticket: a tenant's own policy before an
 /// installation-wide one, a category (or its nearest ancestor) before none, a ticket type
 /// before none; ties go to the oldest policy. `category_path` is the ticket's category and its
-/// ancestors, nearest first.
+/// ancestors, nearest first. With `group` it picks among the OLA policies of that support
+/// group, without it among the SLA policies.
 pub fn select_policy(
     policies: &[PolicyScope],
+    group: Option<i64>,
     tenant_id: i64,
     ticket_type: &str,
     category_path: &[i64],
 ) -> Option<i64> {
     let score = |p: &PolicyScope| -> Option<(u8, i64, i64)> {
+        if p.group_id != group {
+            return None;
+        }
         let tenant = match p.tenant_id {
             Some(t) if t == tenant_id => 1,
             Some(_) => return None,
@@ -361,6 +438,7 @@ mod tests {
             tenant_id: tenant,
             ticket_type: ty.map(str::to_string),
             category_id: cat,
+            group_id: None,
         };
         let policies = [
             p(1, None, None, None),
@@ -371,12 +449,20 @@ mod tests {
             p(6, Some(8), None, None),
         ];
         // Category 12 under 11 under 10: the nearest ancestor's policy wins.
-        assert_eq!(select_policy(&policies, 7, "incident", &[12, 11, 10]), Some(5));
-        assert_eq!(select_policy(&policies, 7, "incident", &[10]), Some(4));
-        assert_eq!(select_policy(&policies, 7, "incident", &[]), Some(3));
-        assert_eq!(select_policy(&policies, 7, "request", &[]), Some(2));
-        assert_eq!(select_policy(&policies, 9, "request", &[]), Some(1));
-        assert_eq!(select_policy(&policies[1..], 9, "request", &[]), None);
+        assert_eq!(select_policy(&policies, None, 7, "incident", &[12, 11, 10]), Some(5));
+        assert_eq!(select_policy(&policies, None, 7, "incident", &[10]), Some(4));
+        assert_eq!(select_policy(&policies, None, 7, "incident", &[]), Some(3));
+        assert_eq!(select_policy(&policies, None, 7, "request", &[]), Some(2));
+        assert_eq!(select_policy(&policies, None, 9, "request", &[]), Some(1));
+        assert_eq!(select_policy(&policies[1..], None, 9, "request", &[]), None);
+        // OLA policies are chosen only for their group, and never as the ticket's SLA.
+        let ola = |id, group, tenant| PolicyScope { group_id: Some(group), ..p(id, tenant, None, None) };
+        let mut all = policies.to_vec();
+        all.extend([ola(7, 20, None), ola(8, 20, Some(7)), ola(9, 21, None)]);
+        assert_eq!(select_policy(&all, None, 9, "request", &[]), Some(1));
+        assert_eq!(select_policy(&all, Some(20), 7, "incident", &[]), Some(8));
+        assert_eq!(select_policy(&all, Some(20), 9, "incident", &[]), Some(7));
+        assert_eq!(select_policy(&all, Some(22), 7, "incident", &[]), None);
     }
 
     #[test]
@@ -384,14 +470,53 @@ mod tests {
         let mut t = Targets::default();
         t.response[0] = Some(hours(2));
         t.resolution[0] = Some(hours(1));
-        assert!(t.validate().is_err());
+        assert!(t.validate(false).is_err());
         t.resolution[0] = Some(hours(4));
-        assert!(t.validate().is_ok());
+        assert!(t.validate(false).is_ok());
+        assert_eq!(
+            t.validate(true).unwrap_err().to_string(),
+            "targets.response[0]: an OLA policy (one with a group_id) has only ola targets"
+        );
+        let mut o = Targets::default();
+        assert!(o.validate(true).is_err());
+        o.ola[1] = Some(hours(2));
+        assert!(o.validate(true).is_ok());
+        assert!(o.validate(false).is_err());
         t.on_site[3] = Some(SignedDuration::ZERO);
-        assert!(t.validate().is_err());
+        assert!(t.validate(false).is_err());
         assert_eq!(thresholds(&[75, 50]).unwrap(), vec![50, 75]);
         assert!(thresholds(&[50, 50]).is_err());
         assert!(thresholds(&[100]).is_err());
+    }
+
+    #[test]
+    fn a_clock_history_names_each_change_once() {
+        let t0 = Timestamp::from_second(1_800_000_000).unwrap();
+        let mut c = Clock::start(t0, hours(8));
+        let start = c.clone();
+        c.pause(t0 + hours(1));
+        assert_eq!(
+            changes(&start, &c, t0 + hours(1)).iter().map(|x| x.event).collect::<Vec<_>>(),
+            [ClockEvent::Paused]
+        );
+        let paused = c.clone();
+        c.resume(t0 + hours(2));
+        c.target = hours(4);
+        let ch = changes(&paused, &c, t0 + hours(2));
+        assert_eq!(
+            ch.iter().map(|x| (x.event, x.previous_target)).collect::<Vec<_>>(),
+            [(ClockEvent::Resumed, None), (ClockEvent::Retargeted, Some(hours(8)))]
+        );
+        let running = c.clone();
+        c.stop(t0 + hours(3));
+        assert_eq!(changes(&running, &c, t0 + hours(3))[0].event, ClockEvent::Stopped);
+        let stopped = c.clone();
+        c.restart(t0 + hours(5));
+        assert_eq!(
+            changes(&stopped, &c, t0 + hours(5))[0],
+            ClockChange { event: ClockEvent::Restarted, at: t0 + hours(5), previous_target: None }
+        );
+        assert!(changes(&c, &c.clone(), t0 + hours(6)).is_empty());
     }
 
     fn events() -> impl Strategy<Value = Vec<(u8, i64)>> {

@@ -112,6 +112,7 @@ string_enum!(ResolutionCode {
 string_enum!(ActionKind {
     Dispatch = "dispatch",
     Claim = "claim",
+    Arrive = "arrive",
     Transfer = "transfer",
     Return = "return",
     Escalate = "escalate",
@@ -136,6 +137,8 @@ pub struct LifecycleState {
     pub group_id: Option<i64>,
     pub assignee_id: Option<i64>,
     pub pending_reason: Option<PendingReason>,
+    /// Whether the engineer's arrival on site is recorded.
+    pub arrived: bool,
 }
 
 /// An action with the parameters it needs. Who may do it, and whether a group or person
@@ -149,6 +152,12 @@ pub enum Action {
     },
     /// 领取: an engineer takes the ticket and starts work on it.
     Claim {
+        user_id: i64,
+        group_id: i64,
+    },
+    /// 到场: the engineer records arrival on site (stops the on-site SLA clock) and works on
+    /// the ticket.
+    Arrive {
         user_id: i64,
         group_id: i64,
     },
@@ -199,6 +208,7 @@ impl Action {
         match self {
             Action::Dispatch { .. } => ActionKind::Dispatch,
             Action::Claim { .. } => ActionKind::Claim,
+            Action::Arrive { .. } => ActionKind::Arrive,
             Action::Transfer { .. } => ActionKind::Transfer,
             Action::Return { .. } => ActionKind::Return,
             Action::Escalate { .. } => ActionKind::Escalate,
@@ -218,6 +228,7 @@ pub fn allowed_from(kind: ActionKind) -> &'static [Status] {
     use Status::*;
     match kind {
         ActionKind::Dispatch | ActionKind::Claim => &[New, Assigned],
+        ActionKind::Arrive => &[Assigned, InProgress],
         ActionKind::Transfer | ActionKind::Return | ActionKind::Escalate | ActionKind::Suspend => {
             &[Assigned, InProgress]
         }
@@ -241,6 +252,8 @@ pub enum Stamp {
     /// The first response: set once, by the first claim (or the first public agent reply).
     FirstResponse,
     Pending,
+    /// Arrival on site: set once.
+    Arrived,
     Resolved,
     Closed,
     Cancelled,
@@ -298,6 +311,25 @@ pub fn apply(state: &LifecycleState, action: &Action) -> Result<Outcome, DomainE
             out.stamps.extend([Stamp::InProgress, Stamp::FirstResponse]);
             if state.status == Status::New {
                 out.stamps.push(Stamp::Assigned);
+            }
+        }
+        Action::Arrive { user_id, group_id } => {
+            if state.arrived {
+                return Err(DomainError::invalid("arrived_at", "the arrival on site is already recorded"));
+            }
+            if state.assignee_id.is_some_and(|a| a != *user_id) {
+                return Err(DomainError::invalid(
+                    "assignee_id",
+                    "the ticket is assigned to someone else; only the assignee records the arrival",
+                ));
+            }
+            s.status = Status::InProgress;
+            s.group_id = Some(*group_id);
+            s.assignee_id = Some(*user_id);
+            s.arrived = true;
+            out.stamps.extend([Stamp::Arrived, Stamp::FirstResponse]);
+            if state.status != Status::InProgress {
+                out.stamps.push(Stamp::InProgress);
             }
         }
         Action::Transfer { group_id, assignee_id, reason } => {
@@ -391,7 +423,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn state(status: Status) -> LifecycleState {
-        LifecycleState { status, group_id: Some(1), assignee_id: None, pending_reason: None }
+        LifecycleState { status, group_id: Some(1), assignee_id: None, pending_reason: None, arrived: false }
     }
 
     fn resolve() -> Action {
@@ -400,7 +432,13 @@ mod tests {
 
     #[test]
     fn full_lifecycle_from_new_to_closed() {
-        let mut s = LifecycleState { status: Status::New, group_id: None, assignee_id: None, pending_reason: None };
+        let mut s = LifecycleState {
+            status: Status::New,
+            group_id: None,
+            assignee_id: None,
+            pending_reason: None,
+            arrived: false,
+        };
         for (action, expect) in [
             (Action::Dispatch { group_id: 2, assignee_id: None }, Status::Assigned),
             (Action::Claim { user_id: 7, group_id: 2 }, Status::InProgress),
@@ -465,6 +503,18 @@ mod tests {
     }
 
     #[test]
+    fn arrival_on_site_is_recorded_once_by_the_assignee() {
+        let mut s = state(Status::Assigned);
+        s.assignee_id = Some(7);
+        assert!(apply(&s, &Action::Arrive { user_id: 8, group_id: 1 }).is_err());
+        let out = apply(&s, &Action::Arrive { user_id: 7, group_id: 1 }).unwrap();
+        assert_eq!((out.state.status, out.state.arrived), (Status::InProgress, true));
+        assert_eq!(out.stamps, vec![Stamp::Arrived, Stamp::FirstResponse, Stamp::InProgress]);
+        let err = apply(&out.state, &Action::Arrive { user_id: 7, group_id: 1 }).unwrap_err();
+        assert_eq!(err.to_string(), "arrived_at: the arrival on site is already recorded");
+    }
+
+    #[test]
     fn claiming_someone_elses_ticket_is_refused() {
         let mut s = state(Status::Assigned);
         s.assignee_id = Some(8);
@@ -497,6 +547,7 @@ mod tests {
             (1i64..5, proptest::option::of(1i64..5))
                 .prop_map(|(g, a)| Action::Dispatch { group_id: g, assignee_id: a }),
             (1i64..5, 1i64..5).prop_map(|(u, g)| Action::Claim { user_id: u, group_id: g }),
+            (1i64..5, 1i64..5).prop_map(|(u, g)| Action::Arrive { user_id: u, group_id: g }),
             (1i64..5, proptest::option::of(1i64..5)).prop_map(|(g, a)| Action::Transfer {
                 group_id: g,
                 assignee_id: a,
@@ -527,7 +578,7 @@ mod tests {
         fn random_action_sequences_follow_the_table_and_keep_states_consistent(
             actions in proptest::collection::vec(any_action(), 1..40)
         ) {
-            let mut s = LifecycleState { status: Status::New, group_id: None, assignee_id: None, pending_reason: None };
+            let mut s = LifecycleState { status: Status::New, group_id: None, assignee_id: None, pending_reason: None, arrived: false };
             for a in &actions {
                 let allowed = allowed_from(a.kind()).contains(&s.status);
                 match apply(&s, a) {

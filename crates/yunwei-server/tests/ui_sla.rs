@@ -23,7 +23,7 @@ async fn seed_sla(store: &TestStore, w: &World) {
         name: Some("A 7×24".into()),
         tenant_id: Some(Some(w.tenant_a)),
         calendar_id: Some(always.id),
-        targets: Some(Targets { response: [m(60); 4], resolution: [m(120); 4], on_site: [None; 4] }),
+        targets: Some(Targets { response: [m(60); 4], resolution: [m(120); 4], ..Default::default() }),
         ..Default::default()
     };
     sla::create_policy(&mut tx, &w.admin, input).await.expect("policy");

@@ -252,7 +252,7 @@ pub async fn seed_defaults(tx: &mut Tx) -> Result<bool> {
     let targets = Targets {
         response: [h(15), h(30), h(120), h(240)],
         resolution: [h(4 * 60), h(8 * 60), h(24 * 60), h(40 * 60)],
-        on_site: [None; 4],
+        ..Default::default()
     };
     let policy = PolicyInput {
         name: Some("默认 Default".into()),
@@ -283,6 +283,10 @@ pub struct PolicyRow {
     pub escalate_on_breach: bool,
     pub active: bool,
     pub version: i64,
+    /// The support group of an OLA policy; `None` for an SLA policy.
+    pub group_id: Option<i64>,
+    /// At a breach of the resolution clock, raise the ticket's priority by one level.
+    pub raise_priority_on_breach: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -306,6 +310,7 @@ impl PolicyRow {
             tenant_id: self.tenant_id,
             ticket_type: self.ticket_type.clone(),
             category_id: self.category_id,
+            group_id: self.group_id,
         }
     }
 }
@@ -323,6 +328,8 @@ pub struct PolicyInput {
     pub notify_next_tier: Option<bool>,
     pub escalate_on_breach: Option<bool>,
     pub active: Option<bool>,
+    pub group_id: Option<Option<i64>>,
+    pub raise_priority_on_breach: Option<bool>,
 }
 
 /// The checked values of a policy, filled in from `base` where the input leaves a field out.
@@ -338,6 +345,8 @@ struct PolicyValues {
     notify_next_tier: bool,
     escalate_on_breach: bool,
     active: bool,
+    group_id: Option<i64>,
+    raise_priority_on_breach: bool,
 }
 
 async fn policy_values(tx: &mut Tx, input: PolicyInput, base: Option<&PolicyRow>) -> Result<PolicyValues> {
@@ -376,7 +385,21 @@ async fn policy_values(tx: &mut Tx, input: PolicyInput, base: Option<&PolicyRow>
         (None, Some(b)) => b.targets(),
         (None, None) => return Err(StoreError::invalid("targets", "are required")),
     };
-    targets.validate()?;
+    let group_id = input.group_id.unwrap_or(base.and_then(|b| b.group_id));
+    if let Some(g) = group_id
+        && scalar!(tx, i64, "SELECT COUNT(*) FROM support_groups WHERE id = $1", g)? == 0
+    {
+        return Err(StoreError::invalid("group_id", format!("no such support group {g}")));
+    }
+    if let Some(b) = base
+        && b.group_id.is_some() != group_id.is_some()
+    {
+        return Err(StoreError::invalid(
+            "group_id",
+            "an SLA policy cannot become a group's OLA or the other way round; create a new policy",
+        ));
+    }
+    targets.validate(group_id.is_some())?;
     let pause_on = match (input.pause_on, base) {
         (Some(list), _) => {
             list.iter().map(|r| PendingReason::parse("pause_on", r)).collect::<std::result::Result<Vec<_>, _>>()?
@@ -401,6 +424,11 @@ async fn policy_values(tx: &mut Tx, input: PolicyInput, base: Option<&PolicyRow>
         notify_next_tier: input.notify_next_tier.or(base.map(|b| b.notify_next_tier)).unwrap_or(false),
         escalate_on_breach: input.escalate_on_breach.or(base.map(|b| b.escalate_on_breach)).unwrap_or(false),
         active: input.active.or(base.map(|b| b.active)).unwrap_or(true),
+        group_id,
+        raise_priority_on_breach: input
+            .raise_priority_on_breach
+            .or(base.map(|b| b.raise_priority_on_breach))
+            .unwrap_or(false),
     })
 }
 
@@ -410,8 +438,8 @@ async fn insert_policy(tx: &mut Tx, actor: Option<&Actor>, input: PolicyInput) -
         tx,
         PolicyRow,
         "INSERT INTO sla_policies (name, tenant_id, ticket_type, category_id, calendar_id, targets, pause_on, thresholds,
-            notify_next_tier, escalate_on_breach, active, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING *",
+            notify_next_tier, escalate_on_breach, active, group_id, raise_priority_on_breach, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING *",
         &v.name,
         v.tenant_id,
         v.ticket_type,
@@ -423,6 +451,8 @@ async fn insert_policy(tx: &mut Tx, actor: Option<&Actor>, input: PolicyInput) -
         v.notify_next_tier,
         v.escalate_on_breach,
         v.active,
+        v.group_id,
+        v.raise_priority_on_breach,
         now_micros(),
     )?;
     let change = audit::Change {
@@ -468,8 +498,8 @@ pub async fn update_policy(tx: &mut Tx, actor: &Actor, id: i64, version: i64, in
         PolicyRow,
         "UPDATE sla_policies SET name = $1, tenant_id = $2, ticket_type = $3, category_id = $4, calendar_id = $5,
             targets = $6, pause_on = $7, thresholds = $8, notify_next_tier = $9, escalate_on_breach = $10, active = $11,
-            version = version + 1, updated_at = $12
-         WHERE id = $13 AND version = $14 RETURNING *",
+            group_id = $12, raise_priority_on_breach = $13, version = version + 1, updated_at = $14
+         WHERE id = $15 AND version = $16 RETURNING *",
         &v.name,
         v.tenant_id,
         v.ticket_type,
@@ -481,6 +511,8 @@ pub async fn update_policy(tx: &mut Tx, actor: &Actor, id: i64, version: i64, in
         v.notify_next_tier,
         v.escalate_on_breach,
         v.active,
+        v.group_id,
+        v.raise_priority_on_breach,
         now_micros(),
         id,
         version,
@@ -510,6 +542,8 @@ pub struct ClockRow {
     pub tenant_id: i64,
     pub kind: String,
     pub policy_id: i64,
+    /// The support group an OLA clock times.
+    pub group_id: Option<i64>,
     pub target_secs: i64,
     pub started_at: i64,
     pub paused_since: Option<i64>,
@@ -542,7 +576,11 @@ impl ClockRow {
 /// A clock with its figures now, for display.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClockReport {
+    pub id: i64,
     pub kind: String,
+    /// The support group an OLA clock times.
+    pub group_id: Option<i64>,
+    pub group_name: Option<String>,
     pub policy_id: i64,
     pub policy_name: String,
     pub calendar_name: String,
@@ -557,6 +595,52 @@ pub struct ClockReport {
     pub breached_at: Option<i64>,
     /// Thresholds already fired, in percent.
     pub fired: Vec<i64>,
+    /// What happened to the clock, oldest first.
+    pub history: Vec<ClockEventRow>,
+}
+
+/// One entry of a clock's history.
+#[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
+pub struct ClockEventRow {
+    pub clock_id: i64,
+    pub event: String,
+    pub at: i64,
+    pub target_secs: i64,
+    pub previous_target_secs: Option<i64>,
+}
+
+/// Policies and their parsed calendars, each loaded once per transaction that needs it.
+#[derive(Default)]
+struct Policies(BTreeMap<i64, (PolicyRow, CalendarRow, Calendar)>);
+
+impl Policies {
+    async fn get(&mut self, tx: &mut Tx, id: i64) -> Result<&(PolicyRow, CalendarRow, Calendar)> {
+        if let std::collections::btree_map::Entry::Vacant(slot) = self.0.entry(id) {
+            let policy = policy_by_id(tx, id).await?;
+            let cal_row = calendar_by_id(tx, policy.calendar_id).await?;
+            let cal = cal_row.calendar()?;
+            slot.insert((policy, cal_row, cal));
+        }
+        self.0.get(&id).ok_or(StoreError::NotFound("SLA policy"))
+    }
+}
+
+/// Writes the history entries for a clock's change from `old` to `new`.
+async fn record_changes(tx: &mut Tx, row: &ClockRow, old: &Clock, new: &Clock, now: Timestamp) -> Result<()> {
+    for c in sla::changes(old, new, now) {
+        execute!(
+            tx,
+            "INSERT INTO sla_clock_events (clock_id, ticket_id, event, at, target_secs, previous_target_secs)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            row.id,
+            row.ticket_id,
+            c.event.as_str(),
+            micros(c.at),
+            new.target.as_secs(),
+            c.previous_target.map(|t| t.as_secs()),
+        )?;
+    }
+    Ok(())
 }
 
 /// Thresholds (percent, with 100 for the breach) not yet fired for this clock and target, and
@@ -576,7 +660,8 @@ async fn next_fire(
         (i64,),
         "SELECT threshold FROM sla_firings WHERE clock_id = $1 AND target_secs = $2",
         row.id,
-        row.target_secs
+        // The clock's target, which may be new: a new target's thresholds are still to fire.
+        clock.target.as_secs()
     )?;
     let fired: Vec<i64> = fired.into_iter().map(|(t,)| t).collect();
     Ok(thresholds
@@ -597,6 +682,7 @@ async fn save_clock(
     thresholds: &[u32],
     now: Timestamp,
 ) -> Result<ClockView> {
+    record_changes(tx, row, &row.clock(), clock, now).await?;
     let view = clock.view(cal, now);
     let next = next_fire(tx, row, clock, cal, thresholds).await?;
     let pauses: Vec<(i64, i64)> = clock.pauses.iter().map(|(a, b)| (micros(*a), micros(*b))).collect();
@@ -656,83 +742,180 @@ fn pausing(policy: &PolicyRow, status: Status, reason: Option<&str>) -> bool {
         && reason.and_then(|r| PendingReason::parse("", r).ok()).is_some_and(|r| policy.pause_on().contains(&r))
 }
 
+/// Moves one clock on for a change of its ticket from `before` to `after` at `now`.
+fn advance(clock: &mut Clock, kind: ClockKind, policy: &PolicyRow, before: &Ticket, after: &Ticket, now: Timestamp) {
+    let (b, a) = (before.status(), after.status());
+    let reopened = b == Status::Resolved && a.is_open();
+    if reopened && matches!(kind, ClockKind::Resolution | ClockKind::Ola) {
+        clock.restart(now);
+    }
+    let was_paused = pausing(policy, b, before.pending_reason.as_deref());
+    let is_paused = pausing(policy, a, after.pending_reason.as_deref());
+    if was_paused && !is_paused {
+        clock.resume(now);
+    }
+    if is_paused && !was_paused {
+        clock.pause(now);
+    }
+    match kind {
+        ClockKind::Response if before.first_response_at.is_none() => {
+            if let Some(at) = after.first_response_at {
+                clock.stop(ts(at));
+            }
+        }
+        ClockKind::OnSite if before.arrived_at.is_none() => {
+            if let Some(at) = after.arrived_at {
+                clock.stop(ts(at));
+            }
+        }
+        // The group gave the ticket away (transfer, escalation, return).
+        ClockKind::Ola if after.group_id != before.group_id => clock.stop(now),
+        _ => {}
+    }
+    if !a.is_open() {
+        clock.stop(now);
+    }
+    if before.priority != after.priority
+        && let Some(t) = policy.targets().get(kind, after.priority as u8)
+    {
+        clock.target = t;
+    }
+}
+
 /// Keeps a ticket's clocks in step with a change to it, in the same transaction. `before` is
-/// `None` for a new ticket, which gets the most specific matching policy and its clocks.
+/// `None` for a new ticket, which gets the most specific matching policy and its clocks. The
+/// group holding the ticket gets an OLA clock when it has an OLA policy: a clock per holding
+/// period, stopped when the group hands the ticket on, carried on when a reopened ticket comes
+/// back to the same group.
 pub async fn sync(tx: &mut Tx, before: Option<&Ticket>, after: &Ticket) -> Result<()> {
     let now = ts(after.updated_at);
+    let mut policies = Policies::default();
     let Some(before) = before else {
-        return start_clocks(tx, after, now).await;
+        start_clocks(tx, after, now).await?;
+        start_ola(tx, &mut policies, after, now).await?;
+        return write_due(tx, after.id).await;
     };
     let rows = fetch_all!(tx, ClockRow, "SELECT * FROM sla_clocks WHERE ticket_id = $1 ORDER BY id", after.id)?;
+    // Of the OLA clocks only the latest can still move: the running one, or the one a reopen
+    // brings back.
+    let latest_ola = rows.iter().rfind(|r| r.kind() == ClockKind::Ola).map(|r| r.id);
+    for row in &rows {
+        let kind = row.kind();
+        if kind == ClockKind::Ola && Some(row.id) != latest_ola {
+            continue;
+        }
+        if kind == ClockKind::Ola && row.stopped_at.is_some() && row.group_id != after.group_id {
+            continue;
+        }
+        let (policy, _, cal) = policies.get(tx, row.policy_id).await?;
+        let mut clock = row.clock();
+        advance(&mut clock, kind, policy, before, after, now);
+        let thresholds = policy.thresholds();
+        let cal = cal.clone();
+        save_clock(tx, row, &clock, &cal, &thresholds, now).await?;
+    }
+    if after.group_id != before.group_id || (before.status() == Status::Resolved && after.status().is_open()) {
+        start_ola(tx, &mut policies, after, now).await?;
+    }
     if rows.is_empty() {
         return Ok(());
-    }
-    let policy = policy_by_id(tx, rows[0].policy_id).await?;
-    let cal = calendar_by_id(tx, policy.calendar_id).await?.calendar()?;
-    let thresholds = policy.thresholds();
-    let (b, a) = (before.status(), after.status());
-    let was_paused = pausing(&policy, b, before.pending_reason.as_deref());
-    let is_paused = pausing(&policy, a, after.pending_reason.as_deref());
-    for row in rows {
-        let kind = row.kind();
-        let mut clock = row.clock();
-        if b == Status::Resolved && a.is_open() && kind != ClockKind::Response {
-            clock.restart(now);
-        }
-        if was_paused && !is_paused {
-            clock.resume(now);
-        }
-        if is_paused && !was_paused {
-            clock.pause(now);
-        }
-        let responded = before.first_response_at.is_none() && after.first_response_at.is_some();
-        if kind == ClockKind::Response && responded {
-            clock.stop(after.first_response_at.map(ts).unwrap_or(now));
-        }
-        if matches!(a, Status::Resolved | Status::Closed | Status::Cancelled) {
-            clock.stop(now);
-        }
-        if before.priority != after.priority
-            && let Some(t) = policy.targets().get(kind, after.priority as u8)
-        {
-            clock.target = t;
-        }
-        save_clock(tx, &row, &clock, &cal, &thresholds, now).await?;
     }
     write_due(tx, after.id).await
 }
 
-async fn start_clocks(tx: &mut Tx, t: &Ticket, now: Timestamp) -> Result<()> {
+/// The SLA policy that applies to a ticket, or the OLA policy of `group`.
+async fn choose_policy(tx: &mut Tx, t: &Ticket, group: Option<i64>) -> Result<Option<PolicyRow>> {
     let policies = fetch_all!(tx, PolicyRow, "SELECT * FROM sla_policies WHERE active = TRUE ORDER BY id")?;
+    if !policies.iter().any(|p| p.group_id == group) {
+        return Ok(None);
+    }
     let scopes: Vec<PolicyScope> = policies.iter().map(PolicyRow::scope).collect();
     let path = category_path(tx, t.category_id).await?;
-    let Some(pid) = sla::select_policy(&scopes, t.tenant_id, &t.ticket_type, &path) else { return Ok(()) };
-    let Some(policy) = policies.into_iter().find(|p| p.id == pid) else { return Ok(()) };
+    let chosen = sla::select_policy(&scopes, group, t.tenant_id, &t.ticket_type, &path);
+    Ok(chosen.and_then(|id| policies.into_iter().find(|p| p.id == id)))
+}
+
+/// Inserts a clock of `kind` for the ticket, started at `started_at`, and records its start.
+async fn insert_clock(
+    tx: &mut Tx,
+    t: &Ticket,
+    kind: ClockKind,
+    policy: &PolicyRow,
+    group: Option<i64>,
+    target: SignedDuration,
+    started_at: i64,
+) -> Result<ClockRow> {
+    let row = fetch_one!(
+        tx,
+        ClockRow,
+        "INSERT INTO sla_clocks (ticket_id, tenant_id, kind, policy_id, group_id, target_secs, started_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING *",
+        t.id,
+        t.tenant_id,
+        kind.as_str(),
+        policy.id,
+        group,
+        target.as_secs(),
+        started_at,
+    )?;
+    execute!(
+        tx,
+        "INSERT INTO sla_clock_events (clock_id, ticket_id, event, at, target_secs) VALUES ($1, $2, 'started', $3, $4)",
+        row.id,
+        t.id,
+        started_at,
+        target.as_secs(),
+    )?;
+    Ok(row)
+}
+
+async fn start_clocks(tx: &mut Tx, t: &Ticket, now: Timestamp) -> Result<()> {
+    let Some(policy) = choose_policy(tx, t, None).await? else { return Ok(()) };
     let cal = calendar_by_id(tx, policy.calendar_id).await?.calendar()?;
-    execute!(tx, "UPDATE tickets SET sla_policy_id = $1 WHERE id = $2", pid, t.id)?;
+    execute!(tx, "UPDATE tickets SET sla_policy_id = $1 WHERE id = $2", policy.id, t.id)?;
     let targets = policy.targets();
     let thresholds = policy.thresholds();
-    for kind in ClockKind::ALL {
-        let Some(target) = targets.get(*kind, t.priority as u8) else { continue };
-        let row = fetch_one!(
-            tx,
-            ClockRow,
-            "INSERT INTO sla_clocks (ticket_id, tenant_id, kind, policy_id, target_secs, started_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *",
-            t.id,
-            t.tenant_id,
-            kind.as_str(),
-            pid,
-            target.as_secs(),
-            t.created_at,
-        )?;
+    for kind in [ClockKind::Response, ClockKind::Resolution, ClockKind::OnSite] {
+        let Some(target) = targets.get(kind, t.priority as u8) else { continue };
+        let row = insert_clock(tx, t, kind, &policy, None, target, t.created_at).await?;
         let mut clock = row.clock();
-        if t.first_response_at.is_some() && *kind == ClockKind::Response {
-            clock.stop(now);
+        if kind == ClockKind::Response
+            && let Some(at) = t.first_response_at
+        {
+            clock.stop(ts(at));
         }
         save_clock(tx, &row, &clock, &cal, &thresholds, now).await?;
     }
-    write_due(tx, t.id).await
+    Ok(())
+}
+
+/// Starts an OLA clock for the group now holding an open ticket, when the group has an OLA
+/// policy and no clock of its own is running.
+async fn start_ola(tx: &mut Tx, policies: &mut Policies, t: &Ticket, now: Timestamp) -> Result<()> {
+    let Some(group) = t.group_id else { return Ok(()) };
+    if !t.status().is_open() {
+        return Ok(());
+    }
+    let running = scalar!(
+        tx,
+        i64,
+        "SELECT COUNT(*) FROM sla_clocks WHERE ticket_id = $1 AND kind = 'ola' AND stopped_at IS NULL",
+        t.id
+    )?;
+    if running > 0 {
+        return Ok(());
+    }
+    let Some(policy) = choose_policy(tx, t, Some(group)).await? else { return Ok(()) };
+    let Some(target) = policy.targets().get(ClockKind::Ola, t.priority as u8) else { return Ok(()) };
+    let row = insert_clock(tx, t, ClockKind::Ola, &policy, Some(group), target, micros(now)).await?;
+    let mut clock = row.clock();
+    if pausing(&policy, t.status(), t.pending_reason.as_deref()) {
+        clock.pause(now);
+    }
+    let (_, _, cal) = policies.get(tx, policy.id).await?;
+    let cal = cal.clone();
+    save_clock(tx, &row, &clock, &cal, &policy.thresholds(), now).await?;
+    Ok(())
 }
 
 /// Re-derives every open clock under a policy after the policy or its calendar changed.
@@ -772,18 +955,31 @@ struct ClockRowWithPriority {
     ticket_priority: i64,
 }
 
-/// A ticket's clocks with their figures now. The ticket must be visible to the actor.
+/// A ticket's clocks with their figures now and their history. The ticket must be visible to
+/// the actor.
 pub async fn clocks(tx: &mut Tx, actor: &Actor, ticket: &crate::tickets::TicketRef) -> Result<Vec<ClockReport>> {
     let t = crate::tickets::get(tx, actor, ticket).await?;
-    let rows = fetch_all!(tx, ClockRow, "SELECT * FROM sla_clocks WHERE ticket_id = $1 ORDER BY id", t.id)?;
+    let rows = fetch_all!(
+        tx,
+        ClockRowWithGroup,
+        "SELECT c.*, g.name AS group_name FROM sla_clocks c LEFT JOIN support_groups g ON g.id = c.group_id
+         WHERE c.ticket_id = $1 ORDER BY c.id",
+        t.id
+    )?;
+    let mut history = fetch_all!(
+        tx,
+        ClockEventRow,
+        "SELECT clock_id, event, at, target_secs, previous_target_secs FROM sla_clock_events
+         WHERE ticket_id = $1 ORDER BY id",
+        t.id
+    )?;
     let now = Timestamp::now();
+    let mut policies = Policies::default();
     let mut out = Vec::new();
-    for row in rows {
-        let policy = policy_by_id(tx, row.policy_id).await?;
-        let cal_row = calendar_by_id(tx, policy.calendar_id).await?;
-        let cal = cal_row.calendar()?;
-        let clock = row.clock();
-        let v = clock.view(&cal, now);
+    for ClockRowWithGroup { row, group_name } in rows {
+        let (policy, cal_row, cal) = policies.get(tx, row.policy_id).await?;
+        let v = row.clock().view(cal, now);
+        let (policy_id, policy_name, calendar_name) = (policy.id, policy.name.clone(), cal_row.name.clone());
         let fired = fetch_all!(
             tx,
             (i64,),
@@ -791,11 +987,16 @@ pub async fn clocks(tx: &mut Tx, actor: &Actor, ticket: &crate::tickets::TicketR
             row.id,
             row.target_secs
         )?;
+        let (mine, rest): (Vec<_>, Vec<_>) = history.into_iter().partition(|e| e.clock_id == row.id);
+        history = rest;
         out.push(ClockReport {
+            id: row.id,
             kind: row.kind.clone(),
-            policy_id: policy.id,
-            policy_name: policy.name.clone(),
-            calendar_name: cal_row.name.clone(),
+            group_id: row.group_id,
+            group_name,
+            policy_id,
+            policy_name,
+            calendar_name,
             target_secs: row.target_secs,
             started_at: row.started_at,
             stopped_at: row.stopped_at,
@@ -806,9 +1007,17 @@ pub async fn clocks(tx: &mut Tx, actor: &Actor, ticket: &crate::tickets::TicketR
             due_at: v.due_at.map(micros),
             breached_at: v.breached_at.map(micros),
             fired: fired.into_iter().map(|(f,)| f).collect(),
+            history: mine,
         });
     }
     Ok(out)
+}
+
+#[derive(Debug, FromRow)]
+struct ClockRowWithGroup {
+    #[sqlx(flatten)]
+    row: ClockRow,
+    group_name: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -819,7 +1028,9 @@ pub async fn clocks(tx: &mut Tx, actor: &Actor, ticket: &crate::tickets::TicketR
 /// many firings happened. Safe to run on several instances at once: on PostgreSQL each clock is
 /// taken with `SKIP LOCKED`, and every firing is a row whose key makes a second insert a no-op,
 /// so each threshold fires once and only once. The cost depends on the clocks due, not on the
-/// open tickets (an index on `next_fire_at`).
+/// open tickets (an index on `next_fire_at`). When a scan finds several thresholds of a clock
+/// reached at once (after downtime, or a new, shorter target), all are recorded and the highest
+/// is announced.
 pub async fn fire_due(tx: &mut Tx, now: Timestamp, limit: i64) -> Result<usize> {
     let mut sql = String::from("SELECT * FROM sla_clocks WHERE next_fire_at <= $1 ORDER BY next_fire_at LIMIT $2");
     if tx.backend() == Backend::Postgres {
@@ -827,19 +1038,16 @@ pub async fn fire_due(tx: &mut Tx, now: Timestamp, limit: i64) -> Result<usize> 
     }
     let rows = fetch_all!(tx, ClockRow, &sql, micros(now), limit)?;
     let mut fired = 0;
-    // A batch mostly shares a few policies: load and parse each one and its calendar once.
-    let mut policies: BTreeMap<i64, (PolicyRow, Calendar)> = BTreeMap::new();
+    // A batch mostly shares a few policies: each is loaded and parsed once.
+    let mut policies = Policies::default();
     for row in rows {
-        if let std::collections::btree_map::Entry::Vacant(slot) = policies.entry(row.policy_id) {
-            let policy = policy_by_id(tx, row.policy_id).await?;
-            let cal = calendar_by_id(tx, policy.calendar_id).await?.calendar()?;
-            slot.insert((policy, cal));
-        }
-        let Some((policy, cal)) = policies.get(&row.policy_id) else { continue };
+        let (policy, _, cal) = policies.get(tx, row.policy_id).await?;
+        let (policy, cal) = (policy.clone(), cal.clone());
         let clock = row.clock();
         let thresholds = policy.thresholds();
+        let mut highest = None;
         for pct in thresholds.iter().copied().chain(std::iter::once(100)) {
-            let Some(at) = clock.threshold_at(cal, pct) else { continue };
+            let Some(at) = clock.threshold_at(&cal, pct) else { continue };
             if at > now || !clock.is_running() {
                 continue;
             }
@@ -853,15 +1061,27 @@ pub async fn fire_due(tx: &mut Tx, now: Timestamp, limit: i64) -> Result<usize> 
                 micros(now),
             )?;
             if inserted == 1 {
-                announce(tx, &row, policy, pct, at).await?;
-                if pct >= 100 && policy.escalate_on_breach && row.kind() == ClockKind::Resolution {
-                    let reason = "SLA breached: escalated automatically / 超出服务级别，自动升级";
-                    crate::tickets::escalate_by_system(tx, row.ticket_id, reason).await?;
-                }
+                highest = Some((pct, at));
                 fired += 1;
             }
         }
-        save_clock(tx, &row, &clock, cal, &thresholds, now).await?;
+        save_clock(tx, &row, &clock, &cal, &thresholds, now).await?;
+        let Some((pct, at)) = highest else { continue };
+        announce(tx, &row, &policy, pct, at).await?;
+        // Acting on a breach happens once per clock, not again when a new target (such as the
+        // raised priority itself) is breached in turn.
+        let first_breach = pct >= 100
+            && row.kind() == ClockKind::Resolution
+            && scalar!(tx, i64, "SELECT COUNT(*) FROM sla_firings WHERE clock_id = $1 AND threshold = 100", row.id)?
+                == 1;
+        if first_breach && policy.raise_priority_on_breach {
+            let reason = "SLA breached: priority raised automatically / 超出服务级别，自动提高优先级";
+            crate::tickets::raise_priority_by_system(tx, row.ticket_id, reason).await?;
+        }
+        if first_breach && policy.escalate_on_breach {
+            let reason = "SLA breached: escalated automatically / 超出服务级别，自动升级";
+            crate::tickets::escalate_by_system(tx, row.ticket_id, reason).await?;
+        }
     }
     Ok(fired)
 }
@@ -875,6 +1095,8 @@ async fn announce(tx: &mut Tx, row: &ClockRow, policy: &PolicyRow, pct: u32, at:
         row.ticket_id
     )?;
     let (tenant_id, number, assignee, group) = t;
+    // An OLA clock concerns the group it times, which may have handed the ticket on since.
+    let group = row.group_id.or(group);
     let kind = if pct >= 100 { "sla_breach" } else { "sla_warning" };
     let data = json!({ "clock": row.kind, "threshold": pct, "target_secs": row.target_secs, "reached_at": micros(at) });
     execute!(
@@ -1084,26 +1306,22 @@ pub async fn breaching_soon(
 // Rebuilding
 // ---------------------------------------------------------------------------------------------
 
-/// Rebuilds a ticket's clocks from its timeline: started at creation, paused while pending on
-/// a pausing reason, the response clock stopped at the first response, the others at
-/// resolution, carried on after a reopen, stopped for good at close or cancel. Used for demo
-/// data (whose history is written after the fact) and to repair clocks.
+/// Rebuilds a ticket's clocks from its timeline: each entry is replayed as the change it was,
+/// through the same rules as a live change ([`sync`]) — started at creation, paused while
+/// pending on a pausing reason, the response clock stopped at the first response, the on-site
+/// one at the arrival, an OLA clock per group holding the ticket, carried on after a reopen,
+/// stopped for good at close or cancel — so the clocks and their history come out as if the
+/// ticket had lived it. Used for demo data (whose history is written after the fact) and to
+/// repair clocks. Later edits of impact or urgency are not in the timeline's replay.
 pub async fn rebuild_from_timeline(tx: &mut Tx, ticket_id: i64) -> Result<()> {
     let t = crate::tickets::get_for_rebuild(tx, ticket_id).await?;
-    let fired = fetch_all!(tx, (i64,), "SELECT id FROM sla_clocks WHERE ticket_id = $1", ticket_id)?;
-    for (id,) in fired {
-        execute!(tx, "DELETE FROM sla_firings WHERE clock_id = $1", id)?;
-    }
+    execute!(
+        tx,
+        "DELETE FROM sla_firings WHERE clock_id IN (SELECT id FROM sla_clocks WHERE ticket_id = $1)",
+        ticket_id
+    )?;
+    execute!(tx, "DELETE FROM sla_clock_events WHERE ticket_id = $1", ticket_id)?;
     execute!(tx, "DELETE FROM sla_clocks WHERE ticket_id = $1", ticket_id)?;
-    let created = ts(t.created_at);
-    // Start as a new ticket would, at its creation.
-    let fresh = Ticket { status: "new".into(), first_response_at: None, updated_at: t.created_at, ..t.clone() };
-    start_clocks(tx, &fresh, created).await?;
-    let rows = fetch_all!(tx, ClockRow, "SELECT * FROM sla_clocks WHERE ticket_id = $1 ORDER BY id", ticket_id)?;
-    let Some(first) = rows.first() else { return Ok(()) };
-    let policy = policy_by_id(tx, first.policy_id).await?;
-    let cal = calendar_by_id(tx, policy.calendar_id).await?.calendar()?;
-    let pause_on = policy.pause_on();
     let events = fetch_all!(
         tx,
         (String, String, i64, String),
@@ -1111,35 +1329,87 @@ pub async fn rebuild_from_timeline(tx: &mut Tx, ticket_id: i64) -> Result<()> {
          LEFT JOIN users u ON u.id = e.actor_id WHERE e.ticket_id = $1 ORDER BY e.id",
         ticket_id
     )?;
-    let mut clocks: Vec<(ClockRow, Clock)> = rows.into_iter().map(|r| (r.clone(), r.clock())).collect();
+    let mut state = Ticket {
+        status: "new".into(),
+        pending_reason: None,
+        group_id: None,
+        assignee_id: None,
+        first_response_at: None,
+        arrived_at: None,
+        updated_at: t.created_at,
+        ..t.clone()
+    };
+    let mut started = false;
     for (kind, data, at, role) in events {
-        // A reply answers the requester only when staff write it.
-        let staff_reply = kind == "reply" && !role.is_empty() && role != "end_user";
-        let at = ts(at);
         let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
-        for (row, clock) in clocks.iter_mut() {
-            let k = row.kind();
-            match kind.as_str() {
-                "suspend" => {
-                    let reason = data["pending_reason"].as_str().and_then(|r| PendingReason::parse("", r).ok());
-                    if reason.is_some_and(|r| pause_on.contains(&r)) {
-                        clock.pause(at);
-                    }
+        let id = |field: &str| data[field].as_i64();
+        let mut next = Ticket { updated_at: at, ..state.clone() };
+        let mut status = |s: Status| next.status = s.as_str().to_string();
+        match kind.as_str() {
+            "created" => {
+                if let Some(g) = id("group_id") {
+                    status(Status::Assigned);
+                    next.group_id = Some(g);
                 }
-                "resume" => clock.resume(at),
-                "claim" if k == ClockKind::Response => clock.stop(at),
-                "reply" if k == ClockKind::Response && staff_reply => clock.stop(at),
-                "resolve" => clock.stop(at),
-                "reopen" if k != ClockKind::Response => clock.restart(at),
-                "close" | "cancel" | "merge" => clock.stop(at),
-                _ => {}
+                next.updated_at = t.created_at;
+                next.priority = id("priority").unwrap_or(next.priority);
+                sync(tx, None, &next).await?;
+                started = true;
+                state = next;
+                continue;
             }
+            "dispatch" | "transfer" | "escalate" => {
+                status(Status::Assigned);
+                (next.group_id, next.assignee_id) = (id("group_id"), id("assignee_id"));
+            }
+            "claim" | "arrive" => {
+                status(Status::InProgress);
+                (next.group_id, next.assignee_id) = (id("group_id"), id("assignee_id"));
+                next.first_response_at = next.first_response_at.or(Some(at));
+                if kind == "arrive" {
+                    next.arrived_at = Some(at);
+                }
+            }
+            "return" => {
+                status(Status::New);
+                (next.group_id, next.assignee_id) = (None, None);
+            }
+            "suspend" => {
+                status(Status::Pending);
+                next.pending_reason = data["pending_reason"].as_str().map(str::to_string);
+            }
+            "resume" => {
+                status(if next.assignee_id.is_some() { Status::InProgress } else { Status::Assigned });
+                next.pending_reason = None;
+            }
+            // A reply answers the requester only when staff write it.
+            "reply" if !role.is_empty() && role != "end_user" => {
+                next.first_response_at = next.first_response_at.or(Some(at));
+            }
+            "resolve" => {
+                status(Status::Resolved);
+                next.pending_reason = None;
+                next.first_response_at = next.first_response_at.or(Some(at));
+            }
+            "reopen" => status(if next.group_id.is_some() { Status::Assigned } else { Status::New }),
+            "close" | "merge" => status(Status::Closed),
+            "cancel" => status(Status::Cancelled),
+            "priority_raised" => next.priority = data["priority"]["to"].as_i64().unwrap_or(next.priority),
+            _ => continue,
         }
+        if started {
+            sync(tx, Some(&state), &next).await?;
+        }
+        state = next;
     }
+    // Figures as of now, for clocks still running.
+    let rows = fetch_all!(tx, ClockRow, "SELECT * FROM sla_clocks WHERE ticket_id = $1 ORDER BY id", ticket_id)?;
     let now = Timestamp::now();
-    let thresholds = policy.thresholds();
-    for (row, clock) in &clocks {
-        save_clock(tx, row, clock, &cal, &thresholds, now).await?;
+    let mut policies = Policies::default();
+    for row in rows {
+        let (policy, _, cal) = policies.get(tx, row.policy_id).await?;
+        let (thresholds, cal) = (policy.thresholds(), cal.clone());
+        save_clock(tx, &row, &row.clock(), &cal, &thresholds, now).await?;
     }
     write_due(tx, ticket_id).await
 }

@@ -51,6 +51,7 @@ pub struct Ticket {
     pub resolved_at: Option<i64>,
     pub closed_at: Option<i64>,
     pub cancelled_at: Option<i64>,
+    pub arrived_at: Option<i64>,
     pub reopen_count: i64,
     pub version: i64,
     pub tenant_code: String,
@@ -70,6 +71,7 @@ impl Ticket {
             group_id: self.group_id,
             assignee_id: self.assignee_id,
             pending_reason: self.pending_reason.as_deref().and_then(|r| PendingReason::parse("", r).ok()),
+            arrived: self.arrived_at.is_some(),
         }
     }
 
@@ -441,6 +443,53 @@ pub(crate) async fn escalate_by_system(tx: &mut Tx, ticket_id: i64, reason: &str
     Ok(true)
 }
 
+/// Raises a ticket's priority by one level (P3 → P2) for the SLA scan, with no person acting:
+/// the clocks take the new targets, keeping the time counted. Returns whether it changed (not
+/// at P1, or on a ticket no longer open). A later edit of impact or urgency sets the priority
+/// from the matrix again.
+pub(crate) async fn raise_priority_by_system(tx: &mut Tx, ticket_id: i64, reason: &str) -> Result<bool> {
+    let before = get_unscoped(tx, ticket_id).await?;
+    if before.priority <= 1 || !before.status().is_open() {
+        return Ok(false);
+    }
+    let now = now_micros();
+    let n = execute!(
+        tx,
+        "UPDATE tickets SET priority = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4",
+        before.priority - 1,
+        now,
+        ticket_id,
+        before.version,
+    )?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let after = get_unscoped(tx, ticket_id).await?;
+    crate::sla::sync(tx, Some(&before), &after).await?;
+    let after = get_unscoped(tx, ticket_id).await?;
+    let data = json!({ "priority": { "from": before.priority, "to": after.priority }, "automatic": true });
+    execute!(
+        tx,
+        "INSERT INTO ticket_events (ticket_id, tenant_id, kind, actor_id, public, body, data, created_at)
+         VALUES ($1, $2, 'priority_raised', NULL, FALSE, $3, $4, $5)",
+        ticket_id,
+        after.tenant_id,
+        reason,
+        data.to_string(),
+        now,
+    )?;
+    let change = audit::Change {
+        action: "ticket.raise_priority",
+        entity: "ticket",
+        entity_id: ticket_id,
+        tenant_id: Some(after.tenant_id),
+        before: Some(json!({ "priority": before.priority, "version": before.version })),
+        after: Some(json!({ "priority": after.priority, "version": after.version })),
+    };
+    audit::record(tx, None, change).await?;
+    Ok(true)
+}
+
 /// A ticket by id without a scope: only for background work that already knows the id (the
 /// SLA rebuild), never on a request path.
 pub(crate) async fn get_for_rebuild(tx: &mut Tx, id: i64) -> Result<Ticket> {
@@ -553,6 +602,8 @@ pub enum ActionRequest {
         assignee_id: Option<i64>,
     },
     Claim,
+    /// 到场: the engineer arrived on site.
+    Arrive,
     Transfer {
         group_id: i64,
         assignee_id: Option<i64>,
@@ -593,6 +644,7 @@ impl ActionRequest {
         match self {
             ActionRequest::Dispatch { .. } => ActionKind::Dispatch,
             ActionRequest::Claim => ActionKind::Claim,
+            ActionRequest::Arrive => ActionKind::Arrive,
             ActionRequest::Transfer { .. } => ActionKind::Transfer,
             ActionRequest::Return { .. } => ActionKind::Return,
             ActionRequest::Escalate { .. } => ActionKind::Escalate,
@@ -605,6 +657,30 @@ impl ActionRequest {
             ActionRequest::Merge { .. } => ActionKind::Merge,
         }
     }
+}
+
+/// The group an engineer works a ticket in (claim, arrival): the group holding it, which they
+/// must belong to, or their own first group when none holds it yet.
+async fn working_group(tx: &mut Tx, actor: &Actor, t: &Ticket) -> Result<i64> {
+    Ok(match t.group_id {
+        Some(g) if is_member(tx, g, actor.user_id).await? => g,
+        Some(g) => {
+            return Err(StoreError::forbidden(format!(
+                "you are not a member of group {g}, which holds this ticket; ask for a transfer"
+            )));
+        }
+        None => {
+            let mine = fetch_opt!(
+                tx,
+                (i64,),
+                "SELECT g.id FROM support_groups g JOIN group_members m ON m.group_id = g.id
+                 WHERE m.user_id = $1 AND g.active = TRUE ORDER BY g.tier, g.id LIMIT 1",
+                actor.user_id
+            )?;
+            mine.map(|(g,)| g)
+                .ok_or_else(|| StoreError::forbidden("you belong to no support group, so you cannot claim tickets"))?
+        }
+    })
 }
 
 /// Turns a request into a domain action, looking up and checking the groups, people and
@@ -620,28 +696,9 @@ async fn resolve_action(
             check_assignment(tx, group_id, assignee_id, t.tenant_id).await?;
             Action::Dispatch { group_id, assignee_id }
         }
-        ActionRequest::Claim => {
-            let group_id = match t.group_id {
-                Some(g) if is_member(tx, g, actor.user_id).await? => g,
-                Some(g) => {
-                    return Err(StoreError::forbidden(format!(
-                        "you are not a member of group {g}, which holds this ticket; ask for a transfer"
-                    )));
-                }
-                None => {
-                    let mine = fetch_opt!(
-                        tx,
-                        (i64,),
-                        "SELECT g.id FROM support_groups g JOIN group_members m ON m.group_id = g.id
-                         WHERE m.user_id = $1 AND g.active = TRUE ORDER BY g.tier, g.id LIMIT 1",
-                        actor.user_id
-                    )?;
-                    mine.map(|(g,)| g).ok_or_else(|| {
-                        StoreError::forbidden("you belong to no support group, so you cannot claim tickets")
-                    })?
-                }
-            };
-            Action::Claim { user_id: actor.user_id, group_id }
+        ActionRequest::Claim => Action::Claim { user_id: actor.user_id, group_id: working_group(tx, actor, t).await? },
+        ActionRequest::Arrive => {
+            Action::Arrive { user_id: actor.user_id, group_id: working_group(tx, actor, t).await? }
         }
         ActionRequest::Transfer { group_id, assignee_id, reason } => {
             check_assignment(tx, group_id, assignee_id, t.tenant_id).await?;
@@ -733,8 +790,8 @@ pub async fn act(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, req: A
         "UPDATE tickets SET status = $1, group_id = $2, assignee_id = $3, pending_reason = $4, resolution_code = $5,
          resolution_notes = $6, assigned_at = $7, first_response_at = $8, in_progress_at = $9, pending_at = $10,
          resolved_at = $11, closed_at = $12, cancelled_at = $13, reopen_count = $14, updated_at = $15,
-         version = version + 1
-         WHERE id = $16 AND version = $17",
+         arrived_at = $16, version = version + 1
+         WHERE id = $17 AND version = $18",
         out.state.status.as_str(),
         out.state.group_id,
         out.state.assignee_id,
@@ -750,6 +807,7 @@ pub async fn act(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, req: A
         stamp(Stamp::Cancelled, before.cancelled_at),
         before.reopen_count + i64::from(out.reopened),
         now,
+        stamp(Stamp::Arrived, before.arrived_at),
         before.id,
         version,
     )?;
@@ -794,7 +852,9 @@ fn action_details(a: &Action) -> (String, Value) {
         Action::Dispatch { group_id, assignee_id } => {
             (String::new(), json!({ "group_id": group_id, "assignee_id": assignee_id }))
         }
-        Action::Claim { user_id, group_id } => (String::new(), json!({ "group_id": group_id, "assignee_id": user_id })),
+        Action::Claim { user_id, group_id } | Action::Arrive { user_id, group_id } => {
+            (String::new(), json!({ "group_id": group_id, "assignee_id": user_id }))
+        }
         Action::Transfer { group_id, assignee_id, reason } => {
             (reason.trim().to_string(), json!({ "group_id": group_id, "assignee_id": assignee_id }))
         }

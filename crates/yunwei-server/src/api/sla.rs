@@ -128,17 +128,30 @@ pub struct TargetMinutes {
     pub resolution: [Option<i64>; 4],
     #[serde(default)]
     pub on_site: [Option<i64>; 4],
+    /// How long the policy's support group may hold a ticket (OLA policies only).
+    #[serde(default)]
+    pub ola: [Option<i64>; 4],
 }
 
 impl TargetMinutes {
     fn targets(&self) -> Targets {
         let conv = |row: &[Option<i64>; 4]| row.map(|m| m.map(SignedDuration::from_mins));
-        Targets { response: conv(&self.response), resolution: conv(&self.resolution), on_site: conv(&self.on_site) }
+        Targets {
+            response: conv(&self.response),
+            resolution: conv(&self.resolution),
+            on_site: conv(&self.on_site),
+            ola: conv(&self.ola),
+        }
     }
 
     fn from_targets(t: &Targets) -> Self {
         let conv = |row: &[Option<SignedDuration>; 4]| row.map(|d| d.map(|d| d.as_secs() / 60));
-        TargetMinutes { response: conv(&t.response), resolution: conv(&t.resolution), on_site: conv(&t.on_site) }
+        TargetMinutes {
+            response: conv(&t.response),
+            resolution: conv(&t.resolution),
+            on_site: conv(&t.on_site),
+            ola: conv(&t.ola),
+        }
     }
 }
 
@@ -155,6 +168,9 @@ pub struct PolicyOut {
     pub thresholds: Vec<u32>,
     pub notify_next_tier: bool,
     pub escalate_on_breach: bool,
+    pub raise_priority_on_breach: bool,
+    /// Set for a support group's OLA policy.
+    pub group_id: Option<i64>,
     pub active: bool,
     pub version: i64,
     pub updated_at: String,
@@ -174,6 +190,8 @@ impl From<sla::PolicyRow> for PolicyOut {
             calendar_id: p.calendar_id,
             notify_next_tier: p.notify_next_tier,
             escalate_on_breach: p.escalate_on_breach,
+            raise_priority_on_breach: p.raise_priority_on_breach,
+            group_id: p.group_id,
             active: p.active,
             version: p.version,
             updated_at: ts(p.updated_at),
@@ -198,6 +216,9 @@ pub struct PolicyBody {
     pub thresholds: Option<Vec<u32>>,
     pub notify_next_tier: Option<bool>,
     pub escalate_on_breach: Option<bool>,
+    pub raise_priority_on_breach: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub group_id: Option<Option<i64>>,
     pub active: Option<bool>,
 }
 
@@ -214,6 +235,8 @@ impl PolicyBody {
             thresholds: self.thresholds,
             notify_next_tier: self.notify_next_tier,
             escalate_on_breach: self.escalate_on_breach,
+            raise_priority_on_breach: self.raise_priority_on_breach,
+            group_id: self.group_id,
             active: self.active,
         }
     }
@@ -259,7 +282,11 @@ pub async fn update_policy(
 
 #[derive(Serialize)]
 pub struct ClockOut {
+    pub id: i64,
     pub kind: String,
+    /// The support group an `ola` clock times.
+    pub group_id: Option<i64>,
+    pub group_name: Option<String>,
     pub policy_id: i64,
     pub policy_name: String,
     pub calendar_name: String,
@@ -273,6 +300,18 @@ pub struct ClockOut {
     pub due_at: Option<String>,
     pub breached_at: Option<String>,
     pub fired_thresholds: Vec<i64>,
+    pub history: Vec<ClockEventOut>,
+}
+
+/// One entry of a clock's history.
+#[derive(Serialize)]
+pub struct ClockEventOut {
+    /// `started`, `paused`, `resumed`, `stopped`, `restarted` or `retargeted`.
+    pub event: String,
+    pub at: String,
+    pub target_secs: i64,
+    /// The target before a `retargeted` entry.
+    pub previous_target_secs: Option<i64>,
 }
 
 pub async fn ticket_clocks(
@@ -286,7 +325,10 @@ pub async fn ticket_clocks(
         items: clocks
             .into_iter()
             .map(|c| ClockOut {
+                id: c.id,
                 kind: c.kind,
+                group_id: c.group_id,
+                group_name: c.group_name,
                 policy_id: c.policy_id,
                 policy_name: c.policy_name,
                 calendar_name: c.calendar_name,
@@ -300,6 +342,16 @@ pub async fn ticket_clocks(
                 due_at: c.due_at.map(ts),
                 breached_at: c.breached_at.map(ts),
                 fired_thresholds: c.fired,
+                history: c
+                    .history
+                    .into_iter()
+                    .map(|e| ClockEventOut {
+                        event: e.event,
+                        at: ts(e.at),
+                        target_secs: e.target_secs,
+                        previous_target_secs: e.previous_target_secs,
+                    })
+                    .collect(),
             })
             .collect(),
     }))

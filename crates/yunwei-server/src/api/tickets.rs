@@ -243,7 +243,7 @@ pub fn action_request(name: &str, b: ActionBody) -> ApiResult<ActionRequest> {
         "resolve" => &["code", "notes"],
         "return" | "reopen" | "cancel" => &["reason"],
         "merge" => &["into"],
-        "claim" | "resume" | "close" => &[],
+        "claim" | "arrive" | "resume" | "close" => &[],
         _ => return Err(ApiError::not_found("action")),
     };
     let given = [
@@ -261,6 +261,7 @@ pub fn action_request(name: &str, b: ActionBody) -> ApiResult<ActionRequest> {
     Ok(match name {
         "dispatch" => ActionRequest::Dispatch { group_id: need("group_id", b.group_id)?, assignee_id: b.assignee_id },
         "claim" => ActionRequest::Claim,
+        "arrive" => ActionRequest::Arrive,
         "transfer" => ActionRequest::Transfer {
             group_id: need("group_id", b.group_id)?,
             assignee_id: b.assignee_id,

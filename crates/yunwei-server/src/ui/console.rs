@@ -480,7 +480,7 @@ pub async fn act(State(s): State<AppState>, Path((r, action)): Path<(String, Str
             notes: None,
             into: None,
         },
-        "claim" | "resume" | "close" => ActionBody {
+        "claim" | "arrive" | "resume" | "close" => ActionBody {
             version: 0,
             group_id: None,
             assignee_id: None,

@@ -47,7 +47,7 @@ pub fn event_view(locale: Locale, e: &Event, names: &Names) -> EventView {
     let group = n("group_id").and_then(|g| names.groups.get(&g).cloned());
     let person = n("assignee_id").and_then(|u| names.users.get(&u).cloned());
     match e.kind.as_str() {
-        "dispatch" | "transfer" | "escalate" | "claim" => {
+        "dispatch" | "transfer" | "escalate" | "claim" | "arrive" => {
             let who: Vec<String> = [group, person].into_iter().flatten().collect();
             if !who.is_empty() {
                 details.push(format!("{arrow} {}", who.join(" / ")));

@@ -25,7 +25,7 @@ use super::view::{self, Ui, render};
 use crate::AppState;
 
 const DAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
-const KINDS: [&str; 3] = ["response", "resolution", "on_site"];
+const KINDS: [&str; 4] = ["response", "resolution", "on_site", "ola"];
 const GROUP_BY: [&str; 5] = ["none", "tenant", "priority", "group", "policy"];
 const HORIZONS: [i64; 6] = [1, 2, 4, 8, 24, 72];
 
@@ -61,6 +61,10 @@ pub struct ClockLine {
     pub overdue: bool,
     pub due: Option<i64>,
     pub fired: String,
+    /// The group an OLA clock times.
+    pub group: Option<String>,
+    /// (event, instant, the target then or before a retarget) oldest first.
+    pub history: Vec<(String, i64, String)>,
 }
 
 fn clock_line(locale: Locale, c: &ClockReport) -> ClockLine {
@@ -75,6 +79,18 @@ fn clock_line(locale: Locale, c: &ClockReport) -> ClockLine {
         overdue: c.remaining_secs < 0 || c.status == "breached",
         due: c.due_at,
         fired: c.fired.iter().map(|p| format!("{p} %")).collect::<Vec<_>>().join(", "),
+        group: c.group_name.clone(),
+        history: c
+            .history
+            .iter()
+            .map(|e| {
+                let target = match e.previous_target_secs {
+                    Some(p) => format!("{} → {}", duration(locale, p), duration(locale, e.target_secs)),
+                    None => duration(locale, e.target_secs),
+                };
+                (e.event.clone(), e.at, target)
+            })
+            .collect(),
     }
 }
 
@@ -624,6 +640,9 @@ pub struct PolicyForm {
     pub thresholds: String,
     pub notify_next_tier: bool,
     pub escalate_on_breach: bool,
+    pub raise_priority_on_breach: bool,
+    /// The support group of an OLA policy, 0 for none.
+    pub group_id: i64,
     pub active: bool,
 }
 
@@ -651,6 +670,8 @@ impl PolicyForm {
             thresholds: "50, 75".into(),
             notify_next_tier: false,
             escalate_on_breach: false,
+            raise_priority_on_breach: false,
+            group_id: 0,
             active: true,
         }
     }
@@ -669,11 +690,14 @@ impl PolicyForm {
                 target_row("response", &t.response),
                 target_row("resolution", &t.resolution),
                 target_row("on_site", &t.on_site),
+                target_row("ola", &t.ola),
             ],
             pause_on: row.pause_on().iter().map(|r| r.as_str().to_string()).collect(),
             thresholds: row.thresholds().iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", "),
             notify_next_tier: row.notify_next_tier,
             escalate_on_breach: row.escalate_on_breach,
+            raise_priority_on_breach: row.raise_priority_on_breach,
+            group_id: row.group_id.unwrap_or(0),
             active: row.active,
         }
     }
@@ -703,6 +727,8 @@ impl PolicyForm {
             thresholds: form.get("thresholds").to_string(),
             notify_next_tier: !form.get("notify_next_tier").is_empty(),
             escalate_on_breach: !form.get("escalate_on_breach").is_empty(),
+            raise_priority_on_breach: !form.get("raise_priority_on_breach").is_empty(),
+            group_id: form.int("group_id").unwrap_or(0),
             active: !form.get("active").is_empty(),
         }
     }
@@ -729,7 +755,8 @@ impl PolicyForm {
             match *kind {
                 "response" => targets.response = row,
                 "resolution" => targets.resolution = row,
-                _ => targets.on_site = row,
+                "on_site" => targets.on_site = row,
+                _ => targets.ola = row,
             }
         }
         let mut thresholds = Vec::new();
@@ -748,6 +775,8 @@ impl PolicyForm {
             thresholds: Some(thresholds),
             notify_next_tier: Some(self.notify_next_tier),
             escalate_on_breach: Some(self.escalate_on_breach),
+            raise_priority_on_breach: Some(self.raise_priority_on_breach),
+            group_id: Some(Some(self.group_id).filter(|g| *g > 0)),
             active: Some(self.active),
         })
     }
@@ -765,6 +794,7 @@ struct PolicyPage {
     tenants: Vec<(i64, String)>,
     calendars: Vec<(i64, String)>,
     categories: Vec<(i64, String)>,
+    groups: Vec<(i64, String)>,
     types: Vec<&'static str>,
     reasons: Vec<&'static str>,
     error: Option<FieldError>,
@@ -823,13 +853,14 @@ async fn policy_page_with(
         let calendars = sla::list_calendars(&mut tx, &actor).await?;
         let tenants = tenants::list(&mut tx, &actor).await?;
         let cats = categories::list(&mut tx).await?;
+        let groups = groups::list(&mut tx, &actor).await?;
         let row = match id {
             Some(id) if f.is_none() => Some(sla::get_policy(&mut tx, &actor, id).await?),
             _ => None,
         };
-        Ok::<_, StoreError>((calendars, tenants, cats, row))
+        Ok::<_, StoreError>((calendars, tenants, cats, groups, row))
     };
-    let (calendars, tenants, cats, row) = match loaded.await {
+    let (calendars, tenants, cats, groups, row) = match loaded.await {
         Ok(x) => x,
         Err(e) => return view::fail(v, e),
     };
@@ -843,6 +874,7 @@ async fn policy_page_with(
         f,
         tenants: tenants.into_iter().filter(|t| t.kind == "client").map(|t| (t.id, t.name)).collect(),
         calendars: calendars.into_iter().map(|c| (c.id, c.name)).collect(),
+        groups: groups.into_iter().map(|g| (g.group.id, format!("L{} {}", g.group.tier, g.group.name))).collect(),
         categories: cats
             .iter()
             .filter(|c| c.active)
