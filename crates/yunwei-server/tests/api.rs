@@ -1204,3 +1204,50 @@ both_backends!(administrators_define_calendars_and_policies_and_tickets_carry_th
     assert!(mine["items"].as_array().unwrap().is_empty());
     api.post(&tok.agent, "/notifications/999/read", json!({})).await.error(404, "not_found", None);
 });
+
+both_backends!(group_olas_arrival_on_site_and_clock_history_through_the_api, |store| async move {
+    let Env { api, w, tok } = start(&store).await;
+    let all_day: serde_json::Map<String, Value> =
+        ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+            .iter()
+            .map(|d| (d.to_string(), json!(["00:00-24:00"])))
+            .collect();
+    let cal = json!({ "name": "7×24", "time_zone": "Asia/Shanghai", "hours": all_day });
+    let cal = api.post(&tok.admin, "/calendars", cal).await.expect(201)["id"].clone();
+    let sla = json!({ "name": "On-site service", "tenant_id": w.tenant_a, "calendar_id": cal,
+        "targets_minutes": { "response": [30, 30, 30, 30], "resolution": [480, 480, 480, 480], "on_site": [120, 120, 120, 120] } });
+    api.post(&tok.admin, "/sla-policies", sla).await.expect(201);
+    // An OLA is a policy for a support group, with only group hold times.
+    let ola = json!({ "name": "L1 hold", "group_id": w.l1, "calendar_id": cal, "targets_minutes": { "ola": [60, 60, 60, 60] } });
+    let mut bad = ola.clone();
+    bad["targets_minutes"]["resolution"] = json!([60, 60, 60, 60]);
+    api.post(&tok.admin, "/sla-policies", bad).await.invalid("targets.resolution[0]");
+    let mut bad = ola.clone();
+    bad["group_id"] = json!(424_242);
+    api.post(&tok.admin, "/sla-policies", bad).await.invalid("group_id");
+    api.post(&tok.agent, "/sla-policies", ola.clone()).await.error(403, "forbidden", None);
+    let p = api.post(&tok.admin, "/sla-policies", ola).await.expect(201).clone();
+    assert_eq!((p["group_id"].as_i64(), p["targets_minutes"]["ola"][0].as_i64()), (Some(w.l1), Some(60)));
+
+    let t = api.create_ticket(&tok.user_a, json!({ "title": "3楼打印机不出纸" })).await;
+    let t = api.acted(&tok.agent, &t, "dispatch", json!({ "group_id": w.l1, "assignee_id": w.agent.user_id })).await;
+    api.act(&tok.agent, &t, "arrive", json!({ "reason": "here" })).await.invalid("reason");
+    api.act(&tok.user_a, &t, "arrive", json!({})).await.error(403, "forbidden", None);
+    let t = api.acted(&tok.agent, &t, "arrive", json!({})).await;
+    assert_eq!(t["status"], "in_progress");
+    api.act(&tok.agent, &t, "arrive", json!({})).await.invalid("arrived_at");
+
+    let clocks = api.get(&tok.agent, &format!("/tickets/{}/sla", t["id"])).await.expect(200)["items"].clone();
+    let by_kind = |k: &str| clocks.as_array().unwrap().iter().find(|c| c["kind"] == k).unwrap().clone();
+    assert_eq!(by_kind("on_site")["status"], "met");
+    assert_eq!(by_kind("ola")["group_id"].as_i64(), Some(w.l1));
+    assert_eq!(by_kind("ola")["status"], "running");
+    let on_site = by_kind("on_site");
+    let history: Vec<&str> =
+        on_site["history"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(history, ["started", "stopped"]);
+    // The requester sees the ticket's own clocks, not the provider's internal OLA.
+    let theirs = api.get(&tok.user_a, &format!("/tickets/{}/sla", t["id"])).await.expect(200)["items"].clone();
+    assert!(theirs.as_array().unwrap().iter().all(|c| c["kind"] != "ola"), "{theirs}");
+    assert_eq!(theirs.as_array().unwrap().len(), 3);
+});

@@ -272,3 +272,94 @@ both_backends!(an_administrator_creates_and_edits_calendars_and_policies_through
     res.expect(422);
     assert!(res.body.contains("未知时区"), "{}", res.body);
 });
+
+both_backends!(
+    group_olas_are_set_in_the_form_and_the_engineer_records_arrival_on_the_ticket_page,
+    |store| async move {
+        let env = start(&store).await;
+        let mut tx = store.write().await.expect("begin");
+        sla::seed_defaults(&mut tx).await.expect("seed SLA");
+        let always =
+            sla::list_calendars(&mut tx, &env.w.admin).await.unwrap().into_iter().find(|c| c.name == "7×24").unwrap();
+        let m = |n: i64| Some(SignedDuration::from_mins(n));
+        let input = PolicyInput {
+            name: Some("A on site".into()),
+            tenant_id: Some(Some(env.w.tenant_a)),
+            calendar_id: Some(always.id),
+            targets: Some(Targets { resolution: [m(480); 4], on_site: [m(120); 4], ..Default::default() }),
+            ..Default::default()
+        };
+        sla::create_policy(&mut tx, &env.w.admin, input).await.expect("policy");
+        tx.commit().await.expect("commit");
+        let policies = async |store: &TestStore, w: &World| {
+            let mut tx = store.read().await.unwrap();
+            sla::list_policies(&mut tx, &w.admin).await.unwrap()
+        };
+
+        // The administrator gives the service desk an OLA of one hour through the form.
+        let mut admin = Browser::new(&env.base, "en");
+        admin.login("admin", PASSWORD).await.redirects_to("/");
+        let form = admin.get("/admin/sla/policies/new").await;
+        assert!(form.expect(200).body.contains("name=\"ola_1\""), "the OLA row");
+        assert!(form.body.contains("name=\"group_id\"") && form.body.contains("L1 Service desk"));
+        let (csrf, cal, l1) = (form.csrf(), always.id.to_string(), env.w.l1.to_string());
+        let mut pf = vec![
+            ("csrf", csrf.as_str()),
+            ("name", "Desk OLA"),
+            ("group_id", l1.as_str()),
+            ("calendar_id", cal.as_str()),
+            ("resolution_1", "4"),
+            ("resolution_unit", "h"),
+            ("ola_1", "1"),
+            ("ola_2", "1"),
+            ("ola_3", "1"),
+            ("ola_4", "1"),
+            ("ola_unit", "h"),
+            ("raise_priority_on_breach", "1"),
+            ("active", "1"),
+        ];
+        // A resolution target in a group's OLA is refused, and nothing is stored.
+        let count = policies(&store, &env.w).await.len();
+        admin.post("/admin/sla/policies/new", &pf).await.expect(422);
+        assert_eq!(policies(&store, &env.w).await.len(), count);
+        pf.retain(|(k, _)| !k.starts_with("resolution_"));
+        admin.post("/admin/sla/policies/new", &pf).await.redirects_to("/admin/sla");
+        let p = policies(&store, &env.w).await.into_iter().find(|p| p.name == "Desk OLA").expect("created");
+        assert_eq!((p.group_id, p.targets().ola[2], p.raise_priority_on_breach), (Some(env.w.l1), m(60), true));
+        let edit = admin.get(&format!("/admin/sla/policies/{}", p.id)).await;
+        assert!(
+            edit.expect(200).body.contains(&format!("<option value=\"{l1}\" selected>")),
+            "the group is shown back"
+        );
+
+        // A ticket dispatched to the desk carries the desk's OLA clock; the assignee records the
+        // arrival on site from the ticket page.
+        let mut user = Browser::new(&env.base, "en");
+        user.login("user.a", PASSWORD).await.redirects_to("/");
+        let number = report(&mut user, "Projector in room 5").await;
+        let mut agent = Browser::new(&env.base, "en");
+        agent.login("agent", PASSWORD).await.redirects_to("/");
+        let page = agent.get(&format!("/console/tickets/{number}")).await;
+        assert!(!page.expect(200).body.contains("id=\"act-arrive\""), "nobody holds it yet");
+        let (csrf, version) = (page.csrf(), page.version());
+        let assign = format!("g:{}:u:{}", env.w.l1, env.w.agent.user_id);
+        let act = |a: &str| format!("/console/tickets/{number}/act/{a}");
+        agent.post(&act("dispatch"), &[("csrf", &csrf), ("version", &version), ("assign", &assign)]).await.expect(303);
+        let page = agent.get(&format!("/console/tickets/{number}")).await;
+        let body = &page.expect(200).body;
+        assert!(body.contains("Group hold time (OLA) · <span class=\"sla-group\">Service desk</span>"), "{body}");
+        assert!(body.contains("id=\"act-arrive\""));
+        let version = page.version();
+        agent.post(&act("arrive"), &[("csrf", &csrf), ("version", &version)]).await.expect(303);
+        let page = agent.get(&format!("/console/tickets/{number}")).await;
+        let body = &page.expect(200).body;
+        assert!(!body.contains("id=\"act-arrive\""), "arrival is recorded once");
+        let on_site = &body[body.find("data-kind=\"on_site\"").expect("on-site clock")..];
+        assert!(on_site.contains("data-status=\"met\""), "{on_site}");
+        assert!(on_site.contains("data-event=\"started\"") && on_site.contains("data-event=\"stopped\""), "{on_site}");
+        assert!(body.contains("arrived on site"), "the timeline says so");
+        // The requester's portal shows no OLA.
+        let portal = user.get(&format!("/portal/tickets/{number}")).await;
+        assert!(!portal.expect(200).body.contains("data-kind=\"ola\""));
+    }
+);

@@ -956,16 +956,20 @@ struct ClockRowWithPriority {
 }
 
 /// A ticket's clocks with their figures now and their history. The ticket must be visible to
-/// the actor.
+/// the actor; end users do not see OLA clocks.
 pub async fn clocks(tx: &mut Tx, actor: &Actor, ticket: &crate::tickets::TicketRef) -> Result<Vec<ClockReport>> {
     let t = crate::tickets::get(tx, actor, ticket).await?;
-    let rows = fetch_all!(
+    let mut rows = fetch_all!(
         tx,
         ClockRowWithGroup,
         "SELECT c.*, g.name AS group_name FROM sla_clocks c LEFT JOIN support_groups g ON g.id = c.group_id
          WHERE c.ticket_id = $1 ORDER BY c.id",
         t.id
     )?;
+    // OLAs are the provider's internal agreements: a requester sees the ticket's own clocks.
+    if actor.own_tickets_only() {
+        rows.retain(|r| r.row.kind() != ClockKind::Ola);
+    }
     let mut history = fetch_all!(
         tx,
         ClockEventRow,
@@ -1233,7 +1237,8 @@ pub async fn compliance(tx: &mut Tx, actor: &Actor, f: &ComplianceFilter) -> Res
     let key = match f.group_by.as_str() {
         "tenant" => "t.tenant_id",
         "priority" => "t.priority",
-        "group" => "t.group_id",
+        // An OLA clock counts for the group it timed, the ticket's clocks for its group now.
+        "group" => "COALESCE(c.group_id, t.group_id)",
         "policy" => "c.policy_id",
         "none" | "" => "NULL",
         other => {
@@ -1265,7 +1270,8 @@ pub async fn compliance(tx: &mut Tx, actor: &Actor, f: &ComplianceFilter) -> Res
         sql.push(" AND ");
         sql.in_list("t.tenant_id", &ids);
     }
-    for (col, v) in [("t.tenant_id", f.tenant_id), ("t.priority", f.priority), ("t.group_id", f.group_id)] {
+    let group = "COALESCE(c.group_id, t.group_id)";
+    for (col, v) in [("t.tenant_id", f.tenant_id), ("t.priority", f.priority), (group, f.group_id)] {
         if let Some(v) = v {
             sql.push(" AND ").push(col).push(" = ").arg(Arg::Int(v));
         }

@@ -3,8 +3,9 @@
 //! last month in every state.
 
 use yunwei_domain::permission::Actor;
+use yunwei_domain::sla::Targets;
 use yunwei_store::tickets::{self, ActionRequest, NewTicket, TicketRef};
-use yunwei_store::{Store, Tx, categories, demo, groups, locations, tenants, users};
+use yunwei_store::{Store, Tx, categories, demo, groups, locations, sla, tenants, users};
 
 use crate::Fallible;
 use crate::config::Settings;
@@ -134,6 +135,26 @@ async fn person(tx: &mut Tx, admin: Option<&Actor>, new: users::NewUser) -> Fall
     Ok(users::actor(tx, &u.user).await?)
 }
 
+/// Each group's OLA on the 5×8 calendar: how long (minutes, every priority) it may hold a
+/// ticket before passing it on or solving it.
+async fn operational_agreements(tx: &mut Tx, admin: &Actor, holds: &[(i64, i64)]) -> Fallible {
+    let five = sla::list_calendars(tx, admin).await?.into_iter().find(|c| c.name.starts_with("5×8")).map(|c| c.id);
+    let Some(calendar_id) = five else { return Ok(()) };
+    for (group, mins) in holds {
+        let name = groups::get(tx, admin, *group).await?.group.name;
+        let hold = Some(jiff::SignedDuration::from_mins(*mins));
+        let input = sla::PolicyInput {
+            name: Some(format!("OLA {name}")),
+            group_id: Some(Some(*group)),
+            calendar_id: Some(calendar_id),
+            targets: Some(Targets { ola: [hold; 4], ..Default::default() }),
+            ..Default::default()
+        };
+        sla::create_policy(tx, admin, input).await?;
+    }
+    Ok(())
+}
+
 async fn cast(tx: &mut Tx) -> Fallible<Cast> {
     let admin = person(
         tx,
@@ -171,6 +192,7 @@ async fn cast(tx: &mut Tx) -> Fallible<Cast> {
             .await?
             .group
             .id;
+    operational_agreements(tx, &admin, &[(l1, 60), (l2_desktop, 8 * 60), (l2_network, 8 * 60), (l3, 16 * 60)]).await?;
     let staff = |login: &str, name: &str, role: &str, group: i64, locale: &str| users::NewUser {
         login: login.into(),
         name: name.into(),

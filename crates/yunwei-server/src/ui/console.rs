@@ -323,7 +323,15 @@ async fn ticket_page(s: &AppState, v: &Viewer, r: &str, status: StatusCode, erro
         files: file_views(files),
         links: link_views(&t, links),
         rating,
-        actions: t.actions_for(&actor).into_iter().map(ActionKind::as_str).collect(),
+        // Arrival on site is offered where the SLA has an on-site target.
+        actions: t
+            .actions_for(&actor)
+            .into_iter()
+            .filter(|k| {
+                *k != ActionKind::Arrive || (t.arrived_at.is_none() && clocks.iter().any(|c| c.kind == "on_site"))
+            })
+            .map(ActionKind::as_str)
+            .collect(),
         higher: assignable.iter().filter(|g| g.tier > tier).cloned().collect(),
         assignable,
         codes: ResolutionCode::ALL.iter().map(|c| c.as_str()).collect(),
