@@ -241,10 +241,14 @@ async fn two_workers_on_one_postgresql_database_fire_each_threshold_exactly_once
     let store = TestStore::new(Backend::Postgres).await;
     let w = World::build(&store).await;
     policy_24x7(&store, &w).await;
+    ola_policies(&store, &w).await;
     let mut first = None;
+    let mut ids = Vec::new();
     for i in 0..30 {
         let t = create(&store, &w.user_a, &format!("storm {i}")).await;
+        let t = act(&store, &w.agent, &t, ActionRequest::Dispatch { group_id: w.l1, assignee_id: None }).await;
         first.get_or_insert(t.created_at);
+        ids.push(t.id);
     }
     let later = Timestamp::from_microsecond(first.unwrap()).unwrap() + SignedDuration::from_hours(6);
     let second = yunwei_store::Store::connect(&store.url).await.unwrap();
@@ -264,12 +268,18 @@ async fn two_workers_on_one_postgresql_database_fire_each_threshold_exactly_once
     for w in workers {
         total += w.await.unwrap();
     }
-    // 30 tickets × (response 50/75/100 + resolution 50/75/100).
-    assert_eq!(total, 180);
+    // 30 tickets × 50/75/100 of the response, the resolution and the L1 OLA clock.
+    assert_eq!(total, 270);
     let mut tx = store.read().await.unwrap();
     let f = ComplianceFilter { group_by: "none".into(), ..Default::default() };
     let rows = sla::compliance(&mut tx, &w.admin, &f).await.unwrap();
+    assert_eq!(rows.len(), 3);
     assert!(rows.iter().all(|r| r.breached == 30), "{rows:?}");
+    // Each clock's breach is announced once on its ticket, whichever worker fired it.
+    for id in ids {
+        let timeline = tickets::timeline(&mut tx, &w.admin, &TicketRef::Id(id)).await.unwrap();
+        assert_eq!(timeline.iter().filter(|e| e.kind == "sla_breach").count(), 3);
+    }
 }
 
 both_backends!(a_policy_can_escalate_a_breached_ticket_to_the_next_tier, |store| async move {
