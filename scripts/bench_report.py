@@ -105,7 +105,7 @@ def render(dir_, stores):
         r8, r1, f = runs[s]
         srv = r8.get("server") or {}
         gen = f["generate_secs"]
-        gen = f"{float(gen):.0f} s" if gen != "reused" else "reused from an earlier run"
+        gen = f"{float(gen):.0f} s" if gen.replace(".", "", 1).isdigit() else "not recorded"
         out.append(f"### {s}\n")
         out.append(
             f"Generation: {gen}; store size {f['store_bytes'] / 1024 / 1024:,.0f} MB; cold start {f['cold_start_ms']} ms; "
