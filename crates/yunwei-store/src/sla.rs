@@ -1044,6 +1044,9 @@ pub async fn fire_due(tx: &mut Tx, now: Timestamp, limit: i64) -> Result<usize> 
     let mut fired = 0;
     // A batch mostly shares a few policies: each is loaded and parsed once.
     let mut policies = Policies::default();
+    // Breach actions change tickets and so their clocks: they run once every clock of the
+    // batch is saved, or a clock read before them would be written back over their changes.
+    let mut breach_actions = Vec::new();
     for row in rows {
         let (policy, _, cal) = policies.get(tx, row.policy_id).await?;
         let (policy, cal) = (policy.clone(), cal.clone());
@@ -1078,13 +1081,18 @@ pub async fn fire_due(tx: &mut Tx, now: Timestamp, limit: i64) -> Result<usize> 
             && row.kind() == ClockKind::Resolution
             && scalar!(tx, i64, "SELECT COUNT(*) FROM sla_firings WHERE clock_id = $1 AND threshold = 100", row.id)?
                 == 1;
-        if first_breach && policy.raise_priority_on_breach {
-            let reason = "SLA breached: priority raised automatically / 超出服务级别，自动提高优先级";
-            crate::tickets::raise_priority_by_system(tx, row.ticket_id, reason).await?;
+        if first_breach {
+            breach_actions.push((row.ticket_id, policy.raise_priority_on_breach, policy.escalate_on_breach));
         }
-        if first_breach && policy.escalate_on_breach {
+    }
+    for (ticket_id, raise, escalate) in breach_actions {
+        if raise {
+            let reason = "SLA breached: priority raised automatically / 超出服务级别，自动提高优先级";
+            crate::tickets::raise_priority_by_system(tx, ticket_id, reason).await?;
+        }
+        if escalate {
             let reason = "SLA breached: escalated automatically / 超出服务级别，自动升级";
-            crate::tickets::escalate_by_system(tx, row.ticket_id, reason).await?;
+            crate::tickets::escalate_by_system(tx, ticket_id, reason).await?;
         }
     }
     Ok(fired)

@@ -556,3 +556,33 @@ both_backends!(ola_policies_are_checked_and_a_refusal_changes_nothing, |store| a
     assert!(err.to_string().starts_with("group_id:"), "{err}");
     assert_eq!(sla::list_policies(&mut tx, &w.admin).await.unwrap().len(), count);
 });
+
+both_backends!(an_escalation_at_a_breach_hands_the_ola_on_to_the_next_group, |store| async move {
+    let w = World::build(&store).await;
+    let pid = policy_24x7(&store, &w).await;
+    let mut tx = store.write().await.unwrap();
+    let p = sla::get_policy(&mut tx, &w.admin, pid).await.unwrap();
+    let input = PolicyInput { escalate_on_breach: Some(true), ..Default::default() };
+    sla::update_policy(&mut tx, &w.admin, pid, p.version, input).await.unwrap();
+    // L1 may hold a ticket 8 h, longer than the 4 h resolution target: its OLA clock comes after
+    // the resolution clock in the scan that escalates the ticket.
+    for (group, hold) in [(w.l1, 480), (w.l2, 480)] {
+        let input = PolicyInput {
+            name: Some(format!("OLA {group}")),
+            group_id: Some(Some(group)),
+            calendar_id: Some(p.calendar_id),
+            targets: Some(Targets { ola: [mins(hold); 4], ..Default::default() }),
+            ..Default::default()
+        };
+        sla::create_policy(&mut tx, &w.admin, input).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let t = create(&store, &w.user_a, "Payroll batch failed").await;
+    let t = act(&store, &w.agent, &t, ActionRequest::Dispatch { group_id: w.l1, assignee_id: None }).await;
+    let start = Timestamp::from_microsecond(t.created_at).unwrap();
+    let mut tx = store.write().await.unwrap();
+    sla::fire_due(&mut tx, start + SignedDuration::from_hours(5), 100).await.unwrap();
+    tx.commit().await.unwrap();
+    let c = all_clocks(&store, &w.admin, &t).await;
+    assert_eq!(olas(&c), [(Some(w.l1), "met".to_string()), (Some(w.l2), "running".to_string())]);
+});
