@@ -14,12 +14,12 @@ const CAST = {
   'zh-CN': {
     user: 'chen.jing', agent: 'wang.fang', engineer: 'li.qiang', engineerName: '李强',
     category: '打印机', report: '我要报修', unassigned: '未分派', resolved: '已解决', closed: '已关闭',
-    created: '工单已提交', thanks: '感谢您的评价', notFound: '找不到该页面', english: false,
+    created: '工单已提交', thanks: '感谢您的评价', notFound: '找不到该页面', english: false, onSite: true,
   },
   en: {
     user: 'anna.berg', agent: 'emily.chen', engineer: 'li.qiang', engineerName: '李强',
     category: 'Printer', report: 'Report a problem', unassigned: 'Unassigned', resolved: 'Resolved', closed: 'Closed',
-    created: 'Your ticket has been logged', thanks: 'Thank you for your feedback', notFound: 'Page not found', english: true,
+    created: 'Your ticket has been logged', thanks: 'Thank you for your feedback', notFound: 'Page not found', english: true, onSite: false,
   },
 };
 
@@ -84,9 +84,15 @@ async function story(browser, base, lang, tag) {
   await dispatch.locator('select[name=assign]').selectOption({ label: c.engineerName });
   await submit(agent, '#action-dispatch button.primary');
   assert.ok((await agent.textContent('#assignee')).includes(c.engineerName));
-  // Its SLA clocks are on the ticket page, each with a status badge and a due time.
+  // Its SLA clocks are on the ticket page, each with a status badge and a due time, and the
+  // OLA clock of the group now holding it, with its history.
   await agent.locator('#sla-clocks .sla-clock[data-kind=response] [data-status]').waitFor();
   assert.ok(await agent.isVisible('#sla-clocks .sla-clock[data-kind=resolution] .sla-due time'));
+  const ola = agent.locator('#sla-clocks .sla-clock[data-kind=ola]');
+  assert.equal((await ola.locator('[data-status]').getAttribute('data-status')), 'running');
+  assert.ok((await ola.locator('.sla-group').textContent()).includes('Desktop Support'));
+  await ola.locator('details.sla-history > summary').click();
+  assert.ok(await ola.locator('li[data-event=started]').isVisible());
   await shot(agent, `${tag}-console-ticket-dispatched`);
 
   // The engineer replies and resolves it.
@@ -99,6 +105,12 @@ async function story(browser, base, lang, tag) {
   }
   await eng.goto(`${base}/console?queue=mine`);
   await submit(eng, `tbody a[href="/console/tickets/${number}"]`);
+  if (c.onSite) {
+    // At the hospital the engineer records the arrival on site: the on-site clock stops.
+    await submit(eng, '#act-arrive');
+    assert.equal(await eng.locator('.sla-clock[data-kind=on_site] [data-status]').getAttribute('data-status'), 'met');
+    assert.equal(await eng.locator('#act-arrive').count(), 0);
+  }
   const reply = lang === 'en' ? 'Cleared the paper path and replaced the pickup roller.' : '已清理纸路并更换搓纸轮。';
   await eng.fill('#comment-body', reply);
   await submit(eng, '#comment-submit');

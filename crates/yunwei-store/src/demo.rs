@@ -15,8 +15,8 @@ pub async fn rewrite_history(tx: &mut Tx, ticket_id: i64, times: &[i64]) -> Resu
         ticket_id
     )?;
     let mut first_response = None;
-    let (mut assigned, mut in_progress, mut pending, mut resolved, mut closed, mut cancelled) =
-        (None, None, None, None, None, None);
+    let (mut assigned, mut in_progress, mut pending, mut resolved, mut closed, mut cancelled, mut arrived) =
+        (None, None, None, None, None, None, None);
     let mut has_group = false;
     for ((id, kind), at) in events.iter().zip(times) {
         execute!(tx, "UPDATE ticket_events SET created_at = $1 WHERE id = $2", *at, *id)?;
@@ -33,6 +33,7 @@ pub async fn rewrite_history(tx: &mut Tx, ticket_id: i64, times: &[i64]) -> Resu
                     has_group = true;
                 }
             }
+            "arrive" => arrived = Some(*at),
             "suspend" => pending = Some(*at),
             "resolve" => resolved = Some(*at),
             "close" | "merge" => closed = Some(*at),
@@ -40,7 +41,7 @@ pub async fn rewrite_history(tx: &mut Tx, ticket_id: i64, times: &[i64]) -> Resu
             "reopen" => resolved = None,
             _ => {}
         }
-        if matches!(kind.as_str(), "claim" | "reply" | "resolve") && first_response.is_none() {
+        if matches!(kind.as_str(), "claim" | "arrive" | "reply" | "resolve") && first_response.is_none() {
             first_response = Some(*at);
         }
     }
@@ -55,8 +56,9 @@ pub async fn rewrite_history(tx: &mut Tx, ticket_id: i64, times: &[i64]) -> Resu
          pending_at = CASE WHEN pending_at IS NULL THEN NULL ELSE $6 END,
          resolved_at = CASE WHEN resolved_at IS NULL THEN NULL ELSE $7 END,
          closed_at = CASE WHEN closed_at IS NULL THEN NULL ELSE $8 END,
-         cancelled_at = CASE WHEN cancelled_at IS NULL THEN NULL ELSE $9 END
-         WHERE id = $10",
+         cancelled_at = CASE WHEN cancelled_at IS NULL THEN NULL ELSE $9 END,
+         arrived_at = CASE WHEN arrived_at IS NULL THEN NULL ELSE $10 END
+         WHERE id = $11",
         created,
         updated,
         assigned,
@@ -66,6 +68,7 @@ pub async fn rewrite_history(tx: &mut Tx, ticket_id: i64, times: &[i64]) -> Resu
         resolved,
         closed,
         cancelled,
+        arrived,
         ticket_id
     )?;
     Ok(())

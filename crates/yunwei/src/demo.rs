@@ -85,6 +85,8 @@ struct Cast {
     dba: Actor,
     l2_desktop: i64,
     l2_network: i64,
+    /// The client whose SLA has on-site arrival targets.
+    hospital: i64,
     users: Vec<(i64, Vec<Actor>, Vec<i64>)>,
 }
 
@@ -135,11 +137,26 @@ async fn person(tx: &mut Tx, admin: Option<&Actor>, new: users::NewUser) -> Fall
     Ok(users::actor(tx, &u.user).await?)
 }
 
-/// Each group's OLA on the 5×8 calendar: how long (minutes, every priority) it may hold a
-/// ticket before passing it on or solving it.
-async fn operational_agreements(tx: &mut Tx, admin: &Actor, holds: &[(i64, i64)]) -> Fallible {
+/// The hospital's own SLA, with on-site arrival (到场) targets, and each group's OLA — how long
+/// (minutes, every priority) it may hold a ticket — all on the 5×8 calendar.
+async fn agreements(tx: &mut Tx, admin: &Actor, hospital: i64, holds: &[(i64, i64)]) -> Fallible {
     let five = sla::list_calendars(tx, admin).await?.into_iter().find(|c| c.name.starts_with("5×8")).map(|c| c.id);
     let Some(calendar_id) = five else { return Ok(()) };
+    let m = |mins: i64| Some(jiff::SignedDuration::from_mins(mins));
+    let input = sla::PolicyInput {
+        name: Some("华东医院 驻场服务 Hospital on-site".into()),
+        tenant_id: Some(Some(hospital)),
+        calendar_id: Some(calendar_id),
+        targets: Some(Targets {
+            response: [m(15), m(30), m(60), m(120)],
+            resolution: [m(4 * 60), m(8 * 60), m(16 * 60), m(40 * 60)],
+            on_site: [m(60), m(2 * 60), m(4 * 60), m(8 * 60)],
+            ..Default::default()
+        }),
+        notify_next_tier: Some(true),
+        ..Default::default()
+    };
+    sla::create_policy(tx, admin, input).await?;
     for (group, mins) in holds {
         let name = groups::get(tx, admin, *group).await?.group.name;
         let hold = Some(jiff::SignedDuration::from_mins(*mins));
@@ -192,7 +209,7 @@ async fn cast(tx: &mut Tx) -> Fallible<Cast> {
             .await?
             .group
             .id;
-    operational_agreements(tx, &admin, &[(l1, 60), (l2_desktop, 8 * 60), (l2_network, 8 * 60), (l3, 16 * 60)]).await?;
+    agreements(tx, &admin, hosp, &[(l1, 60), (l2_desktop, 8 * 60), (l2_network, 8 * 60), (l3, 16 * 60)]).await?;
     let staff = |login: &str, name: &str, role: &str, group: i64, locale: &str| users::NewUser {
         login: login.into(),
         name: name.into(),
@@ -272,7 +289,7 @@ async fn cast(tx: &mut Tx) -> Fallible<Cast> {
         }
         users_by_tenant.push((tenant_id, actors, locs));
     }
-    Ok(Cast { admin, desk, desktop, network, dba, l2_desktop, l2_network, users: users_by_tenant })
+    Ok(Cast { admin, desk, desktop, network, dba, l2_desktop, l2_network, hospital: hosp, users: users_by_tenant })
 }
 
 async fn step(tx: &mut Tx, actor: &Actor, t: &tickets::Ticket, req: ActionRequest) -> Fallible<tickets::Ticket> {
@@ -348,6 +365,10 @@ async fn generate_tickets(tx: &mut Tx, cast: &Cast) -> Fallible {
             }
             if target != "assigned" {
                 t = step(tx, engineer, &t, ActionRequest::Claim).await?;
+                // At the hospital the desktop engineer goes on site, mostly.
+                if t.tenant_id == cast.hospital && group == cast.l2_desktop && rng.below(4) > 0 {
+                    t = step(tx, engineer, &t, ActionRequest::Arrive).await?;
+                }
                 if rng.below(3) == 0 {
                     tickets::comment(
                         tx,
