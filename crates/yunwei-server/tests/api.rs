@@ -1235,6 +1235,7 @@ both_backends!(group_olas_arrival_on_site_and_clock_history_through_the_api, |st
     api.act(&tok.user_a, &t, "arrive", json!({})).await.error(403, "forbidden", None);
     let t = api.acted(&tok.agent, &t, "arrive", json!({})).await;
     assert_eq!(t["status"], "in_progress");
+    assert!(t["arrived_at"].is_string(), "{t}");
     api.act(&tok.agent, &t, "arrive", json!({})).await.invalid("arrived_at");
 
     let clocks = api.get(&tok.agent, &format!("/tickets/{}/sla", t["id"])).await.expect(200)["items"].clone();

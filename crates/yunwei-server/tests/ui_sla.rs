@@ -354,6 +354,7 @@ both_backends!(
         let page = agent.get(&format!("/console/tickets/{number}")).await;
         let body = &page.expect(200).body;
         assert!(!body.contains("id=\"act-arrive\""), "arrival is recorded once");
+        assert!(body.contains("id=\"arrived-at\""), "the arrival time is among the ticket's facts");
         let on_site = &body[body.find("data-kind=\"on_site\"").expect("on-site clock")..];
         assert!(on_site.contains("data-status=\"met\""), "{on_site}");
         assert!(on_site.contains("data-event=\"started\"") && on_site.contains("data-event=\"stopped\""), "{on_site}");

@@ -65,6 +65,8 @@ pub struct TicketOut {
     pub resolved_at: Option<String>,
     pub closed_at: Option<String>,
     pub cancelled_at: Option<String>,
+    /// 到场: when the engineer arrived on site.
+    pub arrived_at: Option<String>,
     pub reopen_count: i64,
     pub version: i64,
     /// The actions the caller could take now.
@@ -104,6 +106,7 @@ impl TicketOut {
             created_at: ts(t.created_at),
             updated_at: ts(t.updated_at),
             assigned_at: ts_opt(t.assigned_at),
+            arrived_at: ts_opt(t.arrived_at),
             first_response_at: ts_opt(t.first_response_at),
             in_progress_at: ts_opt(t.in_progress_at),
             pending_at: ts_opt(t.pending_at),

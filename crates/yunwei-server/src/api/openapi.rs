@@ -167,7 +167,7 @@ fn schemas() -> Value {
             "pending_reason": { "enum": ["user", "vendor", "change", null] }, "group_id": int, "group_name": str_,
             "assignee_id": int, "assignee_name": str_, "resolution_code": str_, "resolution_notes": str_,
             "response_due_at": time, "resolution_due_at": time, "created_by": int, "created_at": time,
-            "updated_at": time, "assigned_at": time, "first_response_at": time, "in_progress_at": time,
+            "updated_at": time, "assigned_at": time, "first_response_at": time, "arrived_at": time, "in_progress_at": time,
             "pending_at": time, "resolved_at": time, "closed_at": time, "cancelled_at": time, "reopen_count": int,
             "version": int, "actions": { "type": "array", "items": str_, "description": "Actions the caller may take now" } })),
         "TicketPage": obj(&["items"], json!({ "items": { "type": "array", "items": { "$ref": "#/components/schemas/Ticket" } },
