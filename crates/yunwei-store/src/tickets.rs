@@ -420,16 +420,6 @@ pub(crate) async fn escalate_by_system(tx: &mut Tx, ticket_id: i64, reason: &str
     crate::sla::sync(tx, Some(&before), &after).await?;
     let data = json!({ "group_id": group_id, "from_tier": from_tier, "to_tier": next, "automatic": true,
         "from": before.status, "to": after.status });
-    execute!(
-        tx,
-        "INSERT INTO ticket_events (ticket_id, tenant_id, kind, actor_id, public, body, data, created_at)
-         VALUES ($1, $2, 'escalate', NULL, FALSE, $3, $4, $5)",
-        ticket_id,
-        after.tenant_id,
-        reason,
-        data.to_string(),
-        now,
-    )?;
     let lifecycle = |t: &Ticket| json!({ "status": t.status, "group_id": t.group_id, "assignee_id": t.assignee_id, "version": t.version });
     let change = audit::Change {
         action: "ticket.escalate",
@@ -439,8 +429,32 @@ pub(crate) async fn escalate_by_system(tx: &mut Tx, ticket_id: i64, reason: &str
         before: Some(lifecycle(&before)),
         after: Some(lifecycle(&after)),
     };
-    audit::record(tx, None, change).await?;
+    system_event(tx, &after, "escalate", reason, data, change).await?;
     Ok(true)
+}
+
+/// The internal timeline entry and the audit record of a change the SLA scan made, with no
+/// person acting.
+async fn system_event(
+    tx: &mut Tx,
+    t: &Ticket,
+    kind: &str,
+    reason: &str,
+    data: Value,
+    change: audit::Change<'_>,
+) -> Result<()> {
+    execute!(
+        tx,
+        "INSERT INTO ticket_events (ticket_id, tenant_id, kind, actor_id, public, body, data, created_at)
+         VALUES ($1, $2, $3, NULL, FALSE, $4, $5, $6)",
+        t.id,
+        t.tenant_id,
+        kind,
+        reason,
+        data.to_string(),
+        t.updated_at,
+    )?;
+    audit::record(tx, None, change).await
 }
 
 /// Raises a ticket's priority by one level (P3 → P2) for the SLA scan, with no person acting:
@@ -468,16 +482,6 @@ pub(crate) async fn raise_priority_by_system(tx: &mut Tx, ticket_id: i64, reason
     crate::sla::sync(tx, Some(&before), &after).await?;
     let after = get_unscoped(tx, ticket_id).await?;
     let data = json!({ "priority": { "from": before.priority, "to": after.priority }, "automatic": true });
-    execute!(
-        tx,
-        "INSERT INTO ticket_events (ticket_id, tenant_id, kind, actor_id, public, body, data, created_at)
-         VALUES ($1, $2, 'priority_raised', NULL, FALSE, $3, $4, $5)",
-        ticket_id,
-        after.tenant_id,
-        reason,
-        data.to_string(),
-        now,
-    )?;
     let change = audit::Change {
         action: "ticket.raise_priority",
         entity: "ticket",
@@ -486,7 +490,7 @@ pub(crate) async fn raise_priority_by_system(tx: &mut Tx, ticket_id: i64, reason
         before: Some(json!({ "priority": before.priority, "version": before.version })),
         after: Some(json!({ "priority": after.priority, "version": after.version })),
     };
-    audit::record(tx, None, change).await?;
+    system_event(tx, &after, "priority_raised", reason, data, change).await?;
     Ok(true)
 }
 
