@@ -71,7 +71,8 @@ for store in $stores; do
       ;;
     postgres)
       bash scripts/ensure-postgres.sh
-      db=yunwei_bench$([ "$smoke" = 1 ] && echo _smoke)
+      db=yunwei_bench
+      if [ "$smoke" = 1 ]; then db=yunwei_bench_smoke; fi
       args=(--database-url "postgres://postgres@127.0.0.1:5432/$db")
       psql_q() { psql -h 127.0.0.1 -U postgres -d test -Atqc "$1"; }
       fresh() { psql_q "DROP DATABASE IF EXISTS $db" && psql_q "CREATE DATABASE $db"; }
