@@ -3,7 +3,7 @@
 //! of one store operation per row. The caller supplies finished history (it has already run the
 //! domain rules); this module only writes it. Never used on a request path.
 
-use crate::db::{Arg, Sql, safe};
+use crate::db::{Arg, Sql};
 use crate::{Backend, Result, Tx};
 
 /// A ticket as it stands after its history, with the events and clocks that history left.
@@ -120,7 +120,7 @@ async fn insert_rows_as(
             }
             sql.push(")");
         }
-        on_conn!(tx, c => bind_args!(sqlx::query(safe(&sql.text)), sql.args).execute(c).await.map(|r| r.rows_affected()))?;
+        execute_sql!(tx, sql)?;
     }
     Ok(())
 }

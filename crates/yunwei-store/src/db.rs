@@ -137,6 +137,13 @@ macro_rules! fetch_sql {
     };
 }
 
+/// Runs a [`Sql`] built at run time that returns no rows; gives the rows affected.
+macro_rules! execute_sql {
+    ($tx:expr, $sql:expr) => {
+        on_conn!($tx, c => bind_args!(sqlx::query($crate::db::safe(&$sql.text)), $sql.args).execute(c).await.map(|r| r.rows_affected()))
+    };
+}
+
 /// Marks SQL text as safe to run. Every SQL text in this crate is made of constant fragments;
 /// values always travel as bind parameters, never inside the text.
 pub fn safe(sql: &impl AsRef<str>) -> sqlx::AssertSqlSafe<String> {
@@ -232,13 +239,17 @@ impl Store {
                 // a few dozen index pages. Mapped pages count as resident memory of the process.
                 .pragma("mmap_size", "268435456")
                 .pragma("temp_store", "memory");
+            // No ping before handing out a connection: a local file does not drop connections,
+            // and each ping is one more round trip to the connection's worker thread.
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(base.clone())
                 .await?;
             let reader = SqlitePoolOptions::new()
                 .max_connections(4)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(base.read_only(true))
                 .await?;

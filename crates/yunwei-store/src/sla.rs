@@ -664,13 +664,18 @@ async fn next_fire(
         clock.target.as_secs()
     )?;
     let fired: Vec<i64> = fired.into_iter().map(|(t,)| t).collect();
-    Ok(thresholds
+    Ok(first_unfired(clock, cal, thresholds, &fired))
+}
+
+/// The instant the first threshold (percent, with 100 for the breach) not in `fired` is reached.
+fn first_unfired(clock: &Clock, cal: &Calendar, thresholds: &[u32], fired: &[i64]) -> Option<i64> {
+    thresholds
         .iter()
         .chain(std::iter::once(&100))
         .filter(|p| !fired.contains(&i64::from(**p)))
         .filter_map(|p| clock.threshold_at(cal, *p))
         .map(micros)
-        .min())
+        .min()
 }
 
 /// Saves a clock with its derived figures.
@@ -710,16 +715,27 @@ async fn policy_by_id(tx: &mut Tx, id: i64) -> Result<PolicyRow> {
     fetch_opt!(tx, PolicyRow, "SELECT * FROM sla_policies WHERE id = $1", id)?.ok_or(StoreError::NotFound("SLA policy"))
 }
 
+/// The category and its ancestors, nearest first: at most nine, and a cycle ends the walk.
+/// One recursive query instead of one query per level.
 async fn category_path(tx: &mut Tx, category: Option<i64>) -> Result<Vec<i64>> {
-    let mut path = Vec::new();
-    let mut cursor = category;
-    while let Some(c) = cursor {
-        if path.contains(&c) || path.len() > 8 {
+    let Some(category) = category else { return Ok(Vec::new()) };
+    let ancestors = fetch_all!(
+        tx,
+        (i64,),
+        "WITH RECURSIVE up (id, parent_id, depth) AS (
+           SELECT id, parent_id, 1 FROM categories WHERE id = (SELECT parent_id FROM categories WHERE id = $1)
+           UNION ALL
+           SELECT c.id, c.parent_id, up.depth + 1 FROM categories c JOIN up ON c.id = up.parent_id WHERE up.depth < 8
+         )
+         SELECT id FROM up ORDER BY depth",
+        category
+    )?;
+    let mut path = vec![category];
+    for (c,) in ancestors {
+        if path.contains(&c) {
             break;
         }
         path.push(c);
-        cursor =
-            fetch_opt!(tx, (Option<i64>,), "SELECT parent_id FROM categories WHERE id = $1", c)?.and_then(|(p,)| p);
     }
     Ok(path)
 }
@@ -789,12 +805,12 @@ fn advance(clock: &mut Clock, kind: ClockKind, policy: &PolicyRow, before: &Tick
 /// back to the same group.
 pub async fn sync(tx: &mut Tx, before: Option<&Ticket>, after: &Ticket) -> Result<()> {
     let now = ts(after.updated_at);
-    let mut policies = Policies::default();
     let Some(before) = before else {
-        start_clocks(tx, after, now).await?;
-        start_ola(tx, &mut policies, after, now).await?;
-        return write_due(tx, after.id).await;
+        let active = active_policies(tx).await?;
+        start_clocks(tx, &active, after, now).await?;
+        return start_ola(tx, &active, after, now, true).await;
     };
+    let mut policies = Policies::default();
     let rows = fetch_all!(tx, ClockRow, "SELECT * FROM sla_clocks WHERE ticket_id = $1 ORDER BY id", after.id)?;
     // Of the OLA clocks only the latest can still move: the running one, or the one a reopen
     // brings back.
@@ -815,7 +831,8 @@ pub async fn sync(tx: &mut Tx, before: Option<&Ticket>, after: &Ticket) -> Resul
         save_clock(tx, row, &clock, &cal, &thresholds, now).await?;
     }
     if after.group_id != before.group_id || (before.status() == Status::Resolved && after.status().is_open()) {
-        start_ola(tx, &mut policies, after, now).await?;
+        let active = active_policies(tx).await?;
+        start_ola(tx, &active, after, now, false).await?;
     }
     if rows.is_empty() {
         return Ok(());
@@ -823,99 +840,137 @@ pub async fn sync(tx: &mut Tx, before: Option<&Ticket>, after: &Ticket) -> Resul
     write_due(tx, after.id).await
 }
 
-/// The SLA policy that applies to a ticket, or the OLA policy of `group`.
-async fn choose_policy(tx: &mut Tx, t: &Ticket, group: Option<i64>) -> Result<Option<PolicyRow>> {
-    let policies = fetch_all!(tx, PolicyRow, "SELECT * FROM sla_policies WHERE active = TRUE ORDER BY id")?;
+async fn active_policies(tx: &mut Tx) -> Result<Vec<PolicyRow>> {
+    Ok(fetch_all!(tx, PolicyRow, "SELECT * FROM sla_policies WHERE active = TRUE ORDER BY id")?)
+}
+
+/// Of `policies`, the SLA policy that applies to a ticket, or the OLA policy of `group`.
+async fn choose_policy(
+    tx: &mut Tx,
+    policies: &[PolicyRow],
+    t: &Ticket,
+    group: Option<i64>,
+) -> Result<Option<PolicyRow>> {
     if !policies.iter().any(|p| p.group_id == group) {
         return Ok(None);
     }
     let scopes: Vec<PolicyScope> = policies.iter().map(PolicyRow::scope).collect();
     let path = category_path(tx, t.category_id).await?;
     let chosen = sla::select_policy(&scopes, group, t.tenant_id, &t.ticket_type, &path);
-    Ok(chosen.and_then(|id| policies.into_iter().find(|p| p.id == id)))
+    Ok(chosen.and_then(|id| policies.iter().find(|p| p.id == id).cloned()))
 }
 
-/// Inserts a clock of `kind` for the ticket, started at `started_at`, and records its start.
+/// Inserts a new clock of `kind` for the ticket with its figures at `now` already derived (a
+/// new clock has no firings yet), and its history so far: started, and whatever happened to it
+/// at once (a response given as the ticket was logged). An OLA clock times the ticket's group.
 async fn insert_clock(
     tx: &mut Tx,
     t: &Ticket,
     kind: ClockKind,
     policy: &PolicyRow,
-    group: Option<i64>,
-    target: SignedDuration,
-    started_at: i64,
-) -> Result<ClockRow> {
-    let row = fetch_one!(
+    clock: &Clock,
+    cal: &Calendar,
+    now: Timestamp,
+) -> Result<()> {
+    let view = clock.view(cal, now);
+    let next = if clock.is_running() { first_unfired(clock, cal, &policy.thresholds(), &[]) } else { None };
+    let pauses: Vec<(i64, i64)> = clock.pauses.iter().map(|(a, b)| (micros(*a), micros(*b))).collect();
+    let id = scalar!(
         tx,
-        ClockRow,
-        "INSERT INTO sla_clocks (ticket_id, tenant_id, kind, policy_id, group_id, target_secs, started_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING *",
+        i64,
+        "INSERT INTO sla_clocks (ticket_id, tenant_id, kind, policy_id, group_id, target_secs, started_at, paused_since,
+           stopped_at, pauses, due_at, breached, elapsed_secs, next_fire_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
         t.id,
         t.tenant_id,
         kind.as_str(),
         policy.id,
-        group,
-        target.as_secs(),
-        started_at,
+        if kind == ClockKind::Ola { t.group_id } else { None },
+        clock.target.as_secs(),
+        micros(clock.started_at),
+        clock.paused_since.map(micros),
+        clock.stopped_at.map(micros),
+        serde_json::to_string(&pauses).unwrap_or_default(),
+        view.due_at.map(micros),
+        view.status == sla::ClockStatus::Breached,
+        view.elapsed.as_secs(),
+        next,
+        micros(now),
     )?;
-    execute!(
-        tx,
-        "INSERT INTO sla_clock_events (clock_id, ticket_id, event, at, target_secs) VALUES ($1, $2, 'started', $3, $4)",
-        row.id,
-        t.id,
-        started_at,
-        target.as_secs(),
-    )?;
-    Ok(row)
+    let fresh = Clock::start(clock.started_at, clock.target);
+    let mut events = vec![(sla::ClockEvent::Started.as_str(), clock.started_at)];
+    events.extend(sla::changes(&fresh, clock, now).into_iter().map(|c| (c.event.as_str(), c.at)));
+    // One statement for the whole history.
+    let mut sql = Sql::new("INSERT INTO sla_clock_events (clock_id, ticket_id, event, at, target_secs) VALUES ");
+    for (i, (event, at)) in events.into_iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" });
+        sql.arg(Arg::Int(id)).push(", ").arg(Arg::Int(t.id)).push(", ").arg(Arg::Text(event.to_string()));
+        sql.push(", ").arg(Arg::Int(micros(at))).push(", ").arg(Arg::Int(clock.target.as_secs())).push(")");
+    }
+    execute_sql!(tx, sql)?;
+    Ok(())
 }
 
-async fn start_clocks(tx: &mut Tx, t: &Ticket, now: Timestamp) -> Result<()> {
-    let Some(policy) = choose_policy(tx, t, None).await? else { return Ok(()) };
+/// The ticket's SLA clocks from the most specific policy, with the policy and the due instants
+/// written onto the ticket in one statement (as `write_due` does).
+async fn start_clocks(tx: &mut Tx, policies: &[PolicyRow], t: &Ticket, now: Timestamp) -> Result<()> {
+    let Some(policy) = choose_policy(tx, policies, t, None).await? else { return Ok(()) };
     let cal = calendar_by_id(tx, policy.calendar_id).await?.calendar()?;
-    execute!(tx, "UPDATE tickets SET sla_policy_id = $1 WHERE id = $2", policy.id, t.id)?;
     let targets = policy.targets();
-    let thresholds = policy.thresholds();
     for kind in [ClockKind::Response, ClockKind::Resolution, ClockKind::OnSite] {
         let Some(target) = targets.get(kind, t.priority as u8) else { continue };
-        let row = insert_clock(tx, t, kind, &policy, None, target, t.created_at).await?;
-        let mut clock = row.clock();
+        let mut clock = Clock::start(ts(t.created_at), target);
         if kind == ClockKind::Response
             && let Some(at) = t.first_response_at
         {
             clock.stop(ts(at));
         }
-        save_clock(tx, &row, &clock, &cal, &thresholds, now).await?;
+        insert_clock(tx, t, kind, &policy, &clock, &cal, now).await?;
     }
+    execute!(
+        tx,
+        "UPDATE tickets SET sla_policy_id = $2,
+           response_due_at = (SELECT due_at FROM sla_clocks WHERE ticket_id = $1 AND kind = 'response'),
+           resolution_due_at = (SELECT due_at FROM sla_clocks WHERE ticket_id = $1 AND kind = 'resolution')
+         WHERE id = $1",
+        t.id,
+        policy.id
+    )?;
     Ok(())
 }
 
 /// Starts an OLA clock for the group now holding an open ticket, when the group has an OLA
-/// policy and no clock of its own is running.
-async fn start_ola(tx: &mut Tx, policies: &mut Policies, t: &Ticket, now: Timestamp) -> Result<()> {
+/// policy and no clock of its own is running (`running_checked`: the caller knows there is
+/// none, as for a new ticket).
+async fn start_ola(
+    tx: &mut Tx,
+    policies: &[PolicyRow],
+    t: &Ticket,
+    now: Timestamp,
+    running_checked: bool,
+) -> Result<()> {
     let Some(group) = t.group_id else { return Ok(()) };
-    if !t.status().is_open() {
+    if !t.status().is_open() || !policies.iter().any(|p| p.group_id == Some(group)) {
         return Ok(());
     }
-    let running = scalar!(
-        tx,
-        i64,
-        "SELECT COUNT(*) FROM sla_clocks WHERE ticket_id = $1 AND kind = 'ola' AND stopped_at IS NULL",
-        t.id
-    )?;
-    if running > 0 {
+    if !running_checked
+        && scalar!(
+            tx,
+            i64,
+            "SELECT COUNT(*) FROM sla_clocks WHERE ticket_id = $1 AND kind = 'ola' AND stopped_at IS NULL",
+            t.id
+        )? > 0
+    {
         return Ok(());
     }
-    let Some(policy) = choose_policy(tx, t, Some(group)).await? else { return Ok(()) };
+    let Some(policy) = choose_policy(tx, policies, t, Some(group)).await? else { return Ok(()) };
     let Some(target) = policy.targets().get(ClockKind::Ola, t.priority as u8) else { return Ok(()) };
-    let row = insert_clock(tx, t, ClockKind::Ola, &policy, Some(group), target, micros(now)).await?;
-    let mut clock = row.clock();
+    let cal = calendar_by_id(tx, policy.calendar_id).await?.calendar()?;
+    let mut clock = Clock::start(now, target);
     if pausing(&policy, t.status(), t.pending_reason.as_deref()) {
         clock.pause(now);
     }
-    let (_, _, cal) = policies.get(tx, policy.id).await?;
-    let cal = cal.clone();
-    save_clock(tx, &row, &clock, &cal, &policy.thresholds(), now).await?;
-    Ok(())
+    insert_clock(tx, t, ClockKind::Ola, &policy, &clock, &cal, now).await
 }
 
 /// Re-derives every open clock under a policy after the policy or its calendar changed.

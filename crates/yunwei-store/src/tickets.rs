@@ -341,13 +341,19 @@ pub async fn create(tx: &mut Tx, actor: &Actor, new: NewTicket) -> Result<Ticket
     let now = now_micros();
     let status = if group_id.is_some() { Status::Assigned } else { Status::New };
     let assigned_at = group_id.map(|_| now);
-    let id = scalar!(
+    // The new row comes back with the names `get_unscoped` would join, saving a read.
+    let t = fetch_one!(
         tx,
-        i64,
+        Ticket,
         "INSERT INTO tickets (number, ticket_type, tenant_id, title, description, category_id, channel, requester_id,
             location_id, impact, urgency, priority, status, group_id, assignee_id, created_by, created_at, updated_at,
             assigned_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18)
+         RETURNING *,
+           (SELECT code FROM tenants WHERE tenants.id = tickets.tenant_id) AS tenant_code,
+           (SELECT name FROM users WHERE users.id = tickets.requester_id) AS requester_name,
+           (SELECT name FROM support_groups WHERE support_groups.id = tickets.group_id) AS group_name,
+           (SELECT name FROM users WHERE users.id = tickets.assignee_id) AS assignee_name",
         &number,
         ticket_type.as_str(),
         tenant_id,
@@ -367,9 +373,8 @@ pub async fn create(tx: &mut Tx, actor: &Actor, new: NewTicket) -> Result<Ticket
         now,
         assigned_at,
     )?;
-    let t = get_unscoped(tx, id).await?;
     crate::sla::sync(tx, None, &t).await?;
-    let t = get_unscoped(tx, id).await?;
+    let t = get_unscoped(tx, t.id).await?;
     let mut data = json!({ "status": t.status, "priority": t.priority });
     if let Some(g) = group_id {
         data["group_id"] = json!(g);
