@@ -678,6 +678,13 @@ fn first_unfired(clock: &Clock, cal: &Calendar, thresholds: &[u32], fired: &[i64
         .min()
 }
 
+/// A clock's closed pauses as stored: a JSON list of `[from, to]` in microseconds (read back by
+/// [`ClockRow::clock`]).
+fn pauses_json(clock: &Clock) -> String {
+    let pauses: Vec<(i64, i64)> = clock.pauses.iter().map(|(a, b)| (micros(*a), micros(*b))).collect();
+    serde_json::to_string(&pauses).unwrap_or_default()
+}
+
 /// Saves a clock with its derived figures.
 async fn save_clock(
     tx: &mut Tx,
@@ -690,7 +697,6 @@ async fn save_clock(
     record_changes(tx, row, &row.clock(), clock, now).await?;
     let view = clock.view(cal, now);
     let next = next_fire(tx, row, clock, cal, thresholds).await?;
-    let pauses: Vec<(i64, i64)> = clock.pauses.iter().map(|(a, b)| (micros(*a), micros(*b))).collect();
     execute!(
         tx,
         "UPDATE sla_clocks SET target_secs = $1, policy_id = $2, started_at = $3, paused_since = $4, stopped_at = $5,
@@ -700,7 +706,7 @@ async fn save_clock(
         micros(clock.started_at),
         clock.paused_since.map(micros),
         clock.stopped_at.map(micros),
-        serde_json::to_string(&pauses).unwrap_or_default(),
+        pauses_json(clock),
         view.due_at.map(micros),
         view.status == sla::ClockStatus::Breached,
         view.elapsed.as_secs(),
@@ -826,9 +832,7 @@ pub async fn sync(tx: &mut Tx, before: Option<&Ticket>, after: &Ticket) -> Resul
         let (policy, _, cal) = policies.get(tx, row.policy_id).await?;
         let mut clock = row.clock();
         advance(&mut clock, kind, policy, before, after, now);
-        let thresholds = policy.thresholds();
-        let cal = cal.clone();
-        save_clock(tx, row, &clock, &cal, &thresholds, now).await?;
+        save_clock(tx, row, &clock, cal, &policy.thresholds(), now).await?;
     }
     if after.group_id != before.group_id || (before.status() == Status::Resolved && after.status().is_open()) {
         let active = active_policies(tx).await?;
@@ -874,7 +878,6 @@ async fn insert_clock(
 ) -> Result<()> {
     let view = clock.view(cal, now);
     let next = if clock.is_running() { first_unfired(clock, cal, &policy.thresholds(), &[]) } else { None };
-    let pauses: Vec<(i64, i64)> = clock.pauses.iter().map(|(a, b)| (micros(*a), micros(*b))).collect();
     let id = scalar!(
         tx,
         i64,
@@ -890,7 +893,7 @@ async fn insert_clock(
         micros(clock.started_at),
         clock.paused_since.map(micros),
         clock.stopped_at.map(micros),
-        serde_json::to_string(&pauses).unwrap_or_default(),
+        pauses_json(clock),
         view.due_at.map(micros),
         view.status == sla::ClockStatus::Breached,
         view.elapsed.as_secs(),
@@ -1104,12 +1107,11 @@ pub async fn fire_due(tx: &mut Tx, now: Timestamp, limit: i64) -> Result<usize> 
     let mut breach_actions = Vec::new();
     for row in rows {
         let (policy, _, cal) = policies.get(tx, row.policy_id).await?;
-        let (policy, cal) = (policy.clone(), cal.clone());
         let clock = row.clock();
         let thresholds = policy.thresholds();
         let mut highest = None;
         for pct in thresholds.iter().copied().chain(std::iter::once(100)) {
-            let Some(at) = clock.threshold_at(&cal, pct) else { continue };
+            let Some(at) = clock.threshold_at(cal, pct) else { continue };
             if at > now || !clock.is_running() {
                 continue;
             }
@@ -1127,9 +1129,9 @@ pub async fn fire_due(tx: &mut Tx, now: Timestamp, limit: i64) -> Result<usize> 
                 fired += 1;
             }
         }
-        save_clock(tx, &row, &clock, &cal, &thresholds, now).await?;
+        save_clock(tx, &row, &clock, cal, &thresholds, now).await?;
         let Some((pct, at)) = highest else { continue };
-        announce(tx, &row, &policy, pct, at).await?;
+        announce(tx, &row, policy, pct, at).await?;
         // Acting on a breach happens once per clock, not again when a new target (such as the
         // raised priority itself) is breached in turn.
         let first_breach = pct >= 100
@@ -1477,8 +1479,7 @@ pub async fn rebuild_from_timeline(tx: &mut Tx, ticket_id: i64) -> Result<()> {
     let mut policies = Policies::default();
     for row in rows {
         let (policy, _, cal) = policies.get(tx, row.policy_id).await?;
-        let (thresholds, cal) = (policy.thresholds(), cal.clone());
-        save_clock(tx, &row, &row.clock(), &cal, &thresholds, now).await?;
+        save_clock(tx, &row, &row.clock(), cal, &policy.thresholds(), now).await?;
     }
     write_due(tx, ticket_id).await
 }

@@ -431,6 +431,16 @@ both_backends!(each_group_holding_a_ticket_gets_its_own_ola_clock_with_its_histo
     let after: Vec<_> =
         all_clocks(&store, &w.admin, &t).await.into_iter().map(|c| (c.kind, c.group_id, c.status)).collect();
     assert_eq!(before, after);
+    // By group, each OLA clock counts for the group it timed, not for where the ticket is now.
+    let mut tx = store.read().await.unwrap();
+    let f = ComplianceFilter { group_by: "group".into(), ..Default::default() };
+    let rows = sla::compliance(&mut tx, &w.admin, &f).await.unwrap();
+    let ola: Vec<(Option<i64>, i64, i64)> =
+        rows.iter().filter(|r| r.kind == "ola").map(|r| (r.key, r.total, r.met)).collect();
+    assert_eq!(ola, [(Some(w.l1), 1, 1), (Some(w.l2), 1, 1)]);
+    let only_l2 = ComplianceFilter { group_id: Some(w.l2), ..f };
+    let rows = sla::compliance(&mut tx, &w.admin, &only_l2).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(), ["ola"]);
 });
 
 both_backends!(an_ola_breach_warns_the_group_that_held_the_ticket, |store| async move {
