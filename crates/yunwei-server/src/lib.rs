@@ -21,6 +21,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 use yunwei_store::Store;
+use yunwei_store::intake::Intake;
 
 use crate::error::ApiError;
 
@@ -46,13 +47,15 @@ impl Default for ServerConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Writes tickets logged through the API at the same moment in one transaction.
+    pub intake: Intake,
     pub config: ServerConfig,
     pub metrics: metrics::Metrics,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
-        Self { store, config, metrics: metrics::Metrics::new() }
+        Self { intake: Intake::new(store.clone()), store, config, metrics: metrics::Metrics::new() }
     }
 }
 

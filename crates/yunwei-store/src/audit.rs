@@ -21,19 +21,35 @@ pub struct Change<'a> {
 
 /// Records one change in the same transaction as the change itself.
 pub async fn record(tx: &mut Tx, actor: Option<&Actor>, change: Change<'_>) -> Result<()> {
-    execute!(
-        tx,
-        "INSERT INTO audit_log (tenant_id, actor_id, action, entity, entity_id, before, after, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        change.tenant_id,
-        actor.map(|a| a.user_id),
-        change.action,
-        change.entity,
-        change.entity_id,
-        change.before.map(|v| v.to_string()),
-        change.after.map(|v| v.to_string()),
-        now_micros(),
-    )?;
+    record_all(tx, vec![(actor.map(|a| a.user_id), change)]).await
+}
+
+/// Records changes made together, each with the id of the user who made it, in one statement.
+pub async fn record_all(tx: &mut Tx, changes: Vec<(Option<i64>, Change<'_>)>) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let now = now_micros();
+    let rows = changes
+        .into_iter()
+        .map(|(actor_id, c)| {
+            vec![
+                Arg::OptInt(c.tenant_id),
+                Arg::OptInt(actor_id),
+                Arg::Text(c.action.to_string()),
+                Arg::Text(c.entity.to_string()),
+                Arg::Int(c.entity_id),
+                Arg::OptText(c.before.map(|v| v.to_string())),
+                Arg::OptText(c.after.map(|v| v.to_string())),
+                Arg::Int(now),
+            ]
+        })
+        .collect();
+    let mut sql = Sql::new(
+        "INSERT INTO audit_log (tenant_id, actor_id, action, entity, entity_id, before, after, created_at) VALUES ",
+    );
+    sql.values(rows);
+    execute_sql!(tx, sql)?;
     Ok(())
 }
 

@@ -95,31 +95,11 @@ async fn insert_rows_as(
     rows: Vec<Vec<Arg>>,
 ) -> Result<()> {
     let per_statement = (MAX_BINDS / columns.len()).max(1);
-    // SQLite gets anonymous `?` placeholders: sqlx looks each numbered one up by name, a scan
-    // of all the statement's names, which makes a long statement cost the square of its length.
-    let numbered = tx.backend() == Backend::Postgres;
+    let anonymous = tx.backend() == Backend::Sqlite;
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let mut sql = Sql::new(&format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")));
-        for (i, row) in rows.by_ref().take(per_statement).enumerate() {
-            debug_assert_eq!(row.len(), columns.len());
-            sql.push(if i == 0 { "(" } else { ", (" });
-            for (j, value) in row.into_iter().enumerate() {
-                if j > 0 {
-                    sql.push(", ");
-                }
-                let (before, after) = templates[j].split_once('$').unwrap_or(("", ""));
-                sql.push(before);
-                if numbered {
-                    sql.arg(value);
-                } else {
-                    sql.args.push(value);
-                    sql.push("?");
-                }
-                sql.push(after);
-            }
-            sql.push(")");
-        }
+        sql.values_as(templates, rows.by_ref().take(per_statement), anonymous);
         execute_sql!(tx, sql)?;
     }
     Ok(())

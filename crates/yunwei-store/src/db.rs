@@ -201,6 +201,44 @@ impl Sql {
         }
         self.push(")")
     }
+
+    /// Appends the rows of a multi-row `VALUES` list, `(…), (…)`, one placeholder per value.
+    pub fn values(&mut self, rows: Vec<Vec<Arg>>) -> &mut Self {
+        let width = rows.first().map_or(0, Vec::len);
+        self.values_as(&vec!["$"; width], rows, false)
+    }
+
+    /// [`Sql::values`] with an SQL template per column, `$` standing for its placeholder.
+    /// `anonymous` gives `?` placeholders instead of numbered ones, for a long SQLite statement:
+    /// sqlx looks each numbered one up by name, a scan of all the statement's names, which makes
+    /// a long statement cost the square of its length. It must then be all the text has.
+    pub fn values_as(
+        &mut self,
+        templates: &[&str],
+        rows: impl IntoIterator<Item = Vec<Arg>>,
+        anonymous: bool,
+    ) -> &mut Self {
+        for (i, row) in rows.into_iter().enumerate() {
+            debug_assert_eq!(row.len(), templates.len());
+            self.push(if i == 0 { "(" } else { ", (" });
+            for (j, value) in row.into_iter().enumerate() {
+                if j > 0 {
+                    self.push(", ");
+                }
+                let (before, after) = templates[j].split_once('$').unwrap_or(("", ""));
+                self.push(before);
+                if anonymous {
+                    self.args.push(value);
+                    self.push("?");
+                } else {
+                    self.arg(value);
+                }
+                self.push(after);
+            }
+            self.push(")");
+        }
+        self
+    }
 }
 
 /// A `LIKE … ESCAPE '\'` pattern matching `text` anywhere, case-folded, with `%`, `_` and `\`

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod groups;
+pub mod intake;
 pub mod locations;
 pub mod preferences;
 pub mod queues;

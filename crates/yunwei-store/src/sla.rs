@@ -723,7 +723,7 @@ async fn policy_by_id(tx: &mut Tx, id: i64) -> Result<PolicyRow> {
 
 /// The category and its ancestors, nearest first: at most nine, and a cycle ends the walk.
 /// One recursive query instead of one query per level.
-async fn category_path(tx: &mut Tx, category: Option<i64>) -> Result<Vec<i64>> {
+pub(crate) async fn category_path(tx: &mut Tx, category: Option<i64>) -> Result<Vec<i64>> {
     let Some(category) = category else { return Ok(Vec::new()) };
     let ancestors = fetch_all!(
         tx,
@@ -812,9 +812,21 @@ fn advance(clock: &mut Clock, kind: ClockKind, policy: &PolicyRow, before: &Tick
 pub async fn sync(tx: &mut Tx, before: Option<&Ticket>, after: &Ticket) -> Result<()> {
     let now = ts(after.updated_at);
     let Some(before) = before else {
-        let active = active_policies(tx).await?;
-        start_clocks(tx, &active, after, now).await?;
-        return start_ola(tx, &active, after, now, true).await;
+        let ctx = ClockContext::load(tx).await?;
+        let path = category_path(tx, after.category_id).await?;
+        let plan = ctx.plan(&Start::of(after, &path), now);
+        insert_clocks(tx, &plan.rows(after.id, after.tenant_id), now).await?;
+        if let Some(policy_id) = plan.policy_id {
+            execute!(
+                tx,
+                "UPDATE tickets SET sla_policy_id = $2, response_due_at = $3, resolution_due_at = $4 WHERE id = $1",
+                after.id,
+                policy_id,
+                plan.due(ClockKind::Response, now),
+                plan.due(ClockKind::Resolution, now),
+            )?;
+        }
+        return Ok(());
     };
     let mut policies = Policies::default();
     let rows = fetch_all!(tx, ClockRow, "SELECT * FROM sla_clocks WHERE ticket_id = $1 ORDER BY id", after.id)?;
@@ -835,8 +847,7 @@ pub async fn sync(tx: &mut Tx, before: Option<&Ticket>, after: &Ticket) -> Resul
         save_clock(tx, row, &clock, cal, &policy.thresholds(), now).await?;
     }
     if after.group_id != before.group_id || (before.status() == Status::Resolved && after.status().is_open()) {
-        let active = active_policies(tx).await?;
-        start_ola(tx, &active, after, now, false).await?;
+        start_ola(tx, after, now).await?;
     }
     if rows.is_empty() {
         return Ok(());
@@ -844,136 +855,227 @@ pub async fn sync(tx: &mut Tx, before: Option<&Ticket>, after: &Ticket) -> Resul
     write_due(tx, after.id).await
 }
 
-async fn active_policies(tx: &mut Tx) -> Result<Vec<PolicyRow>> {
-    Ok(fetch_all!(tx, PolicyRow, "SELECT * FROM sla_policies WHERE active = TRUE ORDER BY id")?)
+/// What decides the clocks a ticket starts with.
+pub(crate) struct Start<'a> {
+    pub tenant_id: i64,
+    pub ticket_type: &'a str,
+    /// The ticket's category and its ancestors, nearest first.
+    pub category_path: &'a [i64],
+    pub group_id: Option<i64>,
+    pub priority: i64,
+    pub status: Status,
+    pub pending_reason: Option<&'a str>,
+    pub created_at: i64,
+    pub first_response_at: Option<i64>,
 }
 
-/// Of `policies`, the SLA policy that applies to a ticket, or the OLA policy of `group`.
-async fn choose_policy(
-    tx: &mut Tx,
-    policies: &[PolicyRow],
-    t: &Ticket,
-    group: Option<i64>,
-) -> Result<Option<PolicyRow>> {
-    if !policies.iter().any(|p| p.group_id == group) {
-        return Ok(None);
+impl<'a> Start<'a> {
+    fn of(t: &'a Ticket, category_path: &'a [i64]) -> Self {
+        Start {
+            tenant_id: t.tenant_id,
+            ticket_type: &t.ticket_type,
+            category_path,
+            group_id: t.group_id,
+            priority: t.priority,
+            status: t.status(),
+            pending_reason: t.pending_reason.as_deref(),
+            created_at: t.created_at,
+            first_response_at: t.first_response_at,
+        }
     }
-    let scopes: Vec<PolicyScope> = policies.iter().map(PolicyRow::scope).collect();
-    let path = category_path(tx, t.category_id).await?;
-    let chosen = sla::select_policy(&scopes, group, t.tenant_id, &t.ticket_type, &path);
-    Ok(chosen.and_then(|id| policies.iter().find(|p| p.id == id).cloned()))
 }
 
-/// Inserts a new clock of `kind` for the ticket with its figures at `now` already derived (a
-/// new clock has no firings yet), and its history so far: started, and whatever happened to it
-/// at once (a response given as the ticket was logged). An OLA clock times the ticket's group.
-async fn insert_clock(
-    tx: &mut Tx,
-    t: &Ticket,
+/// The active policies with their parsed calendars, loaded once for the clocks of one ticket
+/// or of a batch of new ones.
+pub(crate) struct ClockContext {
+    policies: Vec<PolicyRow>,
+    calendars: BTreeMap<i64, Calendar>,
+}
+
+/// A clock about to be inserted, with the policy and calendar it runs under.
+pub(crate) struct NewClock<'c> {
     kind: ClockKind,
-    policy: &PolicyRow,
-    clock: &Clock,
-    cal: &Calendar,
-    now: Timestamp,
-) -> Result<()> {
-    let view = clock.view(cal, now);
-    let next = if clock.is_running() { first_unfired(clock, cal, &policy.thresholds(), &[]) } else { None };
-    let id = scalar!(
-        tx,
-        i64,
-        "INSERT INTO sla_clocks (ticket_id, tenant_id, kind, policy_id, group_id, target_secs, started_at, paused_since,
-           stopped_at, pauses, due_at, breached, elapsed_secs, next_fire_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-        t.id,
-        t.tenant_id,
-        kind.as_str(),
-        policy.id,
-        if kind == ClockKind::Ola { t.group_id } else { None },
-        clock.target.as_secs(),
-        micros(clock.started_at),
-        clock.paused_since.map(micros),
-        clock.stopped_at.map(micros),
-        pauses_json(clock),
-        view.due_at.map(micros),
-        view.status == sla::ClockStatus::Breached,
-        view.elapsed.as_secs(),
-        next,
-        micros(now),
-    )?;
-    let fresh = Clock::start(clock.started_at, clock.target);
-    let mut events = vec![(sla::ClockEvent::Started.as_str(), clock.started_at)];
-    events.extend(sla::changes(&fresh, clock, now).into_iter().map(|c| (c.event.as_str(), c.at)));
-    // One statement for the whole history.
-    let mut sql = Sql::new("INSERT INTO sla_clock_events (clock_id, ticket_id, event, at, target_secs) VALUES ");
-    for (i, (event, at)) in events.into_iter().enumerate() {
-        sql.push(if i == 0 { "(" } else { ", (" });
-        sql.arg(Arg::Int(id)).push(", ").arg(Arg::Int(t.id)).push(", ").arg(Arg::Text(event.to_string()));
-        sql.push(", ").arg(Arg::Int(micros(at))).push(", ").arg(Arg::Int(clock.target.as_secs())).push(")");
+    policy: &'c PolicyRow,
+    cal: &'c Calendar,
+    /// The group an OLA clock times.
+    group_id: Option<i64>,
+    clock: Clock,
+}
+
+/// The clocks a new ticket starts with, and the SLA policy they come from.
+pub(crate) struct Plan<'c> {
+    pub policy_id: Option<i64>,
+    clocks: Vec<NewClock<'c>>,
+}
+
+impl<'c> Plan<'c> {
+    /// When the clock of `kind` falls due, as seen at `now`.
+    pub fn due(&self, kind: ClockKind, now: Timestamp) -> Option<i64> {
+        let c = self.clocks.iter().find(|c| c.kind == kind)?;
+        c.clock.view(c.cal, now).due_at.map(micros)
     }
+
+    /// The clocks for [`insert_clocks`], for the ticket `ticket_id` of `tenant_id`.
+    pub fn rows(&self, ticket_id: i64, tenant_id: i64) -> Vec<(i64, i64, &NewClock<'c>)> {
+        self.clocks.iter().map(|c| (ticket_id, tenant_id, c)).collect()
+    }
+}
+
+impl ClockContext {
+    pub(crate) async fn load(tx: &mut Tx) -> Result<Self> {
+        let policies = fetch_all!(tx, PolicyRow, "SELECT * FROM sla_policies WHERE active = TRUE ORDER BY id")?;
+        let mut ids: Vec<i64> = policies.iter().map(|p| p.calendar_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut calendars = BTreeMap::new();
+        if !ids.is_empty() {
+            let mut sql = Sql::new("SELECT * FROM calendars WHERE ");
+            sql.in_list("id", &ids);
+            for row in fetch_sql!(tx, CalendarRow, sql, fetch_all)? {
+                calendars.insert(row.id, row.calendar()?);
+            }
+        }
+        Ok(ClockContext { policies, calendars })
+    }
+
+    /// Whether any active policy is the OLA policy of `group` (`None`: any SLA policy).
+    fn any_for(&self, group: Option<i64>) -> bool {
+        self.policies.iter().any(|p| p.group_id == group)
+    }
+
+    /// The SLA policy that applies to a ticket, or the OLA policy of `group`, with its calendar.
+    fn choose(&self, s: &Start, group: Option<i64>) -> Option<(&PolicyRow, &Calendar)> {
+        if !self.any_for(group) {
+            return None;
+        }
+        let scopes: Vec<PolicyScope> = self.policies.iter().map(PolicyRow::scope).collect();
+        let id = sla::select_policy(&scopes, group, s.tenant_id, s.ticket_type, s.category_path)?;
+        let policy = self.policies.iter().find(|p| p.id == id)?;
+        Some((policy, self.calendars.get(&policy.calendar_id)?))
+    }
+
+    /// The clocks of a new ticket: response, resolution and on-site from the most specific SLA
+    /// policy (a response given as the ticket was logged stops its clock at once), and the OLA
+    /// clock of the group it was logged to.
+    pub(crate) fn plan(&self, s: &Start, now: Timestamp) -> Plan<'_> {
+        let mut plan = Plan { policy_id: None, clocks: Vec::new() };
+        if let Some((policy, cal)) = self.choose(s, None) {
+            plan.policy_id = Some(policy.id);
+            let targets = policy.targets();
+            for kind in [ClockKind::Response, ClockKind::Resolution, ClockKind::OnSite] {
+                let Some(target) = targets.get(kind, s.priority as u8) else { continue };
+                let mut clock = Clock::start(ts(s.created_at), target);
+                if kind == ClockKind::Response
+                    && let Some(at) = s.first_response_at
+                {
+                    clock.stop(ts(at));
+                }
+                plan.clocks.push(NewClock { kind, policy, cal, group_id: None, clock });
+            }
+        }
+        plan.clocks.extend(self.ola(s, now));
+        plan
+    }
+
+    /// The OLA clock an open ticket starts for the group now holding it, if that group has an
+    /// OLA policy with a target for the ticket's priority.
+    fn ola(&self, s: &Start, now: Timestamp) -> Option<NewClock<'_>> {
+        let group = s.group_id?;
+        if !s.status.is_open() {
+            return None;
+        }
+        let (policy, cal) = self.choose(s, Some(group))?;
+        let target = policy.targets().get(ClockKind::Ola, s.priority as u8)?;
+        let mut clock = Clock::start(now, target);
+        if pausing(policy, s.status, s.pending_reason) {
+            clock.pause(now);
+        }
+        Some(NewClock { kind: ClockKind::Ola, policy, cal, group_id: Some(group), clock })
+    }
+}
+
+/// Inserts new clocks, each `(ticket_id, tenant_id, clock)`, with their figures at `now`
+/// already derived (a new clock has no firings yet) and their history so far: started, and
+/// whatever happened to it at once. Two statements for any number of clocks.
+pub(crate) async fn insert_clocks(tx: &mut Tx, clocks: &[(i64, i64, &NewClock<'_>)], now: Timestamp) -> Result<()> {
+    use Arg::{Bool, Int, OptInt, Text};
+    if clocks.is_empty() {
+        return Ok(());
+    }
+    let rows = clocks
+        .iter()
+        .map(|(ticket_id, tenant_id, c)| {
+            let view = c.clock.view(c.cal, now);
+            let next =
+                if c.clock.is_running() { first_unfired(&c.clock, c.cal, &c.policy.thresholds(), &[]) } else { None };
+            vec![
+                Int(*ticket_id),
+                Int(*tenant_id),
+                Text(c.kind.as_str().to_string()),
+                Int(c.policy.id),
+                OptInt(c.group_id),
+                Int(c.clock.target.as_secs()),
+                Int(micros(c.clock.started_at)),
+                OptInt(c.clock.paused_since.map(micros)),
+                OptInt(c.clock.stopped_at.map(micros)),
+                Text(pauses_json(&c.clock)),
+                OptInt(view.due_at.map(micros)),
+                Bool(view.status == sla::ClockStatus::Breached),
+                Int(view.elapsed.as_secs()),
+                OptInt(next),
+                Int(micros(now)),
+            ]
+        })
+        .collect();
+    let mut sql = Sql::new(
+        "INSERT INTO sla_clocks (ticket_id, tenant_id, kind, policy_id, group_id, target_secs, started_at,
+           paused_since, stopped_at, pauses, due_at, breached, elapsed_secs, next_fire_at, updated_at) VALUES ",
+    );
+    sql.values(rows).push(" RETURNING id, ticket_id, kind");
+    let ids = fetch_sql!(tx, (i64, i64, String), sql, fetch_all)?;
+    let mut events = Vec::new();
+    for (ticket_id, _, c) in clocks {
+        // A new ticket has one clock of each kind; the returned rows come in no set order.
+        let Some((id, ..)) = ids.iter().find(|(_, t, k)| t == ticket_id && k == c.kind.as_str()) else {
+            return Err(StoreError::NotFound("new SLA clock"));
+        };
+        let fresh = Clock::start(c.clock.started_at, c.clock.target);
+        let changes = sla::changes(&fresh, &c.clock, now).into_iter().map(|ch| (ch.event.as_str(), ch.at));
+        for (event, at) in std::iter::once((sla::ClockEvent::Started.as_str(), c.clock.started_at)).chain(changes) {
+            events.push(vec![
+                Int(*id),
+                Int(*ticket_id),
+                Text(event.to_string()),
+                Int(micros(at)),
+                Int(c.clock.target.as_secs()),
+            ]);
+        }
+    }
+    let mut sql = Sql::new("INSERT INTO sla_clock_events (clock_id, ticket_id, event, at, target_secs) VALUES ");
+    sql.values(events);
     execute_sql!(tx, sql)?;
     Ok(())
 }
 
-/// The ticket's SLA clocks from the most specific policy, with the policy and the due instants
-/// written onto the ticket in one statement (as `write_due` does).
-async fn start_clocks(tx: &mut Tx, policies: &[PolicyRow], t: &Ticket, now: Timestamp) -> Result<()> {
-    let Some(policy) = choose_policy(tx, policies, t, None).await? else { return Ok(()) };
-    let cal = calendar_by_id(tx, policy.calendar_id).await?.calendar()?;
-    let targets = policy.targets();
-    for kind in [ClockKind::Response, ClockKind::Resolution, ClockKind::OnSite] {
-        let Some(target) = targets.get(kind, t.priority as u8) else { continue };
-        let mut clock = Clock::start(ts(t.created_at), target);
-        if kind == ClockKind::Response
-            && let Some(at) = t.first_response_at
-        {
-            clock.stop(ts(at));
-        }
-        insert_clock(tx, t, kind, &policy, &clock, &cal, now).await?;
-    }
-    execute!(
-        tx,
-        "UPDATE tickets SET sla_policy_id = $2,
-           response_due_at = (SELECT due_at FROM sla_clocks WHERE ticket_id = $1 AND kind = 'response'),
-           resolution_due_at = (SELECT due_at FROM sla_clocks WHERE ticket_id = $1 AND kind = 'resolution')
-         WHERE id = $1",
-        t.id,
-        policy.id
-    )?;
-    Ok(())
-}
-
 /// Starts an OLA clock for the group now holding an open ticket, when the group has an OLA
-/// policy and no clock of its own is running (`running_checked`: the caller knows there is
-/// none, as for a new ticket).
-async fn start_ola(
-    tx: &mut Tx,
-    policies: &[PolicyRow],
-    t: &Ticket,
-    now: Timestamp,
-    running_checked: bool,
-) -> Result<()> {
-    let Some(group) = t.group_id else { return Ok(()) };
-    if !t.status().is_open() || !policies.iter().any(|p| p.group_id == Some(group)) {
+/// policy and no clock of its own is running.
+async fn start_ola(tx: &mut Tx, t: &Ticket, now: Timestamp) -> Result<()> {
+    let ctx = ClockContext::load(tx).await?;
+    if t.group_id.is_none() || !ctx.any_for(t.group_id) {
         return Ok(());
     }
-    if !running_checked
-        && scalar!(
-            tx,
-            i64,
-            "SELECT COUNT(*) FROM sla_clocks WHERE ticket_id = $1 AND kind = 'ola' AND stopped_at IS NULL",
-            t.id
-        )? > 0
-    {
+    let running = scalar!(
+        tx,
+        i64,
+        "SELECT COUNT(*) FROM sla_clocks WHERE ticket_id = $1 AND kind = 'ola' AND stopped_at IS NULL",
+        t.id
+    )?;
+    if running > 0 {
         return Ok(());
     }
-    let Some(policy) = choose_policy(tx, policies, t, Some(group)).await? else { return Ok(()) };
-    let Some(target) = policy.targets().get(ClockKind::Ola, t.priority as u8) else { return Ok(()) };
-    let cal = calendar_by_id(tx, policy.calendar_id).await?.calendar()?;
-    let mut clock = Clock::start(now, target);
-    if pausing(&policy, t.status(), t.pending_reason.as_deref()) {
-        clock.pause(now);
-    }
-    insert_clock(tx, t, ClockKind::Ola, &policy, &clock, &cal, now).await
+    let path = category_path(tx, t.category_id).await?;
+    let Some(clock) = ctx.ola(&Start::of(t, &path), now) else { return Ok(()) };
+    insert_clocks(tx, &[(t.id, t.tenant_id, &clock)], now).await
 }
 
 /// Re-derives every open clock under a policy after the policy or its calendar changed.

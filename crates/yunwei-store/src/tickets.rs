@@ -10,13 +10,12 @@ use yunwei_domain::permission::{Actor, Permission, Role, TenantScope};
 use yunwei_domain::priority;
 use yunwei_domain::search::Term;
 use yunwei_domain::ticket::{
-    self, Action, ActionKind, Channel, LifecycleState, LinkKind, PendingReason, ResolutionCode, Stamp, Status,
-    TicketType,
+    self, Action, ActionKind, LifecycleState, LinkKind, PendingReason, ResolutionCode, Stamp, Status, TicketType,
 };
 use yunwei_domain::validate;
 
 use crate::db::{Arg, Sql};
-use crate::{Backend, Result, StoreError, Tx, audit, categories, now_micros, settings};
+use crate::{Backend, Result, StoreError, Tx, audit, categories, intake, now_micros, settings};
 
 #[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
 pub struct Ticket {
@@ -164,18 +163,18 @@ pub struct NewTicket {
 }
 
 #[derive(FromRow)]
-struct Party {
-    id: i64,
-    tenant_id: i64,
-    role: String,
-    active: bool,
+pub(crate) struct Party {
+    pub(crate) id: i64,
+    pub(crate) tenant_id: i64,
+    pub(crate) role: String,
+    pub(crate) active: bool,
 }
 
-async fn party(tx: &mut Tx, id: i64) -> Result<Option<Party>> {
+pub(crate) async fn party(tx: &mut Tx, id: i64) -> Result<Option<Party>> {
     Ok(fetch_opt!(tx, Party, "SELECT id, tenant_id, role, active FROM users WHERE id = $1", id)?)
 }
 
-async fn check_category(tx: &mut Tx, id: Option<i64>) -> Result<()> {
+pub(crate) async fn check_category(tx: &mut Tx, id: Option<i64>) -> Result<()> {
     if let Some(id) = id {
         let row = fetch_opt!(tx, (bool,), "SELECT active FROM categories WHERE id = $1", id)?;
         match row {
@@ -188,7 +187,7 @@ async fn check_category(tx: &mut Tx, id: Option<i64>) -> Result<()> {
 }
 
 /// Checks a location belongs to the ticket's tenant; returns its responsible group.
-async fn check_location(tx: &mut Tx, id: Option<i64>, tenant_id: i64) -> Result<Option<i64>> {
+pub(crate) async fn check_location(tx: &mut Tx, id: Option<i64>, tenant_id: i64) -> Result<Option<i64>> {
     let Some(id) = id else { return Ok(None) };
     let row =
         fetch_opt!(tx, (i64, Option<i64>), "SELECT tenant_id, responsible_group_id FROM locations WHERE id = $1", id)?;
@@ -199,7 +198,7 @@ async fn check_location(tx: &mut Tx, id: Option<i64>, tenant_id: i64) -> Result<
 }
 
 #[derive(FromRow)]
-struct GroupFacts {
+pub(crate) struct GroupFacts {
     id: i64,
     tier: i64,
     active: bool,
@@ -219,7 +218,12 @@ async fn is_member(tx: &mut Tx, group_id: i64, user_id: i64) -> Result<bool> {
 }
 
 /// Checks a group (and a person in it) can take a ticket of `tenant_id`.
-async fn check_assignment(tx: &mut Tx, group_id: i64, assignee: Option<i64>, tenant_id: i64) -> Result<GroupFacts> {
+pub(crate) async fn check_assignment(
+    tx: &mut Tx,
+    group_id: i64,
+    assignee: Option<i64>,
+    tenant_id: i64,
+) -> Result<GroupFacts> {
     let g = group_facts(tx, "group_id", group_id).await?;
     if let Some(a) = assignee {
         let p = party(tx, a).await?.filter(|p| p.active && p.role != Role::EndUser.as_str());
@@ -291,99 +295,11 @@ async fn audit_ticket(
     audit::record(tx, Some(actor), change).await
 }
 
-/// Logs a new ticket. The requester defaults to the actor; staff may log on behalf of a user
-/// of a tenant they serve. A location with a responsible group dispatches it to that group.
+/// Logs a new ticket in `tx`: the checks of [`intake::prepare`] and the writes of
+/// [`intake::insert`], for a caller that does more in the same transaction.
 pub async fn create(tx: &mut Tx, actor: &Actor, new: NewTicket) -> Result<Ticket> {
-    let ticket_type = TicketType::parse("type", &new.ticket_type)?;
-    let channel = Channel::parse("channel", &new.channel)?;
-    let title = validate::line("title", &new.title, 200)?;
-    let description = validate::optional("description", new.description.as_deref().unwrap_or(""), 50_000)?;
-    let impact = priority::level("impact", new.impact.unwrap_or(3))?;
-    let urgency = priority::level("urgency", new.urgency.unwrap_or(3))?;
-
-    let requester_id = new.requester_id.unwrap_or(actor.user_id);
-    if requester_id != actor.user_id {
-        actor.require(Permission::CreateForOthers)?;
-    }
-    let requester =
-        party(tx, requester_id).await?.filter(|p| p.active && actor.tenant_scope().contains(p.tenant_id)).ok_or_else(
-            || StoreError::invalid("requester_id", format!("no active user {requester_id} you may log tickets for")),
-        )?;
-    let tenant_id = requester.tenant_id;
-    if new.tenant_id.is_some_and(|t| t != tenant_id) {
-        return Err(StoreError::invalid("tenant_id", "must be the requester's organisation (or left out)"));
-    }
-    check_category(tx, new.category_id).await?;
-    let area_group = check_location(tx, new.location_id, tenant_id).await?;
-
-    // Assignment at creation: explicit (staff only) or by the location's responsible group.
-    let explicit = new.group_id.is_some() || new.assignee_id.is_some();
-    if explicit {
-        actor.require(Permission::WorkTickets)?;
-    }
-    let group_id = new.group_id.or(if explicit { None } else { area_group });
-    if new.assignee_id.is_some() && group_id.is_none() {
-        return Err(StoreError::invalid("group_id", "is required when assignee_id is given"));
-    }
-    if let Some(g) = group_id {
-        check_assignment(tx, g, new.assignee_id, tenant_id).await?;
-    }
-
-    let matrix = settings::priority_matrix(tx).await?;
-    let prio = matrix.priority(impact, urgency);
-    let seq = scalar!(
-        tx,
-        i64,
-        "UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value",
-        ticket_type.prefix()
-    )?;
-    let number = ticket_type.number(seq);
-    let now = now_micros();
-    let status = if group_id.is_some() { Status::Assigned } else { Status::New };
-    let assigned_at = group_id.map(|_| now);
-    // The new row comes back with the names `get_unscoped` would join, saving a read.
-    let t = fetch_one!(
-        tx,
-        Ticket,
-        "INSERT INTO tickets (number, ticket_type, tenant_id, title, description, category_id, channel, requester_id,
-            location_id, impact, urgency, priority, status, group_id, assignee_id, created_by, created_at, updated_at,
-            assigned_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18)
-         RETURNING *,
-           (SELECT code FROM tenants WHERE tenants.id = tickets.tenant_id) AS tenant_code,
-           (SELECT name FROM users WHERE users.id = tickets.requester_id) AS requester_name,
-           (SELECT name FROM support_groups WHERE support_groups.id = tickets.group_id) AS group_name,
-           (SELECT name FROM users WHERE users.id = tickets.assignee_id) AS assignee_name",
-        &number,
-        ticket_type.as_str(),
-        tenant_id,
-        &title,
-        &description,
-        new.category_id,
-        channel.as_str(),
-        requester_id,
-        new.location_id,
-        i64::from(impact),
-        i64::from(urgency),
-        i64::from(prio),
-        status.as_str(),
-        group_id,
-        new.assignee_id,
-        actor.user_id,
-        now,
-        assigned_at,
-    )?;
-    crate::sla::sync(tx, None, &t).await?;
-    let t = get_unscoped(tx, t.id).await?;
-    let mut data = json!({ "status": t.status, "priority": t.priority });
-    if let Some(g) = group_id {
-        data["group_id"] = json!(g);
-        data["assigned_by"] = json!(if explicit { "dispatch" } else { "location" });
-    }
-    add_event(tx, &t, actor, "created", true, "", data).await?;
-    crate::search::index_new(tx, t.id, &t.title, &t.description).await?;
-    audit_ticket(tx, actor, "ticket.create", &t, None, serde_json::to_value(&t).unwrap_or_default()).await?;
-    Ok(t)
+    let draft = intake::prepare(tx, actor, new).await?;
+    intake::insert(tx, std::slice::from_ref(&draft)).await?.pop().ok_or(StoreError::NotFound("new ticket"))
 }
 
 /// Escalation by the SLA scan, with no person acting: an assigned or in-progress ticket moves to

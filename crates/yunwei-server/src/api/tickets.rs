@@ -8,8 +8,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use yunwei_domain::ticket::{Status, TicketType};
-use yunwei_store::audit;
 use yunwei_store::tickets::{self, ActionRequest, Cursor, NewTicket, SortKey, TicketFilter, TicketPatch, TicketRef};
+use yunwei_store::{audit, intake};
 
 use super::dto::{AttachmentOut, EventOut, Items, LinkOut, Page, TicketOut, double_option, parse_ts};
 use crate::AppState;
@@ -53,9 +53,9 @@ pub async fn create(State(s): State<AppState>, auth: Auth, ApiJson(b): ApiJson<C
         group_id: b.group_id,
         assignee_id: b.assignee_id,
     };
-    let mut tx = s.store.write().await?;
-    let t = tickets::create(&mut tx, &auth.actor, new).await?;
-    tx.commit().await?;
+    // The checks read beside other writers; the writes join the tickets logged at the same moment.
+    let draft = intake::prepare(&mut s.store.read().await?, &auth.actor, new).await?;
+    let t = s.intake.create(draft).await?;
     let location = format!("/api/v1/tickets/{}", t.number);
     let mut res = (StatusCode::CREATED, Json(TicketOut::new(t, &auth.actor))).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {

@@ -1,0 +1,322 @@
+//! Logging new tickets. The checks of a new ticket ([`prepare`]) are kept apart from its
+//! writes ([`insert`]), which take a fixed number of statements whether they are for one ticket
+//! or for many, and the [`Intake`] gathers tickets logged at the same moment into one
+//! transaction. On SQLite every write goes through one connection, so a ticket's statements,
+//! each a round trip to that connection's thread, are what limit how many tickets a second
+//! can be logged; sharing them between tickets raises that limit by the size of the batch.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use serde_json::json;
+use tokio::sync::{mpsc, oneshot};
+use yunwei_domain::permission::{Actor, Permission};
+use yunwei_domain::priority;
+use yunwei_domain::sla::ClockKind;
+use yunwei_domain::ticket::{Channel, Status, TicketType};
+use yunwei_domain::validate;
+
+use crate::db::{Arg, Sql};
+use crate::sla::{ClockContext, Start};
+use crate::tickets::{NewTicket, Ticket};
+use crate::{Result, Store, StoreError, Tx, audit, bulk, now_micros, search, settings, sla, tickets};
+
+/// A new ticket that passed its checks, with everything its writes need.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    created_by: i64,
+    ticket_type: TicketType,
+    channel: Channel,
+    title: String,
+    description: String,
+    impact: u8,
+    urgency: u8,
+    requester_id: i64,
+    tenant_id: i64,
+    category_id: Option<i64>,
+    /// The category and its ancestors, nearest first, for choosing the SLA policy.
+    category_path: Vec<i64>,
+    location_id: Option<i64>,
+    group_id: Option<i64>,
+    assignee_id: Option<i64>,
+    /// How the group was chosen at creation: `dispatch` (named) or `location` (the location's
+    /// responsible group).
+    assigned_by: Option<&'static str>,
+}
+
+/// Checks a new ticket for `actor`. The requester defaults to the actor; staff may log on
+/// behalf of a user of a tenant they serve. A location with a responsible group dispatches it
+/// to that group. Reads only, so it may run on a read transaction.
+pub async fn prepare(tx: &mut Tx, actor: &Actor, new: NewTicket) -> Result<Draft> {
+    let ticket_type = TicketType::parse("type", &new.ticket_type)?;
+    let channel = Channel::parse("channel", &new.channel)?;
+    let title = validate::line("title", &new.title, 200)?;
+    let description = validate::optional("description", new.description.as_deref().unwrap_or(""), 50_000)?;
+    let impact = priority::level("impact", new.impact.unwrap_or(3))?;
+    let urgency = priority::level("urgency", new.urgency.unwrap_or(3))?;
+
+    let requester_id = new.requester_id.unwrap_or(actor.user_id);
+    if requester_id != actor.user_id {
+        actor.require(Permission::CreateForOthers)?;
+    }
+    let requester = tickets::party(tx, requester_id)
+        .await?
+        .filter(|p| p.active && actor.tenant_scope().contains(p.tenant_id))
+        .ok_or_else(|| {
+            StoreError::invalid("requester_id", format!("no active user {requester_id} you may log tickets for"))
+        })?;
+    let tenant_id = requester.tenant_id;
+    if new.tenant_id.is_some_and(|t| t != tenant_id) {
+        return Err(StoreError::invalid("tenant_id", "must be the requester's organisation (or left out)"));
+    }
+    tickets::check_category(tx, new.category_id).await?;
+    let area_group = tickets::check_location(tx, new.location_id, tenant_id).await?;
+
+    // Assignment at creation: explicit (staff only) or by the location's responsible group.
+    let explicit = new.group_id.is_some() || new.assignee_id.is_some();
+    if explicit {
+        actor.require(Permission::WorkTickets)?;
+    }
+    let group_id = new.group_id.or(if explicit { None } else { area_group });
+    if new.assignee_id.is_some() && group_id.is_none() {
+        return Err(StoreError::invalid("group_id", "is required when assignee_id is given"));
+    }
+    if let Some(g) = group_id {
+        tickets::check_assignment(tx, g, new.assignee_id, tenant_id).await?;
+    }
+    Ok(Draft {
+        created_by: actor.user_id,
+        ticket_type,
+        channel,
+        title,
+        description,
+        impact,
+        urgency,
+        requester_id,
+        tenant_id,
+        category_id: new.category_id,
+        category_path: sla::category_path(tx, new.category_id).await?,
+        location_id: new.location_id,
+        group_id,
+        assignee_id: new.assignee_id,
+        assigned_by: group_id.map(|_| if explicit { "dispatch" } else { "location" }),
+    })
+}
+
+/// Writes checked tickets with their numbers, SLA clocks, `created` timeline entries, search
+/// documents and audit entries, in the order given. The statements are the same in number for
+/// one ticket as for a hundred.
+pub async fn insert(tx: &mut Tx, drafts: &[Draft]) -> Result<Vec<Ticket>> {
+    use Arg::{Bool, Int, OptInt, Text};
+    if drafts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let matrix = settings::priority_matrix(tx).await?;
+    let clocks = ClockContext::load(tx).await?;
+    let now = now_micros();
+    let at = jiff::Timestamp::from_microsecond(now).unwrap_or_else(|_| jiff::Timestamp::now());
+
+    // Readable numbers: one counter update per ticket type in the batch.
+    let mut next_seq: BTreeMap<&str, i64> = BTreeMap::new();
+    for d in drafts {
+        *next_seq.entry(d.ticket_type.prefix()).or_default() += 1;
+    }
+    for (prefix, seq) in next_seq.iter_mut() {
+        *seq = bulk::reserve_numbers(tx, prefix, *seq).await?;
+    }
+
+    let mut plans = Vec::with_capacity(drafts.len());
+    let mut rows = Vec::with_capacity(drafts.len());
+    let mut numbers = Vec::with_capacity(drafts.len());
+    for d in drafts {
+        let seq = next_seq.get_mut(d.ticket_type.prefix()).map_or(0, |s| {
+            *s += 1;
+            *s - 1
+        });
+        let number = d.ticket_type.number(seq);
+        let priority = i64::from(matrix.priority(d.impact, d.urgency));
+        let status = if d.group_id.is_some() { Status::Assigned } else { Status::New };
+        let start = Start {
+            tenant_id: d.tenant_id,
+            ticket_type: d.ticket_type.as_str(),
+            category_path: &d.category_path,
+            group_id: d.group_id,
+            priority,
+            status,
+            pending_reason: None,
+            created_at: now,
+            first_response_at: None,
+        };
+        let plan = clocks.plan(&start, at);
+        rows.push(vec![
+            Text(number.clone()),
+            Text(d.ticket_type.as_str().to_string()),
+            Int(d.tenant_id),
+            Text(d.title.clone()),
+            Text(d.description.clone()),
+            OptInt(d.category_id),
+            Text(d.channel.as_str().to_string()),
+            Int(d.requester_id),
+            OptInt(d.location_id),
+            Int(i64::from(d.impact)),
+            Int(i64::from(d.urgency)),
+            Int(priority),
+            Text(status.as_str().to_string()),
+            OptInt(d.group_id),
+            OptInt(d.assignee_id),
+            OptInt(plan.policy_id),
+            OptInt(plan.due(ClockKind::Response, at)),
+            OptInt(plan.due(ClockKind::Resolution, at)),
+            Int(d.created_by),
+            Int(now),
+            Int(now),
+            OptInt(d.group_id.map(|_| now)),
+        ]);
+        plans.push(plan);
+        numbers.push(number);
+    }
+    // The new rows come back with the names `get` would join, saving a read.
+    let mut sql = Sql::new(
+        "INSERT INTO tickets (number, ticket_type, tenant_id, title, description, category_id, channel, requester_id,
+           location_id, impact, urgency, priority, status, group_id, assignee_id, sla_policy_id, response_due_at,
+           resolution_due_at, created_by, created_at, updated_at, assigned_at) VALUES ",
+    );
+    sql.values(rows).push(
+        " RETURNING *,
+           (SELECT code FROM tenants WHERE tenants.id = tickets.tenant_id) AS tenant_code,
+           (SELECT name FROM users WHERE users.id = tickets.requester_id) AS requester_name,
+           (SELECT name FROM support_groups WHERE support_groups.id = tickets.group_id) AS group_name,
+           (SELECT name FROM users WHERE users.id = tickets.assignee_id) AS assignee_name",
+    );
+    let mut returned = fetch_sql!(tx, Ticket, sql, fetch_all)?;
+    // Returned rows come in no set order; put them in the order asked for.
+    let mut inserted = Vec::with_capacity(drafts.len());
+    for number in &numbers {
+        let i = returned.iter().position(|t| &t.number == number).ok_or(StoreError::NotFound("new ticket"))?;
+        inserted.push(returned.swap_remove(i));
+    }
+
+    let clock_rows: Vec<_> = inserted.iter().zip(&plans).flat_map(|(t, p)| p.rows(t.id, t.tenant_id)).collect();
+    sla::insert_clocks(tx, &clock_rows, at).await?;
+
+    let mut events = Sql::new(
+        "INSERT INTO ticket_events (ticket_id, tenant_id, kind, actor_id, public, body, data, created_at) VALUES ",
+    );
+    events.values(
+        inserted
+            .iter()
+            .zip(drafts)
+            .map(|(t, d)| {
+                let mut data = json!({ "status": t.status, "priority": t.priority });
+                if let (Some(g), Some(by)) = (t.group_id, d.assigned_by) {
+                    data["group_id"] = json!(g);
+                    data["assigned_by"] = json!(by);
+                }
+                vec![
+                    Int(t.id),
+                    Int(t.tenant_id),
+                    Text("created".into()),
+                    Int(d.created_by),
+                    Bool(true),
+                    Text(String::new()),
+                    Text(data.to_string()),
+                    Int(now),
+                ]
+            })
+            .collect(),
+    );
+    execute_sql!(tx, events)?;
+
+    let docs: Vec<(i64, &str, &str)> =
+        inserted.iter().map(|t| (t.id, t.title.as_str(), t.description.as_str())).collect();
+    search::index_new(tx, &docs).await?;
+
+    let after: Vec<serde_json::Value> = inserted.iter().map(|t| serde_json::to_value(t).unwrap_or_default()).collect();
+    let changes = inserted
+        .iter()
+        .zip(drafts)
+        .zip(after)
+        .map(|((t, d), after)| {
+            let change = audit::Change {
+                action: "ticket.create",
+                entity: "ticket",
+                entity_id: t.id,
+                tenant_id: Some(t.tenant_id),
+                before: None,
+                after: Some(after),
+            };
+            (Some(d.created_by), change)
+        })
+        .collect();
+    audit::record_all(tx, changes).await?;
+    Ok(inserted)
+}
+
+/// The most tickets written in one transaction.
+const MAX_BATCH: usize = 64;
+
+type Job = (Draft, oneshot::Sender<Result<Ticket>>);
+
+/// Gathers checked tickets logged at the same moment and writes them in one transaction:
+/// while one batch is being written, the tickets that arrive queue for the next. A ticket
+/// logged alone is written at once, in a batch of one. When a batch fails, each of its tickets
+/// is written again on its own, so one bad ticket fails alone. Cheap to clone; the writing
+/// task starts with the first ticket and ends when the last clone is dropped.
+#[derive(Clone)]
+pub struct Intake {
+    store: Store,
+    jobs: Arc<OnceLock<mpsc::Sender<Job>>>,
+}
+
+impl Intake {
+    pub fn new(store: Store) -> Self {
+        Intake { store, jobs: Arc::new(OnceLock::new()) }
+    }
+
+    /// Writes a checked ticket (with others logged at the same moment) and returns it.
+    pub async fn create(&self, draft: Draft) -> Result<Ticket> {
+        let jobs = self.jobs.get_or_init(|| {
+            let (send, receive) = mpsc::channel(4 * MAX_BATCH);
+            tokio::spawn(write_batches(self.store.clone(), receive));
+            send
+        });
+        let (reply, answer) = oneshot::channel();
+        jobs.send((draft, reply)).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Config("the ticket intake has stopped".into())
+}
+
+async fn write_batches(store: Store, mut jobs: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (drafts, replies): (Vec<Draft>, Vec<_>) = batch.drain(..).unzip();
+        if drafts.len() > 1 {
+            match write(&store, &drafts).await {
+                Ok(tickets) => {
+                    for (reply, t) in replies.into_iter().zip(tickets) {
+                        let _ = reply.send(Ok(t));
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, n = drafts.len(), "a batch of new tickets failed; writing each alone")
+                }
+            }
+        }
+        for (draft, reply) in drafts.into_iter().zip(replies) {
+            let one = write(&store, std::slice::from_ref(&draft)).await;
+            let _ = reply.send(one.and_then(|mut t| t.pop().ok_or(StoreError::NotFound("new ticket"))));
+        }
+    }
+}
+
+async fn write(store: &Store, drafts: &[Draft]) -> Result<Vec<Ticket>> {
+    let mut tx = store.write().await?;
+    let tickets = insert(&mut tx, drafts).await?;
+    tx.commit().await?;
+    Ok(tickets)
+}
