@@ -60,7 +60,7 @@ impl OpKind {
 /// How many existing tickets `open` spreads over.
 const OPEN_POOL: usize = 5000;
 
-const QUEUE_SHAPES: [&str; 5] = ["group", "tenant", "assignee", "closed_category", "page2"];
+const QUEUE_SHAPES: [&str; 6] = ["group", "tenant", "assignee", "closed_category", "page2", "all"];
 
 pub const DEFAULT_TERMS: &str =
     "打印机,密码,网络,邮箱,VPN,printer,password,network,email,系统,账号,无法登录,蓝屏,outlook,wifi,slow";
@@ -139,12 +139,14 @@ fn queue_params(shape: usize, rng: &mut Rng, w: &World) -> Vec<(&'static str, St
             vec![("status", "open".into()), ("tenant_id", pick(rng, &w.tenants)), ("sort", "-updated_at".into()), fifty]
         }
         2 => vec![("assignee_id", pick(rng, &w.assignees)), ("status", "open".into()), fifty],
-        _ => vec![
+        3 => vec![
             ("status", "closed".into()),
             ("sort", "-updated_at".into()),
             fifty,
             ("category_id", pick(rng, &w.categories)),
         ],
+        // An administrator's list of every ticket, newest first: no filter at all.
+        _ => vec![fifty],
     }
 }
 
@@ -220,9 +222,7 @@ pub async fn prepare(
             if !p.page2.is_empty() {
                 p.shapes.push(4);
             }
-            if p.shapes.is_empty() {
-                return Err("found no groups, tenants, assignees or categories to filter a queue by".into());
-            }
+            p.shapes.push(5);
         }
         OpKind::Search => {
             p.terms = opts.terms.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();

@@ -32,8 +32,7 @@ impl FromRequestParts<AppState> for Auth {
             .filter(|t| !t.is_empty());
         let Some(token) = token else { return Err(ApiError::unauthenticated()) };
         let mut tx = state.store.read().await?;
-        let user = users::by_token(&mut tx, token).await?.ok_or_else(ApiError::unauthenticated)?;
-        let actor = users::actor(&mut tx, &user).await?;
+        let (user, actor) = users::by_token(&mut tx, token).await?.ok_or_else(ApiError::unauthenticated)?;
         Ok(Auth { actor, user })
     }
 }

@@ -273,9 +273,11 @@ impl Store {
                 .foreign_keys(true)
                 .pragma("cache_size", "-16000")
                 // Read pages straight from the mapped file instead of copying each one out of
-                // the OS cache with a system call: at a million tickets a ticket write touches
-                // a few dozen index pages. Mapped pages count as resident memory of the process.
-                .pragma("mmap_size", "268435456")
+                // the OS cache with a system call: at a million tickets (1.8 GB) a ticket write
+                // touches a few dozen index pages all over the file. 2 GiB is SQLite's largest
+                // map; it reserves address space, not memory, though mapped pages that were
+                // read count as resident memory of the process.
+                .pragma("mmap_size", "2147418112")
                 .pragma("temp_store", "memory");
             // No ping before handing out a connection: a local file does not drop connections,
             // and each ping is one more round trip to the connection's worker thread.

@@ -69,7 +69,7 @@ pub async fn prepare(tx: &mut Tx, actor: &Actor, new: NewTicket) -> Result<Draft
     if new.tenant_id.is_some_and(|t| t != tenant_id) {
         return Err(StoreError::invalid("tenant_id", "must be the requester's organisation (or left out)"));
     }
-    tickets::check_category(tx, new.category_id).await?;
+    let category_path = tickets::check_category(tx, new.category_id).await?;
     let area_group = tickets::check_location(tx, new.location_id, tenant_id).await?;
 
     // Assignment at creation: explicit (staff only) or by the location's responsible group.
@@ -95,7 +95,7 @@ pub async fn prepare(tx: &mut Tx, actor: &Actor, new: NewTicket) -> Result<Draft
         requester_id,
         tenant_id,
         category_id: new.category_id,
-        category_path: sla::category_path(tx, new.category_id).await?,
+        category_path,
         location_id: new.location_id,
         group_id,
         assignee_id: new.assignee_id,
@@ -181,13 +181,7 @@ pub async fn insert(tx: &mut Tx, drafts: &[Draft]) -> Result<Vec<Ticket>> {
            location_id, impact, urgency, priority, status, group_id, assignee_id, sla_policy_id, response_due_at,
            resolution_due_at, created_by, created_at, updated_at, assigned_at) VALUES ",
     );
-    sql.values(rows).push(
-        " RETURNING *,
-           (SELECT code FROM tenants WHERE tenants.id = tickets.tenant_id) AS tenant_code,
-           (SELECT name FROM users WHERE users.id = tickets.requester_id) AS requester_name,
-           (SELECT name FROM support_groups WHERE support_groups.id = tickets.group_id) AS group_name,
-           (SELECT name FROM users WHERE users.id = tickets.assignee_id) AS assignee_name",
-    );
+    sql.values(rows).push(" RETURNING *, ").push(&tickets::names("tickets"));
     let mut returned = fetch_sql!(tx, Ticket, sql, fetch_all)?;
     // Returned rows come in no set order; put them in the order asked for.
     let mut inserted = Vec::with_capacity(drafts.len());

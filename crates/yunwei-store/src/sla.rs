@@ -721,29 +721,35 @@ async fn policy_by_id(tx: &mut Tx, id: i64) -> Result<PolicyRow> {
     fetch_opt!(tx, PolicyRow, "SELECT * FROM sla_policies WHERE id = $1", id)?.ok_or(StoreError::NotFound("SLA policy"))
 }
 
-/// The category and its ancestors, nearest first: at most nine, and a cycle ends the walk.
-/// One recursive query instead of one query per level.
+/// A category and its ancestors, nearest first, for choosing the SLA policy (empty for none).
 pub(crate) async fn category_path(tx: &mut Tx, category: Option<i64>) -> Result<Vec<i64>> {
     let Some(category) = category else { return Ok(Vec::new()) };
-    let ancestors = fetch_all!(
+    Ok(category_chain(tx, category).await?.into_iter().map(|(id, _)| id).collect())
+}
+
+/// A category and its ancestors, nearest first, each with whether it is in use; empty when
+/// there is no such category. One recursive query; a cycle in the tree ends the chain.
+pub(crate) async fn category_chain(tx: &mut Tx, category: i64) -> Result<Vec<(i64, bool)>> {
+    let rows = fetch_all!(
         tx,
-        (i64,),
-        "WITH RECURSIVE up (id, parent_id, depth) AS (
-           SELECT id, parent_id, 1 FROM categories WHERE id = (SELECT parent_id FROM categories WHERE id = $1)
+        (i64, bool),
+        "WITH RECURSIVE up (id, parent_id, active, depth) AS (
+           SELECT id, parent_id, active, 0 FROM categories WHERE id = $1
            UNION ALL
-           SELECT c.id, c.parent_id, up.depth + 1 FROM categories c JOIN up ON c.id = up.parent_id WHERE up.depth < 8
+           SELECT c.id, c.parent_id, c.active, up.depth + 1 FROM categories c JOIN up ON c.id = up.parent_id
+           WHERE up.depth < 8
          )
-         SELECT id FROM up ORDER BY depth",
+         SELECT id, active FROM up ORDER BY depth",
         category
     )?;
-    let mut path = vec![category];
-    for (c,) in ancestors {
-        if path.contains(&c) {
+    let mut chain: Vec<(i64, bool)> = Vec::with_capacity(rows.len());
+    for row in rows {
+        if chain.iter().any(|(id, _)| *id == row.0) {
             break;
         }
-        path.push(c);
+        chain.push(row);
     }
-    Ok(path)
+    Ok(chain)
 }
 
 /// Writes the due instants of the response and resolution clocks onto the ticket.

@@ -367,14 +367,14 @@ pub async fn check_password(tx: &mut Tx, login: &str, password: &str) -> Result<
 
 /// Everything the permission checks need about a user.
 pub async fn actor(tx: &mut Tx, user: &User) -> Result<Actor> {
-    let role = Role::parse("role", &user.role)?;
     let served = fetch_all!(tx, (i64,), "SELECT tenant_id FROM user_tenants WHERE user_id = $1", user.id)?;
-    Ok(Actor {
-        user_id: user.id,
-        role,
-        tenant_id: user.tenant_id,
-        served_tenants: served.into_iter().map(|(t,)| t).collect(),
-    })
+    actor_serving(user, served.into_iter().map(|(t,)| t).collect())
+}
+
+fn actor_serving(user: &User, mut served_tenants: Vec<i64>) -> Result<Actor> {
+    let role = Role::parse("role", &user.role)?;
+    served_tenants.sort_unstable();
+    Ok(Actor { user_id: user.id, role, tenant_id: user.tenant_id, served_tenants })
 }
 
 fn token_hash(token: &str) -> String {
@@ -413,12 +413,26 @@ pub async fn create_token(tx: &mut Tx, actor: Option<&Actor>, user_id: i64, name
     Ok(token)
 }
 
-/// The active user behind an API token, if the token is valid.
-pub async fn by_token(tx: &mut Tx, token: &str) -> Result<Option<User>> {
+/// A user with the tenants they serve, as one comma-separated list (`None`: none).
+#[derive(FromRow)]
+struct UserServing {
+    #[sqlx(flatten)]
+    user: User,
+    served: Option<String>,
+}
+
+/// The active user behind an API token and what they may do, if the token is valid. One
+/// query: it runs before every API request.
+pub async fn by_token(tx: &mut Tx, token: &str) -> Result<Option<(User, Actor)>> {
     let sql = format!(
-        "SELECT {} FROM users u JOIN api_tokens t ON t.user_id = u.id
+        "SELECT {}, (SELECT string_agg(CAST(s.tenant_id AS TEXT), ',') FROM user_tenants s WHERE s.user_id = u.id)
+           AS served
+         FROM users u JOIN api_tokens t ON t.user_id = u.id
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = TRUE",
         USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
     );
-    Ok(fetch_opt!(tx, User, &sql, token_hash(token))?)
+    let Some(row) = fetch_opt!(tx, UserServing, &sql, token_hash(token))? else { return Ok(None) };
+    let served = row.served.as_deref().unwrap_or("").split(',').filter_map(|t| t.parse().ok()).collect();
+    let actor = actor_serving(&row.user, served)?;
+    Ok(Some((row.user, actor)))
 }

@@ -425,7 +425,13 @@ both_backends!(tokens_identify_their_user_until_the_user_is_disabled, |store| as
     let mut tx = store.write().await.unwrap();
     let token = users::create_token(&mut tx, None, w.agent.user_id, "cli").await.unwrap();
     assert!(token.starts_with("yw_"));
-    assert_eq!(users::by_token(&mut tx, &token).await.unwrap().map(|u| u.id), Some(w.agent.user_id));
+    let (user, actor) = users::by_token(&mut tx, &token).await.unwrap().expect("the token's user");
+    assert_eq!(user.id, w.agent.user_id);
+    assert_eq!(actor, w.agent, "the same actor, with the tenants served, as users::actor gives");
+    let two = users::create_token(&mut tx, None, w.engineer.user_id, "cli").await.unwrap();
+    let (_, engineer) = users::by_token(&mut tx, &two).await.unwrap().expect("the engineer");
+    assert_eq!(engineer.served_tenants, [w.tenant_a.min(w.tenant_b), w.tenant_a.max(w.tenant_b)]);
+    assert_eq!(engineer, w.engineer);
     assert!(users::by_token(&mut tx, "yw_wrong").await.unwrap().is_none());
     let u = users::get(&mut tx, &w.admin, w.agent.user_id).await.unwrap();
     let patch = users::UserPatch { active: Some(false), ..Default::default() };

@@ -2,11 +2,12 @@
 //! it would get logged alone (number, priority, group, SLA clocks, timeline, search document,
 //! audit entry), and one ticket that cannot be written does not take the others down with it.
 
+use yunwei_domain::DomainError;
 use yunwei_domain::permission::Actor;
 use yunwei_store::intake::{self, Draft, Intake};
 use yunwei_store::testing::World;
 use yunwei_store::tickets::{self, NewTicket, TicketFilter, TicketRef};
-use yunwei_store::{Store, Tx, audit, both_backends, sla};
+use yunwei_store::{Store, StoreError, Tx, audit, both_backends, categories, sla};
 
 fn new(ticket_type: &str, title: &str) -> NewTicket {
     NewTicket {
@@ -188,4 +189,32 @@ both_backends!(a_ticket_that_cannot_be_written_fails_alone, |store| async move {
     let expected: Vec<String> = (1..=11).map(|n| format!("INC-{n:06}")).collect();
     assert_eq!(numbers, expected);
     assert_eq!(found(&store, &w.agent, "Job").await.len(), 11);
+});
+
+fn refused_for(err: &StoreError) -> Option<(&str, &str)> {
+    match err {
+        StoreError::Domain(DomainError::Invalid(e)) => Some((e.field.as_str(), e.message.as_str())),
+        _ => None,
+    }
+}
+
+both_backends!(a_new_ticket_needs_a_category_that_exists_and_is_in_use, |store| async move {
+    let w = World::build(&store).await;
+    let mut tx = store.read().await.unwrap();
+    let mut missing = new("incident", "Which category?");
+    missing.category_id = Some(987_654);
+    let err = intake::prepare(&mut tx, &w.user_a, missing).await.unwrap_err();
+    assert_eq!(refused_for(&err), Some(("category_id", "no such category 987654")), "{err:?}");
+    drop(tx);
+
+    let mut tx = store.write().await.unwrap();
+    let c = categories::get(&mut tx, w.category).await.unwrap();
+    let off = categories::CategoryInput { active: Some(false), ..Default::default() };
+    categories::update(&mut tx, &w.admin, w.category, c.version, off).await.unwrap();
+    let mut retired = new("incident", "Old category");
+    retired.category_id = Some(w.category);
+    let err = tickets::create(&mut tx, &w.user_a, retired).await.unwrap_err();
+    assert_eq!(refused_for(&err), Some(("category_id", "this category is no longer in use")), "{err:?}");
+    tx.commit().await.unwrap();
+    assert!(found(&store, &w.agent, "category").await.is_empty(), "nothing was written");
 });
