@@ -1298,8 +1298,9 @@ fn push_text(sql: &mut Sql, backend: Backend, text: &str, terms: &[Term], from: 
 }
 
 /// A text search, newest first: walks the index down from the newest match in chunks that grow
-/// fourfold, each checked against the filters and the scope, until the page is full. A common
-/// word then costs the newest few hundred matches, not all of them.
+/// fourfold (see [`crate::search::chunk_floor`]), each checked against the filters and the
+/// scope, until the page is full. A common word then costs the newest few hundred matches,
+/// not all of them.
 async fn search_newest_first(
     tx: &mut Tx,
     actor: &Actor,
@@ -1312,7 +1313,7 @@ async fn search_newest_first(
     let mut below = f.after.map(|c| c.id);
     let mut chunk = 256;
     loop {
-        let floor = crate::search::nth_match_below(tx, terms, below, chunk).await?;
+        let floor = crate::search::chunk_floor(tx, terms, below, chunk).await?;
         let mut sql = filtered(tx, actor, f).await?;
         if let Some(b) = below {
             sql.push(" AND t.id < ").arg(Arg::Int(b));

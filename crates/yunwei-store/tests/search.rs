@@ -136,3 +136,31 @@ both_backends!(newest_first_search_pages_through_matches_that_the_scope_mostly_h
     assert!(all.tickets.windows(2).all(|p| p[0].id > p[1].id));
     assert!(all.tickets[0].title.ends_with("B299"));
 });
+
+both_backends!(a_newest_first_search_reaches_past_thousands_of_newer_tickets_without_the_word, |store| async move {
+    let w = World::build(&store).await;
+    let mut tx = store.write().await.unwrap();
+    let mut old = Vec::new();
+    for i in 0..3 {
+        old.push(
+            tickets::create(&mut tx, &w.user_a, incident(&format!("Outlook crashes {i}"), "")).await.unwrap().number,
+        );
+    }
+    // Newer than them, more tickets than PostgreSQL's first id range of the walk holds.
+    let other = yunwei_store::intake::prepare(&mut tx, &w.user_a, incident("Printer jammed", "卡纸")).await.unwrap();
+    for _ in 0..70 {
+        yunwei_store::intake::insert(&mut tx, &vec![other.clone(); 64]).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut tx = store.read().await.unwrap();
+    let mut f = TicketFilter { text: Some("outlook".into()), desc: true, limit: 2, ..Default::default() };
+    let first = tickets::list(&mut tx, &w.agent, &f).await.unwrap();
+    let numbers: Vec<&str> = first.tickets.iter().map(|t| t.number.as_str()).collect();
+    assert_eq!(numbers, [old[2].as_str(), old[1].as_str()]);
+    f.after = first.next;
+    let second = tickets::list(&mut tx, &w.agent, &f).await.unwrap();
+    let numbers: Vec<&str> = second.tickets.iter().map(|t| t.number.as_str()).collect();
+    assert_eq!(numbers, [old[0].as_str()]);
+    assert!(second.next.is_none());
+    assert_eq!(find(&store, &w.agent, "卡纸").await.len(), 50, "a common word fills the page from the newest");
+});
