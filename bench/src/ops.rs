@@ -145,7 +145,7 @@ fn queue_params(shape: usize, rng: &mut Rng, w: &World) -> Vec<(&'static str, St
             fifty,
             ("category_id", pick(rng, &w.categories)),
         ],
-        // An administrator's list of every ticket, newest first: no filter at all.
+        // An administrator's list of every ticket in the default order (last changed first).
         _ => vec![fifty],
     }
 }
