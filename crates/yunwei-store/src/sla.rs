@@ -861,6 +861,10 @@ pub async fn sync(tx: &mut Tx, before: Option<&Ticket>, after: &Ticket) -> Resul
     write_due(tx, after.id).await
 }
 
+async fn active_policies(tx: &mut Tx) -> Result<Vec<PolicyRow>> {
+    Ok(fetch_all!(tx, PolicyRow, "SELECT * FROM sla_policies WHERE active = TRUE ORDER BY id")?)
+}
+
 /// What decides the clocks a ticket starts with.
 pub(crate) struct Start<'a> {
     pub tenant_id: i64,
@@ -929,7 +933,12 @@ impl<'c> Plan<'c> {
 
 impl ClockContext {
     pub(crate) async fn load(tx: &mut Tx) -> Result<Self> {
-        let policies = fetch_all!(tx, PolicyRow, "SELECT * FROM sla_policies WHERE active = TRUE ORDER BY id")?;
+        let policies = active_policies(tx).await?;
+        Self::with_calendars(tx, policies).await
+    }
+
+    /// The context of `policies`, with the calendars they run on.
+    async fn with_calendars(tx: &mut Tx, policies: Vec<PolicyRow>) -> Result<Self> {
         let mut ids: Vec<i64> = policies.iter().map(|p| p.calendar_id).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -1066,8 +1075,9 @@ pub(crate) async fn insert_clocks(tx: &mut Tx, clocks: &[(i64, i64, &NewClock<'_
 /// Starts an OLA clock for the group now holding an open ticket, when the group has an OLA
 /// policy and no clock of its own is running.
 async fn start_ola(tx: &mut Tx, t: &Ticket, now: Timestamp) -> Result<()> {
-    let ctx = ClockContext::load(tx).await?;
-    if t.group_id.is_none() || !ctx.any_for(t.group_id) {
+    // Most groups have no OLA policy: one query settles it, before calendars are read and parsed.
+    let policies = active_policies(tx).await?;
+    if t.group_id.is_none() || !policies.iter().any(|p| p.group_id == t.group_id) {
         return Ok(());
     }
     let running = scalar!(
@@ -1079,6 +1089,7 @@ async fn start_ola(tx: &mut Tx, t: &Ticket, now: Timestamp) -> Result<()> {
     if running > 0 {
         return Ok(());
     }
+    let ctx = ClockContext::with_calendars(tx, policies).await?;
     let path = category_path(tx, t.category_id).await?;
     let Some(clock) = ctx.ola(&Start::of(t, &path), now) else { return Ok(()) };
     insert_clocks(tx, &[(t.id, t.tenant_id, &clock)], now).await

@@ -24,6 +24,11 @@ async fn create(store: &Store, actor: &Actor, new: NewTicket) -> tickets::Ticket
     t
 }
 
+/// The numbers on a page, in its order.
+fn numbers(page: &tickets::Page) -> Vec<&str> {
+    page.tickets.iter().map(|t| t.number.as_str()).collect()
+}
+
 /// The numbers of the tickets the actor finds with `q`, newest first.
 async fn find(store: &Store, actor: &Actor, q: &str) -> Vec<String> {
     let mut tx = store.read().await.unwrap();
@@ -121,12 +126,10 @@ both_backends!(newest_first_search_pages_through_matches_that_the_scope_mostly_h
         ..Default::default()
     };
     let first = tickets::list(&mut tx, &w.agent, &f).await.unwrap();
-    let numbers: Vec<&str> = first.tickets.iter().map(|t| t.number.as_str()).collect();
-    assert_eq!(numbers, [mine[2].as_str(), mine[1].as_str()]);
+    assert_eq!(numbers(&first), [mine[2].as_str(), mine[1].as_str()]);
     f.after = first.next;
     let second = tickets::list(&mut tx, &w.agent, &f).await.unwrap();
-    let numbers: Vec<&str> = second.tickets.iter().map(|t| t.number.as_str()).collect();
-    assert_eq!(numbers, [mine[0].as_str()]);
+    assert_eq!(numbers(&second), [mine[0].as_str()]);
     assert!(second.next.is_none());
     // The engineer serves both tenants: the newest 50 are B's, in order.
     f.after = None;
@@ -155,12 +158,10 @@ both_backends!(a_newest_first_search_reaches_past_thousands_of_newer_tickets_wit
     let mut tx = store.read().await.unwrap();
     let mut f = TicketFilter { text: Some("outlook".into()), desc: true, limit: 2, ..Default::default() };
     let first = tickets::list(&mut tx, &w.agent, &f).await.unwrap();
-    let numbers: Vec<&str> = first.tickets.iter().map(|t| t.number.as_str()).collect();
-    assert_eq!(numbers, [old[2].as_str(), old[1].as_str()]);
+    assert_eq!(numbers(&first), [old[2].as_str(), old[1].as_str()]);
     f.after = first.next;
     let second = tickets::list(&mut tx, &w.agent, &f).await.unwrap();
-    let numbers: Vec<&str> = second.tickets.iter().map(|t| t.number.as_str()).collect();
-    assert_eq!(numbers, [old[0].as_str()]);
+    assert_eq!(numbers(&second), [old[0].as_str()]);
     assert!(second.next.is_none());
     assert_eq!(find(&store, &w.agent, "卡纸").await.len(), 50, "a common word fills the page from the newest");
 });
