@@ -31,7 +31,7 @@ impl FromRequestParts<AppState> for Auth {
             .map(|(_, t)| t.trim())
             .filter(|t| !t.is_empty());
         let Some(token) = token else { return Err(ApiError::unauthenticated()) };
-        let mut tx = state.store.read().await?;
+        let mut tx = state.store.lookup().await?;
         let (user, actor) = users::by_token(&mut tx, token).await?.ok_or_else(ApiError::unauthenticated)?;
         Ok(Auth { actor, user })
     }

@@ -3,9 +3,11 @@
 //! SQL is written once with `$1, $2, …` placeholders, which both SQLite and PostgreSQL accept;
 //! the macros expand the query for each backend so the same code decodes into the same rows.
 
+use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Postgres, Sqlite};
@@ -39,19 +41,55 @@ pub struct Store {
     pools: Pools,
 }
 
-/// An open transaction on either backend. Dropped without [`Tx::commit`], it rolls back.
+/// An open transaction on either backend, or a connection for a lookup ([`Store::lookup`]).
+/// Dropped without [`Tx::commit`], a transaction rolls back.
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
-    Postgres(sqlx::Transaction<'static, Postgres>),
+    Sqlite(Held<Sqlite>),
+    Postgres(Held<Postgres>),
+}
+
+/// What a [`Tx`] holds: a transaction, or a bare connection on which each statement sees the
+/// latest commit. Either way the queries run on the connection it dereferences to.
+pub enum Held<DB: sqlx::Database> {
+    Transaction(sqlx::Transaction<'static, DB>),
+    Connection(PoolConnection<DB>),
+}
+
+impl<DB: sqlx::Database> Deref for Held<DB> {
+    type Target = DB::Connection;
+
+    fn deref(&self) -> &DB::Connection {
+        match self {
+            Held::Transaction(t) => t,
+            Held::Connection(c) => c,
+        }
+    }
+}
+
+impl<DB: sqlx::Database> DerefMut for Held<DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        match self {
+            Held::Transaction(t) => t,
+            Held::Connection(c) => c,
+        }
+    }
+}
+
+impl<DB: sqlx::Database> Held<DB> {
+    async fn commit(self) -> Result<()> {
+        if let Held::Transaction(t) = self {
+            t.commit().await?;
+        }
+        Ok(())
+    }
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
         }
-        Ok(())
     }
 
     pub fn backend(&self) -> Backend {
@@ -323,16 +361,30 @@ impl Store {
         Ok(match &self.pools {
             // IMMEDIATE takes the write lock up front, so another process writing the same file
             // (a CLI command beside a running server) waits instead of failing mid-transaction.
-            Pools::Sqlite { writer, .. } => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
-            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Pools::Sqlite { writer, .. } => Tx::Sqlite(Held::Transaction(writer.begin_with("BEGIN IMMEDIATE").await?)),
+            Pools::Postgres(pool) => Tx::Postgres(Held::Transaction(pool.begin().await?)),
         })
     }
 
-    /// Begins a read-only transaction: one consistent snapshot for several queries.
+    /// Begins a read-only transaction: one consistent snapshot for several queries (on
+    /// PostgreSQL that takes REPEATABLE READ; its default gives each statement a new one).
     pub async fn read(&self) -> Result<Tx> {
         Ok(match &self.pools {
-            Pools::Sqlite { reader, .. } => Tx::Sqlite(reader.begin().await?),
-            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Pools::Sqlite { reader, .. } => Tx::Sqlite(Held::Transaction(reader.begin().await?)),
+            Pools::Postgres(pool) => Tx::Postgres(Held::Transaction(
+                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
+            )),
+        })
+    }
+
+    /// A read connection without a transaction, for lookups whose queries need no common
+    /// snapshot (each sees the latest commit): it saves the `BEGIN` and the `ROLLBACK`, two
+    /// round trips to a SQLite connection's thread, which on the hot path (the caller behind
+    /// a token, the checks of a new ticket) cost more than the lookups themselves.
+    pub async fn lookup(&self) -> Result<Tx> {
+        Ok(match &self.pools {
+            Pools::Sqlite { reader, .. } => Tx::Sqlite(Held::Connection(reader.acquire().await?)),
+            Pools::Postgres(pool) => Tx::Postgres(Held::Connection(pool.acquire().await?)),
         })
     }
 

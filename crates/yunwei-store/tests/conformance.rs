@@ -453,6 +453,34 @@ both_backends!(tokens_identify_their_user_until_the_user_is_disabled, |store| as
     assert_eq!(t.iter().map(|t| t.id).collect::<Vec<_>>(), vec![w.tenant_a]);
 });
 
+// The caller behind a token is looked up without a transaction: a token revoked (here, its
+// user disabled) stops working on the next lookup, even on a connection that is already open,
+// while a read transaction keeps the snapshot it started with.
+both_backends!(a_lookup_sees_each_commit_and_a_read_keeps_its_snapshot, |store| async move {
+    let w = World::build(&store).await;
+    let mut tx = store.write().await.unwrap();
+    let token = users::create_token(&mut tx, None, w.agent.user_id, "cli").await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut lookup = store.lookup().await.unwrap();
+    let mut read = store.read().await.unwrap();
+    assert!(users::by_token(&mut lookup, &token).await.unwrap().is_some());
+    assert!(users::by_token(&mut read, &token).await.unwrap().is_some());
+
+    let mut tx = store.write().await.unwrap();
+    let u = users::get(&mut tx, &w.admin, w.agent.user_id).await.unwrap();
+    let patch = users::UserPatch { active: Some(false), ..Default::default() };
+    users::update(&mut tx, &w.admin, w.agent.user_id, u.user.version, patch).await.unwrap();
+    tx.commit().await.unwrap();
+
+    assert!(users::by_token(&mut lookup, &token).await.unwrap().is_none(), "the lookup saw the commit");
+    assert!(users::by_token(&mut read, &token).await.unwrap().is_some(), "the read kept its snapshot");
+    // Dropping a lookup has nothing to roll back; committing one is harmless.
+    lookup.commit().await.unwrap();
+    drop(read);
+    assert!(users::by_token(&mut store.lookup().await.unwrap(), &token).await.unwrap().is_none());
+});
+
 #[tokio::test]
 async fn sqlite_data_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();

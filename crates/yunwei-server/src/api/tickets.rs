@@ -53,8 +53,9 @@ pub async fn create(State(s): State<AppState>, auth: Auth, ApiJson(b): ApiJson<C
         group_id: b.group_id,
         assignee_id: b.assignee_id,
     };
-    // The checks read beside other writers; the writes join the tickets logged at the same moment.
-    let draft = intake::prepare(&mut s.store.read().await?, &auth.actor, new).await?;
+    // The checks read beside other writers, each seeing the latest commit as the write would;
+    // the writes join the tickets logged at the same moment.
+    let draft = intake::prepare(&mut s.store.lookup().await?, &auth.actor, new).await?;
     let t = s.intake.create(draft).await?;
     let location = format!("/api/v1/tickets/{}", t.number);
     let mut res = (StatusCode::CREATED, Json(TicketOut::new(t, &auth.actor))).into_response();

@@ -117,7 +117,7 @@ fn locale_of(parts: &Parts, signed: Option<&Signed>) -> Locale {
 async fn signed_in(parts: &Parts, state: &AppState) -> Option<Signed> {
     let token = cookie(&parts.headers, SESSION_COOKIE)?;
     let found = async {
-        let mut tx = state.store.read().await?;
+        let mut tx = state.store.lookup().await?;
         let Some((session, user)) = sessions::lookup(&mut tx, token).await? else { return Ok(None) };
         let actor = yunwei_store::users::actor(&mut tx, &user).await?;
         drop(tx);
