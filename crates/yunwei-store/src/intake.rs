@@ -19,7 +19,7 @@ use yunwei_domain::validate;
 use crate::db::{Arg, Sql};
 use crate::sla::{ClockContext, Start};
 use crate::tickets::{NewTicket, Ticket};
-use crate::{Result, Store, StoreError, Tx, audit, bulk, now_micros, search, settings, sla, tickets};
+use crate::{Backend, Result, Store, StoreError, Tx, audit, bulk, now_micros, search, settings, sla, tickets};
 
 /// A new ticket that passed its checks, with everything its writes need.
 #[derive(Debug, Clone)]
@@ -271,7 +271,28 @@ impl Intake {
     pub async fn create(&self, draft: Draft) -> Result<Ticket> {
         let jobs = self.jobs.get_or_init(|| {
             let (send, receive) = mpsc::channel(4 * MAX_BATCH);
-            tokio::spawn(write_batches(self.store.clone(), receive));
+            let store = self.store.clone();
+            match store.backend() {
+                // Each statement is a round trip from the writing task to the SQLite
+                // connection's own thread. On a runtime busy with requests the task waits in
+                // the queue after every one of them; on a thread of its own it goes on at once,
+                // which on two cores made the batches a third quicker. No sockets are opened
+                // on that thread, so its runtime leaves nothing behind in the pool when it ends.
+                Backend::Sqlite => {
+                    let writes = std::thread::Builder::new().name("yunwei-intake".into()).spawn(move || {
+                        match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                            Ok(rt) => rt.block_on(write_batches(store, receive)),
+                            Err(e) => tracing::error!(error = %e, "the ticket intake could not start"),
+                        }
+                    });
+                    if let Err(e) = writes {
+                        tracing::error!(error = %e, "the ticket intake could not start");
+                    }
+                }
+                Backend::Postgres => {
+                    tokio::spawn(write_batches(store, receive));
+                }
+            }
             send
         });
         let (reply, answer) = oneshot::channel();
