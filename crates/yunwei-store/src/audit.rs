@@ -6,7 +6,7 @@ use sqlx::FromRow;
 use yunwei_domain::permission::{Actor, Permission};
 
 use crate::db::{Arg, Sql};
-use crate::{Result, Tx, now_micros};
+use crate::{Backend, Result, Tx, now_micros};
 
 /// One change to record.
 #[derive(Debug, Clone)]
@@ -26,8 +26,18 @@ pub async fn record(tx: &mut Tx, actor: Option<&Actor>, change: Change<'_>) -> R
 
 /// Records changes made together, each with the id of the user who made it, in one statement.
 pub async fn record_all(tx: &mut Tx, changes: Vec<(Option<i64>, Change<'_>)>) -> Result<()> {
+    let sql = entries(tx.backend(), changes);
+    if !sql.text.is_empty() {
+        execute_sql!(tx, sql)?;
+    }
+    Ok(())
+}
+
+/// The statement that [`record_all`] runs (empty for no changes), for running it together
+/// with others.
+pub(crate) fn entries(backend: Backend, changes: Vec<(Option<i64>, Change<'_>)>) -> Sql {
     if changes.is_empty() {
-        return Ok(());
+        return Sql::default();
     }
     let now = now_micros();
     let rows = changes
@@ -48,9 +58,8 @@ pub async fn record_all(tx: &mut Tx, changes: Vec<(Option<i64>, Change<'_>)>) ->
     let mut sql = Sql::new(
         "INSERT INTO audit_log (tenant_id, actor_id, action, entity, entity_id, before, after, created_at) VALUES ",
     );
-    sql.values(rows);
-    execute_sql!(tx, sql)?;
-    Ok(())
+    sql.values(backend, rows);
+    sql
 }
 
 #[derive(Debug, Clone, FromRow, Serialize)]

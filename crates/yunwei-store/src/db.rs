@@ -182,6 +182,54 @@ macro_rules! execute_sql {
     };
 }
 
+/// Runs statements that return no rows, in order. On SQLite they go as one text, a single
+/// round trip to the connection's thread instead of one each; SQLite then binds anonymous
+/// placeholders in turn across the statements, so there each must have only those
+/// ([`Sql::values`]) or be alone. PostgreSQL takes one statement with arguments at a time.
+pub async fn execute_all(tx: &mut Tx, parts: Vec<Sql>) -> Result<()> {
+    let parts: Vec<Sql> = parts.into_iter().filter(|p| !p.text.is_empty()).collect();
+    if tx.backend() == Backend::Postgres || parts.len() == 1 {
+        for part in parts {
+            execute_sql!(tx, part)?;
+        }
+        return Ok(());
+    }
+    let mut all = Sql::default();
+    for part in parts {
+        if has_numbered_placeholder(&part.text) {
+            return Err(StoreError::Config(format!(
+                "numbered placeholders in a statement run with others: {}",
+                part.text
+            )));
+        }
+        if !all.text.is_empty() {
+            all.text.push_str(";\n");
+        }
+        all.text.push_str(&part.text);
+        all.args.extend(part.args);
+    }
+    if !all.text.is_empty() {
+        execute_sql!(tx, all)?;
+    }
+    Ok(())
+}
+
+/// Whether `text` has a placeholder `$n` outside quotes and quoted names.
+fn has_numbered_placeholder(text: &str) -> bool {
+    let mut quote = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => return true,
+            None => {}
+        }
+    }
+    false
+}
+
 /// Marks SQL text as safe to run. Every SQL text in this crate is made of constant fragments;
 /// values always travel as bind parameters, never inside the text.
 pub fn safe(sql: &impl AsRef<str>) -> sqlx::AssertSqlSafe<String> {
@@ -240,10 +288,11 @@ impl Sql {
         self.push(")")
     }
 
-    /// Appends the rows of a multi-row `VALUES` list, `(…), (…)`, one placeholder per value.
-    pub fn values(&mut self, rows: Vec<Vec<Arg>>) -> &mut Self {
+    /// Appends the rows of a multi-row `VALUES` list, `(…), (…)`, one placeholder per value:
+    /// anonymous ones on SQLite (see [`Sql::values_as`]), so the statement may have no other.
+    pub fn values(&mut self, backend: Backend, rows: Vec<Vec<Arg>>) -> &mut Self {
         let width = rows.first().map_or(0, Vec::len);
-        self.values_as(&vec!["$"; width], rows, false)
+        self.values_as(&vec!["$"; width], rows, backend == Backend::Sqlite)
     }
 
     /// [`Sql::values`] with an SQL template per column, `$` standing for its placeholder.
@@ -404,5 +453,18 @@ impl Store {
             }
             Pools::Postgres(pool) => pool.close().await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_numbered_placeholder;
+
+    #[test]
+    fn numbered_placeholders_are_found_outside_quotes_only() {
+        assert!(has_numbered_placeholder("INSERT INTO t VALUES (?, $2)"));
+        assert!(has_numbered_placeholder("SELECT $1"));
+        assert!(!has_numbered_placeholder("INSERT INTO t VALUES (?, ?), (?, ?)"));
+        assert!(!has_numbered_placeholder("SELECT '$1', \"$2\", json_extract(x, '$.a'), ?"));
     }
 }

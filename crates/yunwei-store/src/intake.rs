@@ -16,7 +16,7 @@ use yunwei_domain::sla::ClockKind;
 use yunwei_domain::ticket::{Channel, Status, TicketType};
 use yunwei_domain::validate;
 
-use crate::db::{Arg, Sql};
+use crate::db::{self, Arg, Sql};
 use crate::sla::{ClockContext, Start};
 use crate::tickets::{NewTicket, Ticket};
 use crate::{Backend, Result, Store, StoreError, Tx, audit, bulk, now_micros, search, settings, sla, tickets};
@@ -181,7 +181,7 @@ pub async fn insert(tx: &mut Tx, drafts: &[Draft]) -> Result<Vec<Ticket>> {
            location_id, impact, urgency, priority, status, group_id, assignee_id, sla_policy_id, response_due_at,
            resolution_due_at, created_by, created_at, updated_at, assigned_at) VALUES ",
     );
-    sql.values(rows).push(" RETURNING *, ").push(&tickets::names("tickets"));
+    sql.values(tx.backend(), rows).push(" RETURNING *, ").push(&tickets::names("tickets"));
     let mut returned = fetch_sql!(tx, Ticket, sql, fetch_all)?;
     // Returned rows come in no set order; put them in the order asked for.
     let mut inserted = Vec::with_capacity(drafts.len());
@@ -191,12 +191,13 @@ pub async fn insert(tx: &mut Tx, drafts: &[Draft]) -> Result<Vec<Ticket>> {
     }
 
     let clock_rows: Vec<_> = inserted.iter().zip(&plans).flat_map(|(t, p)| p.rows(t.id, t.tenant_id)).collect();
-    sla::insert_clocks(tx, &clock_rows, at).await?;
+    let clock_history = sla::insert_clocks(tx, &clock_rows, at).await?;
 
     let mut events = Sql::new(
         "INSERT INTO ticket_events (ticket_id, tenant_id, kind, actor_id, public, body, data, created_at) VALUES ",
     );
     events.values(
+        tx.backend(),
         inserted
             .iter()
             .zip(drafts)
@@ -219,11 +220,10 @@ pub async fn insert(tx: &mut Tx, drafts: &[Draft]) -> Result<Vec<Ticket>> {
             })
             .collect(),
     );
-    execute_sql!(tx, events)?;
 
     let docs: Vec<(i64, &str, &str)> =
         inserted.iter().map(|t| (t.id, t.title.as_str(), t.description.as_str())).collect();
-    search::index_new(tx, &docs).await?;
+    let documents = search::index_new(tx.backend(), &docs);
 
     let after: Vec<serde_json::Value> = inserted.iter().map(|t| serde_json::to_value(t).unwrap_or_default()).collect();
     let changes = inserted
@@ -242,7 +242,8 @@ pub async fn insert(tx: &mut Tx, drafts: &[Draft]) -> Result<Vec<Ticket>> {
             (Some(d.created_by), change)
         })
         .collect();
-    audit::record_all(tx, changes).await?;
+    // The rest goes to the database in one round trip where it can.
+    db::execute_all(tx, vec![clock_history, events, documents, audit::entries(tx.backend(), changes)]).await?;
     Ok(inserted)
 }
 

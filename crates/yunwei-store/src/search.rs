@@ -32,21 +32,20 @@ pub(crate) async fn index_ticket(tx: &mut Tx, ticket_id: i64) -> Result<()> {
     write_document(tx, ticket_id, &doc).await
 }
 
-/// Indexes tickets just created, `(id, title, description)`, from the text in hand, in one
-/// statement. A new ticket has no document yet, so there is none to replace.
-pub(crate) async fn index_new(tx: &mut Tx, tickets: &[(i64, &str, &str)]) -> Result<()> {
-    let (columns, templates) = bulk_columns(tx.backend());
+/// The statement that indexes tickets just created, `(id, title, description)`, from the text
+/// in hand. A new ticket has no document yet, so there is none to replace.
+pub(crate) fn index_new(backend: Backend, tickets: &[(i64, &str, &str)]) -> Sql {
+    let (columns, templates) = bulk_columns(backend);
     let rows = tickets.iter().map(|(id, title, description)| {
         let doc = Arg::Text(search::document(&[title, description]));
-        match tx.backend() {
+        match backend {
             Backend::Sqlite => vec![Arg::Int(*id), Arg::Int(*id), doc],
             Backend::Postgres => vec![Arg::Int(*id), doc],
         }
     });
     let mut sql = Sql::new(&format!("INSERT INTO ticket_search ({}) VALUES ", columns.join(", ")));
-    sql.values_as(templates, rows.collect::<Vec<_>>(), false);
-    execute_sql!(tx, sql)?;
-    Ok(())
+    sql.values_as(templates, rows.collect::<Vec<_>>(), backend == Backend::Sqlite);
+    sql
 }
 
 async fn write_document(tx: &mut Tx, ticket_id: i64, doc: &str) -> Result<()> {

@@ -821,7 +821,8 @@ pub async fn sync(tx: &mut Tx, before: Option<&Ticket>, after: &Ticket) -> Resul
         let ctx = ClockContext::load(tx).await?;
         let path = category_path(tx, after.category_id).await?;
         let plan = ctx.plan(&Start::of(after, &path), now);
-        insert_clocks(tx, &plan.rows(after.id, after.tenant_id), now).await?;
+        let history = insert_clocks(tx, &plan.rows(after.id, after.tenant_id), now).await?;
+        crate::db::execute_all(tx, vec![history]).await?;
         if let Some(policy_id) = plan.policy_id {
             execute!(
                 tx,
@@ -1011,11 +1012,13 @@ impl ClockContext {
 
 /// Inserts new clocks, each `(ticket_id, tenant_id, clock)`, with their figures at `now`
 /// already derived (a new clock has no firings yet) and their history so far: started, and
-/// whatever happened to it at once. Two statements for any number of clocks.
-pub(crate) async fn insert_clocks(tx: &mut Tx, clocks: &[(i64, i64, &NewClock<'_>)], now: Timestamp) -> Result<()> {
+/// whatever happened to it at once. Inserts the clocks in one statement and gives the one
+/// that writes their history (empty for no clocks), for the caller to run, on its own or
+/// with others ([`crate::db::execute_all`]).
+pub(crate) async fn insert_clocks(tx: &mut Tx, clocks: &[(i64, i64, &NewClock<'_>)], now: Timestamp) -> Result<Sql> {
     use Arg::{Bool, Int, OptInt, Text};
     if clocks.is_empty() {
-        return Ok(());
+        return Ok(Sql::default());
     }
     let rows = clocks
         .iter()
@@ -1046,7 +1049,7 @@ pub(crate) async fn insert_clocks(tx: &mut Tx, clocks: &[(i64, i64, &NewClock<'_
         "INSERT INTO sla_clocks (ticket_id, tenant_id, kind, policy_id, group_id, target_secs, started_at,
            paused_since, stopped_at, pauses, due_at, breached, elapsed_secs, next_fire_at, updated_at) VALUES ",
     );
-    sql.values(rows).push(" RETURNING id, ticket_id, kind");
+    sql.values(tx.backend(), rows).push(" RETURNING id, ticket_id, kind");
     let ids = fetch_sql!(tx, (i64, i64, String), sql, fetch_all)?;
     let mut events = Vec::new();
     for (ticket_id, _, c) in clocks {
@@ -1067,9 +1070,8 @@ pub(crate) async fn insert_clocks(tx: &mut Tx, clocks: &[(i64, i64, &NewClock<'_
         }
     }
     let mut sql = Sql::new("INSERT INTO sla_clock_events (clock_id, ticket_id, event, at, target_secs) VALUES ");
-    sql.values(events);
-    execute_sql!(tx, sql)?;
-    Ok(())
+    sql.values(tx.backend(), events);
+    Ok(sql)
 }
 
 /// Starts an OLA clock for the group now holding an open ticket, when the group has an OLA
@@ -1092,7 +1094,8 @@ async fn start_ola(tx: &mut Tx, t: &Ticket, now: Timestamp) -> Result<()> {
     let ctx = ClockContext::with_calendars(tx, policies).await?;
     let path = category_path(tx, t.category_id).await?;
     let Some(clock) = ctx.ola(&Start::of(t, &path), now) else { return Ok(()) };
-    insert_clocks(tx, &[(t.id, t.tenant_id, &clock)], now).await
+    let history = insert_clocks(tx, &[(t.id, t.tenant_id, &clock)], now).await?;
+    crate::db::execute_all(tx, vec![history]).await
 }
 
 /// Re-derives every open clock under a policy after the policy or its calendar changed.
