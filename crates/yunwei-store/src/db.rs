@@ -188,7 +188,7 @@ macro_rules! execute_sql {
 /// ([`Sql::values`]) or be alone. PostgreSQL takes one statement with arguments at a time.
 pub async fn execute_all(tx: &mut Tx, parts: Vec<Sql>) -> Result<()> {
     let parts: Vec<Sql> = parts.into_iter().filter(|p| !p.text.is_empty()).collect();
-    if tx.backend() == Backend::Postgres || parts.len() == 1 {
+    if tx.backend() == Backend::Postgres || parts.len() <= 1 {
         for part in parts {
             execute_sql!(tx, part)?;
         }
@@ -208,9 +208,7 @@ pub async fn execute_all(tx: &mut Tx, parts: Vec<Sql>) -> Result<()> {
         all.text.push_str(&part.text);
         all.args.extend(part.args);
     }
-    if !all.text.is_empty() {
-        execute_sql!(tx, all)?;
-    }
+    execute_sql!(tx, all)?;
     Ok(())
 }
 

@@ -15,7 +15,7 @@ use yunwei_domain::sla::{self, Clock, ClockKind, ClockView, PolicyScope, Targets
 use yunwei_domain::ticket::{PendingReason, Status};
 use yunwei_domain::validate;
 
-use crate::db::{Arg, Sql};
+use crate::db::{self, Arg, Sql};
 use crate::tickets::Ticket;
 use crate::{Backend, Result, StoreError, Tx, audit, now_micros};
 
@@ -822,7 +822,7 @@ pub async fn sync(tx: &mut Tx, before: Option<&Ticket>, after: &Ticket) -> Resul
         let path = category_path(tx, after.category_id).await?;
         let plan = ctx.plan(&Start::of(after, &path), now);
         let history = insert_clocks(tx, &plan.rows(after.id, after.tenant_id), now).await?;
-        crate::db::execute_all(tx, vec![history]).await?;
+        db::execute_all(tx, vec![history]).await?;
         if let Some(policy_id) = plan.policy_id {
             execute!(
                 tx,
@@ -1095,7 +1095,7 @@ async fn start_ola(tx: &mut Tx, t: &Ticket, now: Timestamp) -> Result<()> {
     let path = category_path(tx, t.category_id).await?;
     let Some(clock) = ctx.ola(&Start::of(t, &path), now) else { return Ok(()) };
     let history = insert_clocks(tx, &[(t.id, t.tenant_id, &clock)], now).await?;
-    crate::db::execute_all(tx, vec![history]).await
+    db::execute_all(tx, vec![history]).await
 }
 
 /// Re-derives every open clock under a policy after the policy or its calendar changed.
