@@ -3,8 +3,8 @@
 //! of one store operation per row. The caller supplies finished history (it has already run the
 //! domain rules); this module only writes it. Never used on a request path.
 
-use crate::db::{Arg, Sql};
-use crate::{Backend, Result, Tx};
+use crate::db::{Arg, Conn, Sql};
+use crate::{Backend, Result, StoreError, Tx};
 
 /// A ticket as it stands after its history, with the events and clocks that history left.
 #[derive(Debug, Clone, Default)]
@@ -123,8 +123,10 @@ pub enum IdTable {
 
 /// Takes `n` readable numbers of a ticket type (`INC`, `REQ`) from the same counter that
 /// ticket creation uses, and returns the first sequence value.
-pub async fn reserve_numbers(tx: &mut Tx, prefix: &str, n: i64) -> Result<i64> {
-    let last = scalar!(tx, i64, "UPDATE counters SET value = value + $1 WHERE name = $2 RETURNING value", n, prefix)?;
+pub async fn reserve_numbers(c: &mut impl Conn, prefix: &str, n: i64) -> Result<i64> {
+    let mut sql = Sql::new("UPDATE counters SET value = value + ");
+    sql.arg(Arg::Int(n)).push(" WHERE name = ").arg(Arg::Text(prefix.to_string())).push(" RETURNING value");
+    let (last,): (i64,) = c.fetch(sql).await?.pop().ok_or(StoreError::NotFound("ticket number counter"))?;
     Ok(last - n + 1)
 }
 

@@ -4,13 +4,16 @@
 //! the macros expand the query for each backend so the same code decodes into the same rows.
 
 use std::ops::{Deref, DerefMut};
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow};
 use sqlx::{Postgres, Sqlite};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::{Result, StoreError};
 
@@ -31,6 +34,12 @@ enum Pools {
     Sqlite {
         writer: SqlitePool,
         reader: SqlitePool,
+        /// The database file, for a [`DirectWriter`].
+        path: PathBuf,
+        /// Taken by each write transaction, through sqlx or a [`DirectWriter`], for as long as
+        /// it runs: the two connections then write in turn instead of one finding the file
+        /// locked by the other and retrying after a sleep.
+        write_turn: Arc<Mutex<()>>,
     },
     Postgres(PgPool),
 }
@@ -51,7 +60,8 @@ pub enum Tx {
 /// What a [`Tx`] holds: a transaction, or a bare connection on which each statement sees the
 /// latest commit. Either way the queries run on the connection it dereferences to.
 pub enum Held<DB: sqlx::Database> {
-    Transaction(sqlx::Transaction<'static, DB>),
+    /// A transaction, with its turn to write on SQLite (see [`DirectWriter`]).
+    Transaction(sqlx::Transaction<'static, DB>, Option<OwnedMutexGuard<()>>),
     Connection(PoolConnection<DB>),
 }
 
@@ -60,7 +70,7 @@ impl<DB: sqlx::Database> Deref for Held<DB> {
 
     fn deref(&self) -> &DB::Connection {
         match self {
-            Held::Transaction(t) => t,
+            Held::Transaction(t, _) => t,
             Held::Connection(c) => c,
         }
     }
@@ -69,7 +79,7 @@ impl<DB: sqlx::Database> Deref for Held<DB> {
 impl<DB: sqlx::Database> DerefMut for Held<DB> {
     fn deref_mut(&mut self) -> &mut DB::Connection {
         match self {
-            Held::Transaction(t) => t,
+            Held::Transaction(t, _) => t,
             Held::Connection(c) => c,
         }
     }
@@ -77,7 +87,7 @@ impl<DB: sqlx::Database> DerefMut for Held<DB> {
 
 impl<DB: sqlx::Database> Held<DB> {
     async fn commit(self) -> Result<()> {
-        if let Held::Transaction(t) = self {
+        if let Held::Transaction(t, _turn) = self {
             t.commit().await?;
         }
         Ok(())
@@ -212,6 +222,152 @@ pub async fn execute_all(tx: &mut Tx, parts: Vec<Sql>) -> Result<()> {
     Ok(())
 }
 
+/// Where statements run: an open transaction ([`Tx`]), or on SQLite the writer connection's own
+/// handle ([`Direct`]). Code written against it runs the same statements on either, so the fast
+/// path of new tickets on SQLite is not a second copy of their writes. Implemented in this
+/// crate only; callers outside it pass a `&mut Tx`.
+#[allow(async_fn_in_trait)]
+pub trait Conn {
+    fn backend(&self) -> Backend;
+
+    /// Every row of a statement that returns some (`RETURNING …`).
+    async fn fetch<T: Returned>(&mut self, sql: Sql) -> Result<Vec<T>>;
+
+    /// Statements that return no rows, in order (see [`execute_all`]).
+    async fn execute_all(&mut self, parts: Vec<Sql>) -> Result<()>;
+}
+
+impl Conn for Tx {
+    fn backend(&self) -> Backend {
+        Tx::backend(self)
+    }
+
+    async fn fetch<T: Returned>(&mut self, sql: Sql) -> Result<Vec<T>> {
+        Ok(fetch_sql!(self, T, sql, fetch_all)?)
+    }
+
+    async fn execute_all(&mut self, parts: Vec<Sql>) -> Result<()> {
+        execute_all(self, parts).await
+    }
+}
+
+/// A row a [`Conn`] gives back, decoded from either database or from SQLite's own handle.
+pub trait Returned: for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin {
+    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+}
+
+/// [`Returned`] for a tuple of column types, read in order.
+macro_rules! returned_tuple {
+    ($($t:ty),+) => {
+        impl Returned for ($($t,)+) {
+            fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                let mut column = 0..;
+                Ok(($(row.get::<_, $t>(column.next().unwrap_or_default())?,)+))
+            }
+        }
+    };
+}
+returned_tuple!(i64);
+returned_tuple!(String);
+returned_tuple!(i64, i64, String);
+returned_tuple!(i64, String, String, String, Option<String>, Option<String>);
+
+/// SQLite's write path for new tickets: a connection of its own, opened by [`Store::direct`]
+/// and used by one thread, on which statements run on that thread one after another, prepared
+/// once and kept. Through sqlx every statement is a hand-off to the connection's own thread and
+/// back (more than one when rows come back), and at a thousand tickets a second those
+/// hand-offs, not SQLite, were what limited the one writer. It writes in turn with the store's
+/// other writes: see [`DirectWriter::write`].
+pub struct DirectWriter {
+    conn: rusqlite::Connection,
+    turn: Arc<Mutex<()>>,
+}
+
+impl DirectWriter {
+    /// Runs `f` in a write transaction of its own (`BEGIN IMMEDIATE` … `COMMIT`), once the
+    /// store's other writes have had their turn; if `f` fails, the transaction is rolled back.
+    pub(crate) async fn write<R>(&mut self, f: impl AsyncFnOnce(&mut Direct<'_>) -> Result<R>) -> Result<R> {
+        let _turn = self.turn.lock().await;
+        let mut direct = Direct { conn: &mut self.conn };
+        direct.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let out = f(&mut direct).await?;
+        direct.conn.execute_batch("COMMIT")?;
+        Ok(out)
+    }
+}
+
+/// A write transaction on a [`DirectWriter`]; dropped before its commit, it rolls back.
+pub struct Direct<'c> {
+    conn: &'c mut rusqlite::Connection,
+}
+
+impl Direct<'_> {
+    fn prepare(&self, sql: &Sql) -> Result<rusqlite::CachedStatement<'_>> {
+        let mut stmt = self.conn.prepare_cached(&sql.text)?;
+        bind_direct(&mut stmt, &sql.args)?;
+        Ok(stmt)
+    }
+}
+
+impl Drop for Direct<'_> {
+    fn drop(&mut self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+impl Conn for Direct<'_> {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn fetch<T: Returned>(&mut self, sql: Sql) -> Result<Vec<T>> {
+        let mut stmt = self.prepare(&sql)?;
+        let mut rows = stmt.raw_query();
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(T::from_direct(row)?);
+        }
+        Ok(out)
+    }
+
+    async fn execute_all(&mut self, parts: Vec<Sql>) -> Result<()> {
+        for part in parts.iter().filter(|p| !p.text.is_empty()) {
+            self.prepare(part)?.raw_execute()?;
+        }
+        Ok(())
+    }
+}
+
+/// Binds `args` to a statement as sqlx would: `$n` takes the n-th argument wherever it stands,
+/// and anonymous `?` placeholders take the arguments in turn.
+fn bind_direct(stmt: &mut rusqlite::Statement<'_>, args: &[Arg]) -> Result<()> {
+    let mut next = 0;
+    for index in 1..=stmt.parameter_count() {
+        let at = match stmt.parameter_name(index) {
+            None => {
+                next += 1;
+                next - 1
+            }
+            Some(name) => name
+                .strip_prefix('$')
+                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|n| n.checked_sub(1))
+                .ok_or_else(|| StoreError::Config(format!("unsupported placeholder {name}")))?,
+        };
+        let arg = args.get(at).ok_or_else(|| StoreError::Config(format!("no argument for placeholder {index}")))?;
+        match arg {
+            Arg::Int(v) => stmt.raw_bind_parameter(index, v)?,
+            Arg::Text(v) => stmt.raw_bind_parameter(index, v)?,
+            Arg::Bool(v) => stmt.raw_bind_parameter(index, v)?,
+            Arg::OptInt(v) => stmt.raw_bind_parameter(index, v)?,
+            Arg::OptText(v) => stmt.raw_bind_parameter(index, v)?,
+        }
+    }
+    Ok(())
+}
+
 /// Whether `text` has a placeholder `$n` outside quotes and quoted names.
 fn has_numbered_placeholder(text: &str) -> bool {
     let mut quote = None;
@@ -338,6 +494,24 @@ pub fn now_micros() -> i64 {
     jiff::Timestamp::now().as_microsecond()
 }
 
+/// How long a SQLite connection waits for another process's write to finish.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The settings of every SQLite connection.
+const SQLITE_PRAGMAS: &[(&str, &str)] = &[
+    ("journal_mode", "WAL"),
+    ("synchronous", "NORMAL"),
+    ("foreign_keys", "ON"),
+    ("cache_size", "-16000"),
+    // Read pages straight from the mapped file instead of copying each one out of the OS cache
+    // with a system call: at a million tickets (1.8 GB) a ticket write touches a few dozen
+    // index pages all over the file. 2 GiB is SQLite's largest map; it reserves address space,
+    // not memory, though mapped pages that were read count as resident memory of the process.
+    ("mmap_size", "2147418112"),
+    ("temp_store", "memory"),
+    ("wal_autocheckpoint", "10000"),
+];
+
 impl Store {
     /// Connects to `url`: `sqlite://path` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Store> {
@@ -350,22 +524,14 @@ impl Store {
                 .await?;
             Ok(Store { pools: Pools::Postgres(pool) })
         } else if url.starts_with("sqlite:") {
-            let base = SqliteConnectOptions::from_str(url)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true)
-                .pragma("cache_size", "-16000")
-                // Read pages straight from the mapped file instead of copying each one out of
-                // the OS cache with a system call: at a million tickets (1.8 GB) a ticket write
-                // touches a few dozen index pages all over the file. 2 GiB is SQLite's largest
-                // map; it reserves address space, not memory, though mapped pages that were
-                // read count as resident memory of the process.
-                .pragma("mmap_size", "2147418112")
-                .pragma("temp_store", "memory");
+            let mut base =
+                SqliteConnectOptions::from_str(url)?.create_if_missing(true).busy_timeout(SQLITE_BUSY_TIMEOUT);
+            for (name, value) in SQLITE_PRAGMAS {
+                base = base.pragma(*name, *value);
+            }
             // No ping before handing out a connection: a local file does not drop connections,
             // and each ping is one more round trip to the connection's worker thread.
+            let path = base.get_filename().to_path_buf();
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .test_before_acquire(false)
@@ -378,7 +544,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(base.read_only(true))
                 .await?;
-            Ok(Store { pools: Pools::Sqlite { writer, reader } })
+            Ok(Store { pools: Pools::Sqlite { writer, reader, path, write_turn: Arc::default() } })
         } else {
             Err(StoreError::Config(format!(
                 "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST/DB"
@@ -408,18 +574,41 @@ impl Store {
         Ok(match &self.pools {
             // IMMEDIATE takes the write lock up front, so another process writing the same file
             // (a CLI command beside a running server) waits instead of failing mid-transaction.
-            Pools::Sqlite { writer, .. } => Tx::Sqlite(Held::Transaction(writer.begin_with("BEGIN IMMEDIATE").await?)),
-            Pools::Postgres(pool) => Tx::Postgres(Held::Transaction(pool.begin().await?)),
+            Pools::Sqlite { writer, write_turn, .. } => {
+                let turn = write_turn.clone().lock_owned().await;
+                Tx::Sqlite(Held::Transaction(writer.begin_with("BEGIN IMMEDIATE").await?, Some(turn)))
+            }
+            Pools::Postgres(pool) => Tx::Postgres(Held::Transaction(pool.begin().await?, None)),
         })
+    }
+
+    /// A [`DirectWriter`] on this store's SQLite file, for one thread to keep; `None` on
+    /// PostgreSQL.
+    pub(crate) fn direct(&self) -> Result<Option<DirectWriter>> {
+        let Pools::Sqlite { path, write_turn, .. } = &self.pools else { return Ok(None) };
+        let conn = Self::open_sqlite(path)?;
+        // The statements of a batch differ by its size only: room for every size of each.
+        conn.set_prepared_statement_cache_capacity(512);
+        Ok(Some(DirectWriter { conn, turn: write_turn.clone() }))
+    }
+
+    fn open_sqlite(path: &std::path::Path) -> Result<rusqlite::Connection> {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
+        for (name, value) in SQLITE_PRAGMAS {
+            conn.pragma_update(None, name, value)?;
+        }
+        Ok(conn)
     }
 
     /// Begins a read-only transaction: one consistent snapshot for several queries (on
     /// PostgreSQL that takes REPEATABLE READ; its default gives each statement a new one).
     pub async fn read(&self) -> Result<Tx> {
         Ok(match &self.pools {
-            Pools::Sqlite { reader, .. } => Tx::Sqlite(Held::Transaction(reader.begin().await?)),
+            Pools::Sqlite { reader, .. } => Tx::Sqlite(Held::Transaction(reader.begin().await?, None)),
             Pools::Postgres(pool) => Tx::Postgres(Held::Transaction(
                 pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
+                None,
             )),
         })
     }
@@ -445,7 +634,7 @@ impl Store {
     /// Waits for connections in use to finish, then closes every pool.
     pub async fn close(&self) {
         match &self.pools {
-            Pools::Sqlite { writer, reader } => {
+            Pools::Sqlite { writer, reader, .. } => {
                 reader.close().await;
                 writer.close().await;
             }
@@ -456,7 +645,24 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::has_numbered_placeholder;
+    use super::{Arg, bind_direct, has_numbered_placeholder};
+
+    #[test]
+    fn direct_statements_bind_numbered_placeholders_by_number_and_anonymous_ones_in_turn() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let row = |text: &str, args: &[Arg]| {
+            let mut stmt = conn.prepare(text).unwrap();
+            bind_direct(&mut stmt, args).unwrap();
+            let mut rows = stmt.raw_query();
+            let row = rows.next().unwrap().unwrap();
+            (0..3).map(|i| row.get::<_, Option<String>>(i).unwrap()).collect::<Vec<_>>()
+        };
+        let args = [Arg::Text("a".into()), Arg::Text("b".into()), Arg::OptText(None)];
+        assert_eq!(row("SELECT $2, $1, $2", &args[..2]), [Some("b".into()), Some("a".into()), Some("b".into())]);
+        assert_eq!(row("SELECT ?, ?, ?", &args), [Some("a".into()), Some("b".into()), None]);
+        let mut stmt = conn.prepare("SELECT $1, $2").unwrap();
+        assert!(bind_direct(&mut stmt, &args[..1]).is_err(), "a placeholder without its argument");
+    }
 
     #[test]
     fn numbered_placeholders_are_found_outside_quotes_only() {

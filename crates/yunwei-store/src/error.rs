@@ -17,6 +17,9 @@ pub enum StoreError {
     Domain(#[from] DomainError),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// An error on SQLite's writer handle, used directly for new tickets ([`crate::db::Direct`]).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]

@@ -16,7 +16,7 @@ use yunwei_domain::sla::ClockKind;
 use yunwei_domain::ticket::{Channel, Status, TicketType};
 use yunwei_domain::validate;
 
-use crate::db::{self, Arg, Sql};
+use crate::db::{Arg, Conn, DirectWriter, Sql};
 use crate::sla::{ClockContext, Start};
 use crate::tickets::{NewTicket, Ticket};
 use crate::{Backend, Result, Store, StoreError, Tx, audit, bulk, now_micros, search, settings, sla, tickets};
@@ -106,13 +106,13 @@ pub async fn prepare(tx: &mut Tx, actor: &Actor, new: NewTicket) -> Result<Draft
 /// Writes checked tickets with their numbers, SLA clocks, `created` timeline entries, search
 /// documents and audit entries, in the order given. The statements are the same in number for
 /// one ticket as for a hundred.
-pub async fn insert(tx: &mut Tx, drafts: &[Draft]) -> Result<Vec<Ticket>> {
+pub async fn insert(w: &mut impl Conn, drafts: &[Draft]) -> Result<Vec<Ticket>> {
     use Arg::{Bool, Int, OptInt, Text};
     if drafts.is_empty() {
         return Ok(Vec::new());
     }
-    let matrix = settings::priority_matrix(tx).await?;
-    let clocks = ClockContext::load(tx).await?;
+    let matrix = settings::priority_matrix(w).await?;
+    let clocks = ClockContext::load(w).await?;
     let now = now_micros();
     let at = jiff::Timestamp::from_microsecond(now).unwrap_or_else(|_| jiff::Timestamp::now());
 
@@ -122,18 +122,17 @@ pub async fn insert(tx: &mut Tx, drafts: &[Draft]) -> Result<Vec<Ticket>> {
         *next_seq.entry(d.ticket_type.prefix()).or_default() += 1;
     }
     for (prefix, seq) in next_seq.iter_mut() {
-        *seq = bulk::reserve_numbers(tx, prefix, *seq).await?;
+        *seq = bulk::reserve_numbers(w, prefix, *seq).await?;
     }
 
+    // The tickets as they will be stored; their ids and names come back from the insert.
     let mut plans = Vec::with_capacity(drafts.len());
-    let mut rows = Vec::with_capacity(drafts.len());
-    let mut numbers = Vec::with_capacity(drafts.len());
+    let mut inserted = Vec::with_capacity(drafts.len());
     for d in drafts {
         let seq = next_seq.get_mut(d.ticket_type.prefix()).map_or(0, |s| {
             *s += 1;
             *s - 1
         });
-        let number = d.ticket_type.number(seq);
         let priority = i64::from(matrix.priority(d.impact, d.urgency));
         let status = if d.group_id.is_some() { Status::Assigned } else { Status::New };
         let start = Start {
@@ -148,56 +147,98 @@ pub async fn insert(tx: &mut Tx, drafts: &[Draft]) -> Result<Vec<Ticket>> {
             first_response_at: None,
         };
         let plan = clocks.plan(&start, at);
-        rows.push(vec![
-            Text(number.clone()),
-            Text(d.ticket_type.as_str().to_string()),
-            Int(d.tenant_id),
-            Text(d.title.clone()),
-            Text(d.description.clone()),
-            OptInt(d.category_id),
-            Text(d.channel.as_str().to_string()),
-            Int(d.requester_id),
-            OptInt(d.location_id),
-            Int(i64::from(d.impact)),
-            Int(i64::from(d.urgency)),
-            Int(priority),
-            Text(status.as_str().to_string()),
-            OptInt(d.group_id),
-            OptInt(d.assignee_id),
-            OptInt(plan.policy_id),
-            OptInt(plan.due(ClockKind::Response, at)),
-            OptInt(plan.due(ClockKind::Resolution, at)),
-            Int(d.created_by),
-            Int(now),
-            Int(now),
-            OptInt(d.group_id.map(|_| now)),
-        ]);
+        inserted.push(Ticket {
+            id: 0,
+            number: d.ticket_type.number(seq),
+            ticket_type: d.ticket_type.as_str().to_string(),
+            tenant_id: d.tenant_id,
+            title: d.title.clone(),
+            description: d.description.clone(),
+            category_id: d.category_id,
+            channel: d.channel.as_str().to_string(),
+            requester_id: d.requester_id,
+            location_id: d.location_id,
+            impact: i64::from(d.impact),
+            urgency: i64::from(d.urgency),
+            priority,
+            status: status.as_str().to_string(),
+            pending_reason: None,
+            group_id: d.group_id,
+            assignee_id: d.assignee_id,
+            resolution_code: None,
+            resolution_notes: None,
+            response_due_at: plan.due(ClockKind::Response, at),
+            resolution_due_at: plan.due(ClockKind::Resolution, at),
+            created_by: d.created_by,
+            created_at: now,
+            updated_at: now,
+            assigned_at: d.group_id.map(|_| now),
+            first_response_at: None,
+            in_progress_at: None,
+            pending_at: None,
+            resolved_at: None,
+            closed_at: None,
+            cancelled_at: None,
+            arrived_at: None,
+            reopen_count: 0,
+            version: 1,
+            tenant_code: String::new(),
+            requester_name: String::new(),
+            group_name: None,
+            assignee_name: None,
+        });
         plans.push(plan);
-        numbers.push(number);
     }
-    // The new rows come back with the names `get` would join, saving a read.
+    let rows = inserted.iter().zip(&plans).map(|(t, plan)| {
+        vec![
+            Text(t.number.clone()),
+            Text(t.ticket_type.clone()),
+            Int(t.tenant_id),
+            Text(t.title.clone()),
+            Text(t.description.clone()),
+            OptInt(t.category_id),
+            Text(t.channel.clone()),
+            Int(t.requester_id),
+            OptInt(t.location_id),
+            Int(t.impact),
+            Int(t.urgency),
+            Int(t.priority),
+            Text(t.status.clone()),
+            OptInt(t.group_id),
+            OptInt(t.assignee_id),
+            OptInt(plan.policy_id),
+            OptInt(t.response_due_at),
+            OptInt(t.resolution_due_at),
+            Int(t.created_by),
+            Int(t.created_at),
+            Int(t.updated_at),
+            OptInt(t.assigned_at),
+        ]
+    });
     let mut sql = Sql::new(
         "INSERT INTO tickets (number, ticket_type, tenant_id, title, description, category_id, channel, requester_id,
            location_id, impact, urgency, priority, status, group_id, assignee_id, sla_policy_id, response_due_at,
            resolution_due_at, created_by, created_at, updated_at, assigned_at) VALUES ",
     );
-    sql.values(tx.backend(), rows).push(" RETURNING *, ").push(&tickets::names("tickets"));
-    let mut returned = fetch_sql!(tx, Ticket, sql, fetch_all)?;
-    // Returned rows come in no set order; put them in the order asked for.
-    let mut inserted = Vec::with_capacity(drafts.len());
-    for number in &numbers {
-        let i = returned.iter().position(|t| &t.number == number).ok_or(StoreError::NotFound("new ticket"))?;
-        inserted.push(returned.swap_remove(i));
+    sql.values(w.backend(), rows.collect()).push(" RETURNING id, number, ").push(&tickets::names("tickets"));
+    type Returned = (i64, String, String, String, Option<String>, Option<String>);
+    let mut returned: Vec<Returned> = w.fetch(sql).await?;
+    // Returned rows come in no set order; each is found by its number.
+    for t in &mut inserted {
+        let i = returned.iter().position(|r| r.1 == t.number).ok_or(StoreError::NotFound("new ticket"))?;
+        let (id, _, tenant_code, requester_name, group_name, assignee_name) = returned.swap_remove(i);
+        (t.id, t.tenant_code, t.requester_name, t.group_name, t.assignee_name) =
+            (id, tenant_code, requester_name, group_name, assignee_name);
     }
 
     let clock_rows: Vec<_> = inserted.iter().zip(&plans).flat_map(|(t, p)| p.rows(t.id, t.tenant_id)).collect();
-    let clock_history = sla::insert_clocks(tx, &clock_rows, at).await?;
+    let clock_history = sla::insert_clocks(w, &clock_rows, at).await?;
 
     let mut events = Sql::new(
         "INSERT INTO ticket_events (ticket_id, tenant_id, kind, actor_id, public, body, data, created_at) VALUES ",
     );
     events.values(
-        tx.backend(),
+        w.backend(),
         inserted
             .iter()
             .zip(drafts)
@@ -223,7 +264,7 @@ pub async fn insert(tx: &mut Tx, drafts: &[Draft]) -> Result<Vec<Ticket>> {
 
     let docs: Vec<(i64, &str, &str)> =
         inserted.iter().map(|t| (t.id, t.title.as_str(), t.description.as_str())).collect();
-    let documents = search::index_new(tx.backend(), &docs);
+    let documents = search::index_new(w.backend(), &docs);
 
     let after: Vec<serde_json::Value> = inserted.iter().map(|t| serde_json::to_value(t).unwrap_or_default()).collect();
     let changes = inserted
@@ -243,7 +284,7 @@ pub async fn insert(tx: &mut Tx, drafts: &[Draft]) -> Result<Vec<Ticket>> {
         })
         .collect();
     // The rest goes to the database in one round trip where it can.
-    db::execute_all(tx, vec![clock_history, events, documents, audit::entries(tx.backend(), changes)]).await?;
+    w.execute_all(vec![clock_history, events, documents, audit::entries(w.backend(), changes)]).await?;
     Ok(inserted)
 }
 
@@ -306,12 +347,26 @@ fn stopped() -> StoreError {
     StoreError::Config("the ticket intake has stopped".into())
 }
 
+/// Where the intake writes: on SQLite a connection of its own ([`DirectWriter`]), else the store.
+enum Sink {
+    Direct(DirectWriter),
+    Store(Store),
+}
+
 async fn write_batches(store: Store, mut jobs: mpsc::Receiver<Job>) {
+    let mut sink = match store.direct() {
+        Ok(Some(direct)) => Sink::Direct(direct),
+        Ok(None) => Sink::Store(store),
+        Err(e) => {
+            tracing::warn!(error = %e, "the ticket intake writes through the store: its own connection failed to open");
+            Sink::Store(store)
+        }
+    };
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (drafts, replies): (Vec<Draft>, Vec<_>) = batch.drain(..).unzip();
         if drafts.len() > 1 {
-            match write(&store, &drafts).await {
+            match write(&mut sink, &drafts).await {
                 Ok(tickets) => {
                     for (reply, t) in replies.into_iter().zip(tickets) {
                         let _ = reply.send(Ok(t));
@@ -324,15 +379,21 @@ async fn write_batches(store: Store, mut jobs: mpsc::Receiver<Job>) {
             }
         }
         for (draft, reply) in drafts.into_iter().zip(replies) {
-            let one = write(&store, std::slice::from_ref(&draft)).await;
+            let one = write(&mut sink, std::slice::from_ref(&draft)).await;
             let _ = reply.send(one.and_then(|mut t| t.pop().ok_or(StoreError::NotFound("new ticket"))));
         }
     }
 }
 
-async fn write(store: &Store, drafts: &[Draft]) -> Result<Vec<Ticket>> {
-    let mut tx = store.write().await?;
-    let tickets = insert(&mut tx, drafts).await?;
-    tx.commit().await?;
-    Ok(tickets)
+/// Writes a batch in a transaction of its own.
+async fn write(sink: &mut Sink, drafts: &[Draft]) -> Result<Vec<Ticket>> {
+    match sink {
+        Sink::Direct(direct) => direct.write(async |d| insert(d, drafts).await).await,
+        Sink::Store(store) => {
+            let mut tx = store.write().await?;
+            let tickets = insert(&mut tx, drafts).await?;
+            tx.commit().await?;
+            Ok(tickets)
+        }
+    }
 }

@@ -4,13 +4,16 @@ use serde::{Serialize, de::DeserializeOwned};
 use yunwei_domain::permission::{Actor, Permission};
 use yunwei_domain::priority::PriorityMatrix;
 
+use crate::db::{Arg, Conn, Sql};
 use crate::{Result, StoreError, Tx, audit, now_micros};
 
 pub const PRIORITY_MATRIX: &str = "priority_matrix";
 
 /// Reads a setting, or `None` when it was never set.
-pub async fn get<T: DeserializeOwned>(tx: &mut Tx, key: &str) -> Result<Option<T>> {
-    let value = fetch_opt!(tx, (String,), "SELECT value FROM settings WHERE key = $1", key)?;
+pub async fn get<T: DeserializeOwned>(c: &mut impl Conn, key: &str) -> Result<Option<T>> {
+    let mut sql = Sql::new("SELECT value FROM settings WHERE key = ");
+    sql.arg(Arg::Text(key.to_string()));
+    let value: Option<(String,)> = c.fetch(sql).await?.pop();
     match value {
         None => Ok(None),
         Some((text,)) => serde_json::from_str(&text)
@@ -63,6 +66,6 @@ pub async fn put_at<T: Serialize>(tx: &mut Tx, actor: &Actor, key: &str, value: 
 }
 
 /// The priority matrix in force (the default until an administrator changes it).
-pub async fn priority_matrix(tx: &mut Tx) -> Result<PriorityMatrix> {
-    Ok(get(tx, PRIORITY_MATRIX).await?.unwrap_or_default())
+pub async fn priority_matrix(c: &mut impl Conn) -> Result<PriorityMatrix> {
+    Ok(get(c, PRIORITY_MATRIX).await?.unwrap_or_default())
 }

@@ -15,7 +15,7 @@ use yunwei_domain::sla::{self, Clock, ClockKind, ClockView, PolicyScope, Targets
 use yunwei_domain::ticket::{PendingReason, Status};
 use yunwei_domain::validate;
 
-use crate::db::{self, Arg, Sql};
+use crate::db::{self, Arg, Conn, Returned, Sql};
 use crate::tickets::Ticket;
 use crate::{Backend, Result, StoreError, Tx, audit, now_micros};
 
@@ -264,6 +264,23 @@ pub async fn seed_defaults(tx: &mut Tx) -> Result<bool> {
     Ok(true)
 }
 
+impl Returned for CalendarRow {
+    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(CalendarRow {
+            id: row.get("id")?,
+            name: row.get("name")?,
+            time_zone: row.get("time_zone")?,
+            hours: row.get("hours")?,
+            holidays: row.get("holidays")?,
+            make_up_days: row.get("make_up_days")?,
+            make_up_weekday: row.get("make_up_weekday")?,
+            version: row.get("version")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+        })
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Policies
 // ---------------------------------------------------------------------------------------------
@@ -289,6 +306,30 @@ pub struct PolicyRow {
     pub raise_priority_on_breach: bool,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl Returned for PolicyRow {
+    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(PolicyRow {
+            id: row.get("id")?,
+            name: row.get("name")?,
+            tenant_id: row.get("tenant_id")?,
+            ticket_type: row.get("ticket_type")?,
+            category_id: row.get("category_id")?,
+            calendar_id: row.get("calendar_id")?,
+            targets: row.get("targets")?,
+            pause_on: row.get("pause_on")?,
+            thresholds: row.get("thresholds")?,
+            notify_next_tier: row.get("notify_next_tier")?,
+            escalate_on_breach: row.get("escalate_on_breach")?,
+            active: row.get("active")?,
+            version: row.get("version")?,
+            group_id: row.get("group_id")?,
+            raise_priority_on_breach: row.get("raise_priority_on_breach")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+        })
+    }
 }
 
 impl PolicyRow {
@@ -862,8 +903,8 @@ pub async fn sync(tx: &mut Tx, before: Option<&Ticket>, after: &Ticket) -> Resul
     write_due(tx, after.id).await
 }
 
-async fn active_policies(tx: &mut Tx) -> Result<Vec<PolicyRow>> {
-    Ok(fetch_all!(tx, PolicyRow, "SELECT * FROM sla_policies WHERE active = TRUE ORDER BY id")?)
+async fn active_policies(c: &mut impl Conn) -> Result<Vec<PolicyRow>> {
+    c.fetch(Sql::new("SELECT * FROM sla_policies WHERE active = TRUE ORDER BY id")).await
 }
 
 /// What decides the clocks a ticket starts with.
@@ -933,13 +974,13 @@ impl<'c> Plan<'c> {
 }
 
 impl ClockContext {
-    pub(crate) async fn load(tx: &mut Tx) -> Result<Self> {
-        let policies = active_policies(tx).await?;
-        Self::with_calendars(tx, policies).await
+    pub(crate) async fn load(c: &mut impl Conn) -> Result<Self> {
+        let policies = active_policies(c).await?;
+        Self::with_calendars(c, policies).await
     }
 
     /// The context of `policies`, with the calendars they run on.
-    async fn with_calendars(tx: &mut Tx, policies: Vec<PolicyRow>) -> Result<Self> {
+    async fn with_calendars(c: &mut impl Conn, policies: Vec<PolicyRow>) -> Result<Self> {
         let mut ids: Vec<i64> = policies.iter().map(|p| p.calendar_id).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -947,7 +988,7 @@ impl ClockContext {
         if !ids.is_empty() {
             let mut sql = Sql::new("SELECT * FROM calendars WHERE ");
             sql.in_list("id", &ids);
-            for row in fetch_sql!(tx, CalendarRow, sql, fetch_all)? {
+            for row in c.fetch::<CalendarRow>(sql).await? {
                 calendars.insert(row.id, row.calendar()?);
             }
         }
@@ -1015,7 +1056,11 @@ impl ClockContext {
 /// whatever happened to it at once. Inserts the clocks in one statement and gives the one
 /// that writes their history (empty for no clocks), for the caller to run, on its own or
 /// with others ([`crate::db::execute_all`]).
-pub(crate) async fn insert_clocks(tx: &mut Tx, clocks: &[(i64, i64, &NewClock<'_>)], now: Timestamp) -> Result<Sql> {
+pub(crate) async fn insert_clocks(
+    w: &mut impl Conn,
+    clocks: &[(i64, i64, &NewClock<'_>)],
+    now: Timestamp,
+) -> Result<Sql> {
     use Arg::{Bool, Int, OptInt, Text};
     if clocks.is_empty() {
         return Ok(Sql::default());
@@ -1049,8 +1094,8 @@ pub(crate) async fn insert_clocks(tx: &mut Tx, clocks: &[(i64, i64, &NewClock<'_
         "INSERT INTO sla_clocks (ticket_id, tenant_id, kind, policy_id, group_id, target_secs, started_at,
            paused_since, stopped_at, pauses, due_at, breached, elapsed_secs, next_fire_at, updated_at) VALUES ",
     );
-    sql.values(tx.backend(), rows).push(" RETURNING id, ticket_id, kind");
-    let ids = fetch_sql!(tx, (i64, i64, String), sql, fetch_all)?;
+    sql.values(w.backend(), rows).push(" RETURNING id, ticket_id, kind");
+    let ids: Vec<(i64, i64, String)> = w.fetch(sql).await?;
     let mut events = Vec::new();
     for (ticket_id, _, c) in clocks {
         // A new ticket has one clock of each kind; the returned rows come in no set order.
@@ -1070,7 +1115,7 @@ pub(crate) async fn insert_clocks(tx: &mut Tx, clocks: &[(i64, i64, &NewClock<'_
         }
     }
     let mut sql = Sql::new("INSERT INTO sla_clock_events (clock_id, ticket_id, event, at, target_secs) VALUES ");
-    sql.values(tx.backend(), events);
+    sql.values(w.backend(), events);
     Ok(sql)
 }
 
