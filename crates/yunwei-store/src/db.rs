@@ -60,7 +60,7 @@ pub enum Tx {
 /// What a [`Tx`] holds: a transaction, or a bare connection on which each statement sees the
 /// latest commit. Either way the queries run on the connection it dereferences to.
 pub enum Held<DB: sqlx::Database> {
-    /// A transaction, with its turn to write on SQLite (see [`DirectWriter`]).
+    /// A transaction, with its turn to write on SQLite (see `DirectWriter`).
     Transaction(sqlx::Transaction<'static, DB>, Option<OwnedMutexGuard<()>>),
     Connection(PoolConnection<DB>),
 }
@@ -222,8 +222,8 @@ pub async fn execute_all(tx: &mut Tx, parts: Vec<Sql>) -> Result<()> {
     Ok(())
 }
 
-/// Where statements run: an open transaction ([`Tx`]), or on SQLite the writer connection's own
-/// handle ([`Direct`]). Code written against it runs the same statements on either, so the fast
+/// Where statements run: an open transaction ([`Tx`]), or a transaction on SQLite's direct
+/// connection for new tickets ([`Direct`]). Code written against it runs the same statements on either, so the fast
 /// path of new tickets on SQLite is not a second copy of their writes. Implemented in this
 /// crate only; callers outside it pass a `&mut Tx`.
 #[allow(async_fn_in_trait)]

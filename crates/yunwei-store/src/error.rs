@@ -17,7 +17,7 @@ pub enum StoreError {
     Domain(#[from] DomainError),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
-    /// An error on SQLite's writer handle, used directly for new tickets ([`crate::db::Direct`]).
+    /// An error on the SQLite connection that new tickets are written on (`db::DirectWriter`).
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]

@@ -1,9 +1,9 @@
 //! Logging new tickets. The checks of a new ticket ([`prepare`]) are kept apart from its
 //! writes ([`insert`]), which take a fixed number of statements whether they are for one ticket
 //! or for many, and the [`Intake`] gathers tickets logged at the same moment into one
-//! transaction. On SQLite every write goes through one connection, so a ticket's statements,
-//! each a round trip to that connection's thread, are what limit how many tickets a second
-//! can be logged; sharing them between tickets raises that limit by the size of the batch.
+//! transaction. SQLite has one writer at a time, and a batch shares its commit and its
+//! statements between its tickets; there the intake writes on a connection of its own, on its
+//! own thread (`db::DirectWriter`), with no hand-off to another thread per statement.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -315,11 +315,10 @@ impl Intake {
             let (send, receive) = mpsc::channel(4 * MAX_BATCH);
             let store = self.store.clone();
             match store.backend() {
-                // Each statement is a round trip from the writing task to the SQLite
-                // connection's own thread. On a runtime busy with requests the task waits in
-                // the queue after every one of them; on a thread of its own it goes on at once,
-                // which on two cores made the batches a third quicker. No sockets are opened
-                // on that thread, so its runtime leaves nothing behind in the pool when it ends.
+                // The direct connection runs SQLite on the calling thread: a batch would hold a
+                // request worker for a millisecond or more, so it gets a thread of its own. No
+                // sockets are opened on that thread, so its runtime leaves nothing behind when
+                // it ends.
                 Backend::Sqlite => {
                     let writes = std::thread::Builder::new().name("yunwei-intake".into()).spawn(move || {
                         match tokio::runtime::Builder::new_current_thread().enable_all().build() {
