@@ -40,6 +40,8 @@ enum Pools {
         /// it runs: the two connections then write in turn instead of one finding the file
         /// locked by the other and retrying after a sleep.
         write_turn: Arc<Mutex<()>>,
+        /// Read-only connections for [`Store::lookup`], kept between lookups.
+        lookups: Arc<std::sync::Mutex<Vec<rusqlite::Connection>>>,
     },
     Postgres(PgPool),
 }
@@ -171,6 +173,38 @@ macro_rules! scalar {
     };
 }
 
+/// `sql!("… $1 … $2", a, b)`: a [`Sql`](crate::db::Sql) for a [`Conn`](crate::db::Conn),
+/// each argument converted into an [`Arg`](crate::db::Arg).
+macro_rules! sql {
+    ($text:expr $(, $arg:expr)* $(,)?) => {
+        $crate::db::Sql { text: ($text).to_string(), args: vec![$($crate::db::Arg::from($arg)),*] }
+    };
+}
+
+/// Declares a struct read from the database by column name, on either backend through sqlx and
+/// on SQLite's own connections ([`Returned`](crate::db::Returned)): each field is the column of
+/// its name.
+macro_rules! stored_row {
+    (
+        $(#[$attr:meta])*
+        $vis:vis struct $name:ident {
+            $( $(#[$field_attr:meta])* $field_vis:vis $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(sqlx::FromRow)]
+        $vis struct $name {
+            $( $(#[$field_attr])* $field_vis $field : $ty ),*
+        }
+
+        impl $crate::db::Returned for $name {
+            fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok($name { $( $field: row.get(stringify!($field))? ),* })
+            }
+        }
+    };
+}
+
 /// `execute!(tx, sql, args…)`: the number of rows affected.
 macro_rules! execute {
     ($tx:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
@@ -222,16 +256,22 @@ pub async fn execute_all(tx: &mut Tx, parts: Vec<Sql>) -> Result<()> {
     Ok(())
 }
 
-/// Where statements run: an open transaction ([`Tx`]), or a transaction on SQLite's direct
-/// connection for new tickets ([`Direct`]). Code written against it runs the same statements on either, so the fast
-/// path of new tickets on SQLite is not a second copy of their writes. Implemented in this
-/// crate only; callers outside it pass a `&mut Tx`.
+/// Where statements run: an open transaction ([`Tx`]), a transaction on SQLite's direct
+/// connection for new tickets ([`Direct`]), or a connection for lookups ([`Lookup`]). Code
+/// written against it runs the same statements on each, so the fast paths on SQLite are not
+/// second copies of their queries and writes. Implemented in this crate only; callers outside
+/// it pass a `&mut Tx` or a `&mut Lookup`.
 #[allow(async_fn_in_trait)]
 pub trait Conn {
     fn backend(&self) -> Backend;
 
-    /// Every row of a statement that returns some (`RETURNING …`).
+    /// Every row of a statement that returns some (a query, `RETURNING …`).
     async fn fetch<T: Returned>(&mut self, sql: Sql) -> Result<Vec<T>>;
+
+    /// The first row of a statement, if it returns any.
+    async fn fetch_opt<T: Returned>(&mut self, sql: Sql) -> Result<Option<T>> {
+        Ok(self.fetch(sql).await?.into_iter().next())
+    }
 
     /// Statements that return no rows, in order (see [`execute_all`]).
     async fn execute_all(&mut self, parts: Vec<Sql>) -> Result<()>;
@@ -269,6 +309,8 @@ macro_rules! returned_tuple {
 }
 returned_tuple!(i64);
 returned_tuple!(String);
+returned_tuple!(i64, bool);
+returned_tuple!(i64, Option<i64>);
 returned_tuple!(i64, i64, String);
 returned_tuple!(i64, String, String, String, Option<String>, Option<String>);
 
@@ -301,14 +343,6 @@ pub struct Direct<'c> {
     conn: &'c mut rusqlite::Connection,
 }
 
-impl Direct<'_> {
-    fn prepare(&self, sql: &Sql) -> Result<rusqlite::CachedStatement<'_>> {
-        let mut stmt = self.conn.prepare_cached(&sql.text)?;
-        bind_direct(&mut stmt, &sql.args)?;
-        Ok(stmt)
-    }
-}
-
 impl Drop for Direct<'_> {
     fn drop(&mut self) {
         if !self.conn.is_autocommit() {
@@ -323,20 +357,95 @@ impl Conn for Direct<'_> {
     }
 
     async fn fetch<T: Returned>(&mut self, sql: Sql) -> Result<Vec<T>> {
-        let mut stmt = self.prepare(&sql)?;
-        let mut rows = stmt.raw_query();
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(T::from_direct(row)?);
-        }
-        Ok(out)
+        fetch_direct(self.conn, &sql)
     }
 
     async fn execute_all(&mut self, parts: Vec<Sql>) -> Result<()> {
-        for part in parts.iter().filter(|p| !p.text.is_empty()) {
-            self.prepare(part)?.raw_execute()?;
+        execute_direct(self.conn, &parts)
+    }
+}
+
+/// Runs a statement on a SQLite connection of this thread's own, prepared once and kept.
+fn prepare_direct<'c>(conn: &'c rusqlite::Connection, sql: &Sql) -> Result<rusqlite::CachedStatement<'c>> {
+    let mut stmt = conn.prepare_cached(&sql.text)?;
+    bind_direct(&mut stmt, &sql.args)?;
+    Ok(stmt)
+}
+
+fn fetch_direct<T: Returned>(conn: &rusqlite::Connection, sql: &Sql) -> Result<Vec<T>> {
+    let mut stmt = prepare_direct(conn, sql)?;
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(T::from_direct(row)?);
+    }
+    Ok(out)
+}
+
+fn execute_direct(conn: &rusqlite::Connection, parts: &[Sql]) -> Result<()> {
+    for part in parts.iter().filter(|p| !p.text.is_empty()) {
+        prepare_direct(conn, part)?.raw_execute()?;
+    }
+    Ok(())
+}
+
+/// A connection for lookups whose queries need no common snapshot: each statement sees the
+/// latest commit ([`Store::lookup`]). On SQLite it is a read-only connection of the store's
+/// own that runs each statement on the calling thread: a lookup by key takes microseconds
+/// there, less than the two hand-offs to a sqlx connection's thread and back that it would
+/// otherwise cost, and it runs before every API request (the caller behind a token) and
+/// before every new ticket (its checks). On PostgreSQL it is a pooled connection.
+pub enum Lookup {
+    Sqlite(LookupConnection),
+    Postgres(Tx),
+}
+
+/// A SQLite connection lent by the store for a [`Lookup`]; it goes back when dropped.
+pub struct LookupConnection {
+    conn: Option<rusqlite::Connection>,
+    pool: Arc<std::sync::Mutex<Vec<rusqlite::Connection>>>,
+}
+
+/// The most read-only connections the store keeps for lookups; more may be open while busy.
+const KEPT_LOOKUP_CONNECTIONS: usize = 8;
+
+impl Drop for LookupConnection {
+    fn drop(&mut self) {
+        if let (Some(conn), Ok(mut pool)) = (self.conn.take(), self.pool.lock())
+            && pool.len() < KEPT_LOOKUP_CONNECTIONS
+        {
+            pool.push(conn);
         }
-        Ok(())
+    }
+}
+
+impl LookupConnection {
+    fn conn(&self) -> Result<&rusqlite::Connection> {
+        self.conn.as_ref().ok_or_else(|| StoreError::Config("a lookup connection used after it was returned".into()))
+    }
+}
+
+impl Conn for Lookup {
+    fn backend(&self) -> Backend {
+        match self {
+            Lookup::Sqlite(_) => Backend::Sqlite,
+            Lookup::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    async fn fetch<T: Returned>(&mut self, sql: Sql) -> Result<Vec<T>> {
+        match self {
+            Lookup::Sqlite(c) => fetch_direct(c.conn()?, &sql),
+            Lookup::Postgres(tx) => tx.fetch(sql).await,
+        }
+    }
+
+    /// Refused on SQLite, whose lookup connections are read-only.
+    async fn execute_all(&mut self, parts: Vec<Sql>) -> Result<()> {
+        match self {
+            Lookup::Sqlite(c) => execute_direct(c.conn()?, &parts),
+            Lookup::Postgres(tx) => tx.execute_all(parts).await,
+        }
     }
 }
 
@@ -399,6 +508,36 @@ pub enum Arg {
     /// A value that may be NULL, typed so PostgreSQL knows the column type of a NULL.
     OptInt(Option<i64>),
     OptText(Option<String>),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::OptInt(v)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(v.to_string())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(v)
+    }
+}
+
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
 }
 
 /// SQL text and its arguments, built up clause by clause with numbered placeholders.
@@ -544,7 +683,9 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(base.read_only(true))
                 .await?;
-            Ok(Store { pools: Pools::Sqlite { writer, reader, path, write_turn: Arc::default() } })
+            Ok(Store {
+                pools: Pools::Sqlite { writer, reader, path, write_turn: Arc::default(), lookups: Arc::default() },
+            })
         } else {
             Err(StoreError::Config(format!(
                 "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST/DB"
@@ -586,14 +727,14 @@ impl Store {
     /// PostgreSQL.
     pub(crate) fn direct(&self) -> Result<Option<DirectWriter>> {
         let Pools::Sqlite { path, write_turn, .. } = &self.pools else { return Ok(None) };
-        let conn = Self::open_sqlite(path)?;
+        let conn = Self::open_sqlite(path, rusqlite::OpenFlags::default())?;
         // The statements of a batch differ by its size only: room for every size of each.
         conn.set_prepared_statement_cache_capacity(512);
         Ok(Some(DirectWriter { conn, turn: write_turn.clone() }))
     }
 
-    fn open_sqlite(path: &std::path::Path) -> Result<rusqlite::Connection> {
-        let conn = rusqlite::Connection::open(path)?;
+    fn open_sqlite(path: &std::path::Path, flags: rusqlite::OpenFlags) -> Result<rusqlite::Connection> {
+        let conn = rusqlite::Connection::open_with_flags(path, flags)?;
         conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
         for (name, value) in SQLITE_PRAGMAS {
             conn.pragma_update(None, name, value)?;
@@ -614,13 +755,23 @@ impl Store {
     }
 
     /// A read connection without a transaction, for lookups whose queries need no common
-    /// snapshot (each sees the latest commit): it saves the `BEGIN` and the `ROLLBACK`, two
-    /// round trips to a SQLite connection's thread, which on the hot path (the caller behind
-    /// a token, the checks of a new ticket) cost more than the lookups themselves.
-    pub async fn lookup(&self) -> Result<Tx> {
+    /// snapshot (each sees the latest commit); see [`Lookup`].
+    pub async fn lookup(&self) -> Result<Lookup> {
         Ok(match &self.pools {
-            Pools::Sqlite { reader, .. } => Tx::Sqlite(Held::Connection(reader.acquire().await?)),
-            Pools::Postgres(pool) => Tx::Postgres(Held::Connection(pool.acquire().await?)),
+            Pools::Sqlite { path, lookups, .. } => {
+                let kept = lookups.lock().map_err(|_| StoreError::Config("the lookup connections".into()))?.pop();
+                let conn = match kept {
+                    Some(conn) => conn,
+                    None => {
+                        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+                            | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+                        Self::open_sqlite(path, flags)?
+                    }
+                };
+                Lookup::Sqlite(LookupConnection { conn: Some(conn), pool: lookups.clone() })
+            }
+            Pools::Postgres(pool) => Lookup::Postgres(Tx::Postgres(Held::Connection(pool.acquire().await?))),
         })
     }
 
@@ -634,7 +785,10 @@ impl Store {
     /// Waits for connections in use to finish, then closes every pool.
     pub async fn close(&self) {
         match &self.pools {
-            Pools::Sqlite { writer, reader, .. } => {
+            Pools::Sqlite { writer, reader, lookups, .. } => {
+                if let Ok(mut kept) = lookups.lock() {
+                    kept.clear();
+                }
                 reader.close().await;
                 writer.close().await;
             }
@@ -645,7 +799,32 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::{Arg, bind_direct, has_numbered_placeholder};
+    use super::{Arg, Backend, Conn, Lookup, Pools, bind_direct, has_numbered_placeholder};
+    use crate::testing::TestStore;
+
+    #[tokio::test]
+    async fn a_sqlite_lookup_sees_each_commit_cannot_write_and_goes_back_to_the_store() {
+        let store = TestStore::new(Backend::Sqlite).await;
+        let probe = || sql!("SELECT value FROM settings WHERE key = $1", "probe");
+        let mut lookup = store.lookup().await.unwrap();
+        assert!(matches!(lookup, Lookup::Sqlite(_)));
+        assert_eq!(lookup.fetch_opt::<(String,)>(probe()).await.unwrap(), None);
+
+        let mut tx = store.write().await.unwrap();
+        let insert = sql!("INSERT INTO settings (key, value, version, updated_at) VALUES ($1, '1', 1, 0)", "probe");
+        tx.execute_all(vec![insert]).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(lookup.fetch_opt(probe()).await.unwrap(), Some(("1".to_string(),)), "the lookup saw the commit");
+
+        let delete = sql!("DELETE FROM settings WHERE key = $1", "probe");
+        assert!(lookup.execute_all(vec![delete]).await.is_err(), "a lookup connection is read-only");
+        drop(lookup);
+        let Pools::Sqlite { lookups, .. } = &store.store.pools else { unreachable!() };
+        assert_eq!(lookups.lock().unwrap().len(), 1, "the connection went back to the store");
+        let mut again = store.lookup().await.unwrap();
+        assert_eq!(lookups.lock().unwrap().len(), 0, "and was lent again");
+        assert_eq!(again.fetch_opt(probe()).await.unwrap(), Some(("1".to_string(),)));
+    }
 
     #[test]
     fn direct_statements_bind_numbered_placeholders_by_number_and_anonymous_ones_in_turn() {

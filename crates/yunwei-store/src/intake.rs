@@ -19,7 +19,7 @@ use yunwei_domain::validate;
 use crate::db::{Arg, Conn, DirectWriter, Sql};
 use crate::sla::{ClockContext, Start};
 use crate::tickets::{NewTicket, Ticket};
-use crate::{Backend, Result, Store, StoreError, Tx, audit, bulk, now_micros, search, settings, sla, tickets};
+use crate::{Backend, Result, Store, StoreError, audit, bulk, now_micros, search, settings, sla, tickets};
 
 /// A new ticket that passed its checks, with everything its writes need.
 #[derive(Debug, Clone)]
@@ -46,8 +46,8 @@ pub struct Draft {
 
 /// Checks a new ticket for `actor`. The requester defaults to the actor; staff may log on
 /// behalf of a user of a tenant they serve. A location with a responsible group dispatches it
-/// to that group. Reads only, so it may run on a read transaction.
-pub async fn prepare(tx: &mut Tx, actor: &Actor, new: NewTicket) -> Result<Draft> {
+/// to that group. Reads only: it runs on a lookup connection ([`Store::lookup`]).
+pub async fn prepare(c: &mut impl Conn, actor: &Actor, new: NewTicket) -> Result<Draft> {
     let ticket_type = TicketType::parse("type", &new.ticket_type)?;
     let channel = Channel::parse("channel", &new.channel)?;
     let title = validate::line("title", &new.title, 200)?;
@@ -59,7 +59,7 @@ pub async fn prepare(tx: &mut Tx, actor: &Actor, new: NewTicket) -> Result<Draft
     if requester_id != actor.user_id {
         actor.require(Permission::CreateForOthers)?;
     }
-    let requester = tickets::party(tx, requester_id)
+    let requester = tickets::party(c, requester_id)
         .await?
         .filter(|p| p.active && actor.tenant_scope().contains(p.tenant_id))
         .ok_or_else(|| {
@@ -69,8 +69,8 @@ pub async fn prepare(tx: &mut Tx, actor: &Actor, new: NewTicket) -> Result<Draft
     if new.tenant_id.is_some_and(|t| t != tenant_id) {
         return Err(StoreError::invalid("tenant_id", "must be the requester's organisation (or left out)"));
     }
-    let category_path = tickets::check_category(tx, new.category_id).await?;
-    let area_group = tickets::check_location(tx, new.location_id, tenant_id).await?;
+    let category_path = tickets::check_category(c, new.category_id).await?;
+    let area_group = tickets::check_location(c, new.location_id, tenant_id).await?;
 
     // Assignment at creation: explicit (staff only) or by the location's responsible group.
     let explicit = new.group_id.is_some() || new.assignee_id.is_some();
@@ -82,7 +82,7 @@ pub async fn prepare(tx: &mut Tx, actor: &Actor, new: NewTicket) -> Result<Draft
         return Err(StoreError::invalid("group_id", "is required when assignee_id is given"));
     }
     if let Some(g) = group_id {
-        tickets::check_assignment(tx, g, new.assignee_id, tenant_id).await?;
+        tickets::check_assignment(c, g, new.assignee_id, tenant_id).await?;
     }
     Ok(Draft {
         created_by: actor.user_id,

@@ -31,7 +31,7 @@ pub mod testing;
 pub mod tickets;
 pub mod users;
 
-pub use db::{Backend, Held, Store, Tx, now_micros};
+pub use db::{Backend, Held, Lookup, Store, Tx, now_micros};
 pub use error::StoreError;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

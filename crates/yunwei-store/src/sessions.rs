@@ -6,9 +6,9 @@
 //! lock-out holds across restarts and across several instances.
 
 use sha2::{Digest, Sha256};
-use sqlx::FromRow;
 use yunwei_domain::login;
 
+use crate::db::Conn;
 use crate::users::{self, User};
 use crate::{Result, StoreError, Tx, audit, now_micros};
 
@@ -20,14 +20,16 @@ pub const MAX_AGE_MICROS: i64 = 7 * 24 * 60 * 60 * SECOND;
 /// How often a session in use is written back (its idle deadline moves on).
 const TOUCH_EVERY_MICROS: i64 = 5 * 60 * SECOND;
 
-#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
-pub struct Session {
-    pub id: i64,
-    pub user_id: i64,
-    pub csrf_token: String,
-    pub created_at: i64,
-    pub last_seen_at: i64,
-    pub expires_at: i64,
+stored_row! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Session {
+        pub id: i64,
+        pub user_id: i64,
+        pub csrf_token: String,
+        pub created_at: i64,
+        pub last_seen_at: i64,
+        pub expires_at: i64,
+    }
 }
 
 fn hash(token: &str) -> String {
@@ -137,26 +139,26 @@ async fn open(tx: &mut Tx, user_id: i64, now: i64) -> Result<(String, Session)> 
 }
 
 /// The live session behind a cookie token and its (active) user.
-pub async fn lookup(tx: &mut Tx, token: &str) -> Result<Option<(Session, User)>> {
+pub async fn lookup(c: &mut impl Conn, token: &str) -> Result<Option<(Session, User)>> {
     let now = now_micros();
-    let row = fetch_opt!(
-        tx,
-        Session,
-        "SELECT id, user_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions
-         WHERE token_hash = $1 AND expires_at > $2 AND created_at > $3",
-        hash(token),
-        now,
-        now - MAX_AGE_MICROS,
-    )?;
+    let row = c
+        .fetch_opt::<Session>(sql!(
+            "SELECT id, user_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions
+             WHERE token_hash = $1 AND expires_at > $2 AND created_at > $3",
+            hash(token),
+            now,
+            now - MAX_AGE_MICROS,
+        ))
+        .await?;
     let Some(session) = row else { return Ok(None) };
     // Only the session's own user, found through the session: no caller-chosen id.
-    let user = fetch_opt!(
-        tx,
-        User,
-        "SELECT id, tenant_id, login, name, email, phone, role, active, locale, time_zone, version, created_at,
-         updated_at FROM users WHERE id = $1 AND active = TRUE",
-        session.user_id
-    )?;
+    let user = c
+        .fetch_opt::<User>(sql!(
+            "SELECT id, tenant_id, login, name, email, phone, role, active, locale, time_zone, version, created_at,
+             updated_at FROM users WHERE id = $1 AND active = TRUE",
+            session.user_id
+        ))
+        .await?;
     Ok(user.map(|u| (session, u)))
 }
 

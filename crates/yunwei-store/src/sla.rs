@@ -15,7 +15,7 @@ use yunwei_domain::sla::{self, Clock, ClockKind, ClockView, PolicyScope, Targets
 use yunwei_domain::ticket::{PendingReason, Status};
 use yunwei_domain::validate;
 
-use crate::db::{self, Arg, Conn, Returned, Sql};
+use crate::db::{self, Arg, Conn, Sql};
 use crate::tickets::Ticket;
 use crate::{Backend, Result, StoreError, Tx, audit, now_micros};
 
@@ -45,18 +45,20 @@ fn date(field: &str, text: &str) -> Result<Date> {
 // Calendars
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
-pub struct CalendarRow {
-    pub id: i64,
-    pub name: String,
-    pub time_zone: String,
-    pub hours: String,
-    pub holidays: String,
-    pub make_up_days: String,
-    pub make_up_weekday: String,
-    pub version: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
+stored_row! {
+    #[derive(Debug, Clone, Serialize, PartialEq)]
+    pub struct CalendarRow {
+        pub id: i64,
+        pub name: String,
+        pub time_zone: String,
+        pub hours: String,
+        pub holidays: String,
+        pub make_up_days: String,
+        pub make_up_weekday: String,
+        pub version: i64,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
 }
 
 /// A calendar as people write it: hours per weekday name, dates as text.
@@ -264,71 +266,32 @@ pub async fn seed_defaults(tx: &mut Tx) -> Result<bool> {
     Ok(true)
 }
 
-impl Returned for CalendarRow {
-    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(CalendarRow {
-            id: row.get("id")?,
-            name: row.get("name")?,
-            time_zone: row.get("time_zone")?,
-            hours: row.get("hours")?,
-            holidays: row.get("holidays")?,
-            make_up_days: row.get("make_up_days")?,
-            make_up_weekday: row.get("make_up_weekday")?,
-            version: row.get("version")?,
-            created_at: row.get("created_at")?,
-            updated_at: row.get("updated_at")?,
-        })
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Policies
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
-pub struct PolicyRow {
-    pub id: i64,
-    pub name: String,
-    pub tenant_id: Option<i64>,
-    pub ticket_type: Option<String>,
-    pub category_id: Option<i64>,
-    pub calendar_id: i64,
-    pub targets: String,
-    pub pause_on: String,
-    pub thresholds: String,
-    pub notify_next_tier: bool,
-    pub escalate_on_breach: bool,
-    pub active: bool,
-    pub version: i64,
-    /// The support group of an OLA policy; `None` for an SLA policy.
-    pub group_id: Option<i64>,
-    /// At a breach of the resolution clock, raise the ticket's priority by one level.
-    pub raise_priority_on_breach: bool,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-impl Returned for PolicyRow {
-    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(PolicyRow {
-            id: row.get("id")?,
-            name: row.get("name")?,
-            tenant_id: row.get("tenant_id")?,
-            ticket_type: row.get("ticket_type")?,
-            category_id: row.get("category_id")?,
-            calendar_id: row.get("calendar_id")?,
-            targets: row.get("targets")?,
-            pause_on: row.get("pause_on")?,
-            thresholds: row.get("thresholds")?,
-            notify_next_tier: row.get("notify_next_tier")?,
-            escalate_on_breach: row.get("escalate_on_breach")?,
-            active: row.get("active")?,
-            version: row.get("version")?,
-            group_id: row.get("group_id")?,
-            raise_priority_on_breach: row.get("raise_priority_on_breach")?,
-            created_at: row.get("created_at")?,
-            updated_at: row.get("updated_at")?,
-        })
+stored_row! {
+    #[derive(Debug, Clone, Serialize, PartialEq)]
+    pub struct PolicyRow {
+        pub id: i64,
+        pub name: String,
+        pub tenant_id: Option<i64>,
+        pub ticket_type: Option<String>,
+        pub category_id: Option<i64>,
+        pub calendar_id: i64,
+        pub targets: String,
+        pub pause_on: String,
+        pub thresholds: String,
+        pub notify_next_tier: bool,
+        pub escalate_on_breach: bool,
+        pub active: bool,
+        pub version: i64,
+        /// The support group of an OLA policy; `None` for an SLA policy.
+        pub group_id: Option<i64>,
+        /// At a breach of the resolution clock, raise the ticket's priority by one level.
+        pub raise_priority_on_breach: bool,
+        pub created_at: i64,
+        pub updated_at: i64,
     }
 }
 
@@ -770,19 +733,19 @@ pub(crate) async fn category_path(tx: &mut Tx, category: Option<i64>) -> Result<
 
 /// A category and its ancestors, nearest first, each with whether it is in use; empty when
 /// there is no such category. One recursive query; a cycle in the tree ends the chain.
-pub(crate) async fn category_chain(tx: &mut Tx, category: i64) -> Result<Vec<(i64, bool)>> {
-    let rows = fetch_all!(
-        tx,
-        (i64, bool),
-        "WITH RECURSIVE up (id, parent_id, active, depth) AS (
-           SELECT id, parent_id, active, 0 FROM categories WHERE id = $1
-           UNION ALL
-           SELECT c.id, c.parent_id, c.active, up.depth + 1 FROM categories c JOIN up ON c.id = up.parent_id
-           WHERE up.depth < 8
-         )
-         SELECT id, active FROM up ORDER BY depth",
-        category
-    )?;
+pub(crate) async fn category_chain(c: &mut impl Conn, category: i64) -> Result<Vec<(i64, bool)>> {
+    let rows: Vec<(i64, bool)> = c
+        .fetch(sql!(
+            "WITH RECURSIVE up (id, parent_id, active, depth) AS (
+               SELECT id, parent_id, active, 0 FROM categories WHERE id = $1
+               UNION ALL
+               SELECT c.id, c.parent_id, c.active, up.depth + 1 FROM categories c JOIN up ON c.id = up.parent_id
+               WHERE up.depth < 8
+             )
+             SELECT id, active FROM up ORDER BY depth",
+            category
+        ))
+        .await?;
     let mut chain: Vec<(i64, bool)> = Vec::with_capacity(rows.len());
     for row in rows {
         if chain.iter().any(|(id, _)| *id == row.0) {

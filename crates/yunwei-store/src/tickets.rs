@@ -14,7 +14,7 @@ use yunwei_domain::ticket::{
 };
 use yunwei_domain::validate;
 
-use crate::db::{Arg, Sql};
+use crate::db::{Arg, Conn, Sql};
 use crate::{Backend, Result, StoreError, Tx, audit, categories, intake, now_micros, settings};
 
 #[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
@@ -172,23 +172,24 @@ pub struct NewTicket {
     pub assignee_id: Option<i64>,
 }
 
-#[derive(FromRow)]
-pub(crate) struct Party {
-    pub(crate) id: i64,
-    pub(crate) tenant_id: i64,
-    pub(crate) role: String,
-    pub(crate) active: bool,
+stored_row! {
+    pub(crate) struct Party {
+        pub(crate) id: i64,
+        pub(crate) tenant_id: i64,
+        pub(crate) role: String,
+        pub(crate) active: bool,
+    }
 }
 
-pub(crate) async fn party(tx: &mut Tx, id: i64) -> Result<Option<Party>> {
-    Ok(fetch_opt!(tx, Party, "SELECT id, tenant_id, role, active FROM users WHERE id = $1", id)?)
+pub(crate) async fn party(c: &mut impl Conn, id: i64) -> Result<Option<Party>> {
+    c.fetch_opt(sql!("SELECT id, tenant_id, role, active FROM users WHERE id = $1", id)).await
 }
 
 /// Checks a category may be given to a ticket; returns it and its ancestors, nearest first
 /// (empty for no category), which choose the SLA policy.
-pub(crate) async fn check_category(tx: &mut Tx, id: Option<i64>) -> Result<Vec<i64>> {
+pub(crate) async fn check_category(c: &mut impl Conn, id: Option<i64>) -> Result<Vec<i64>> {
     let Some(id) = id else { return Ok(Vec::new()) };
-    let chain = crate::sla::category_chain(tx, id).await?;
+    let chain = crate::sla::category_chain(c, id).await?;
     match chain.first() {
         None => Err(StoreError::invalid("category_id", format!("no such category {id}"))),
         Some((_, false)) => Err(StoreError::invalid("category_id", "this category is no longer in use")),
@@ -197,60 +198,63 @@ pub(crate) async fn check_category(tx: &mut Tx, id: Option<i64>) -> Result<Vec<i
 }
 
 /// Checks a location belongs to the ticket's tenant; returns its responsible group.
-pub(crate) async fn check_location(tx: &mut Tx, id: Option<i64>, tenant_id: i64) -> Result<Option<i64>> {
+pub(crate) async fn check_location(c: &mut impl Conn, id: Option<i64>, tenant_id: i64) -> Result<Option<i64>> {
     let Some(id) = id else { return Ok(None) };
-    let row =
-        fetch_opt!(tx, (i64, Option<i64>), "SELECT tenant_id, responsible_group_id FROM locations WHERE id = $1", id)?;
+    let row: Option<(i64, Option<i64>)> =
+        c.fetch_opt(sql!("SELECT tenant_id, responsible_group_id FROM locations WHERE id = $1", id)).await?;
     match row {
         Some((t, group)) if t == tenant_id => Ok(group),
         _ => Err(StoreError::invalid("location_id", format!("no location {id} at the requester's organisation"))),
     }
 }
 
-#[derive(FromRow)]
-pub(crate) struct GroupFacts {
-    id: i64,
-    tier: i64,
-    active: bool,
+stored_row! {
+    pub(crate) struct GroupFacts {
+        id: i64,
+        tier: i64,
+        active: bool,
+    }
 }
 
-async fn group_facts(tx: &mut Tx, field: &str, id: i64) -> Result<GroupFacts> {
-    match fetch_opt!(tx, GroupFacts, "SELECT id, tier, active FROM support_groups WHERE id = $1", id)? {
+async fn group_facts(c: &mut impl Conn, field: &str, id: i64) -> Result<GroupFacts> {
+    match c.fetch_opt::<GroupFacts>(sql!("SELECT id, tier, active FROM support_groups WHERE id = $1", id)).await? {
         Some(g) if g.active => Ok(g),
         Some(_) => Err(StoreError::invalid(field, format!("group {id} is disabled"))),
         None => Err(StoreError::invalid(field, format!("no such group {id}"))),
     }
 }
 
-async fn is_member(tx: &mut Tx, group_id: i64, user_id: i64) -> Result<bool> {
-    Ok(scalar!(tx, i64, "SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND user_id = $2", group_id, user_id)?
-        > 0)
+async fn is_member(c: &mut impl Conn, group_id: i64, user_id: i64) -> Result<bool> {
+    let found: Option<(i64,)> = c
+        .fetch_opt(sql!("SELECT user_id FROM group_members WHERE group_id = $1 AND user_id = $2", group_id, user_id))
+        .await?;
+    Ok(found.is_some())
 }
 
 /// Checks a group (and a person in it) can take a ticket of `tenant_id`.
 pub(crate) async fn check_assignment(
-    tx: &mut Tx,
+    c: &mut impl Conn,
     group_id: i64,
     assignee: Option<i64>,
     tenant_id: i64,
 ) -> Result<GroupFacts> {
-    let g = group_facts(tx, "group_id", group_id).await?;
+    let g = group_facts(c, "group_id", group_id).await?;
     if let Some(a) = assignee {
-        let p = party(tx, a).await?.filter(|p| p.active && p.role != Role::EndUser.as_str());
+        let p = party(c, a).await?.filter(|p| p.active && p.role != Role::EndUser.as_str());
         let Some(p) = p else {
             return Err(StoreError::invalid("assignee_id", format!("no active staff member {a}")));
         };
-        if !is_member(tx, group_id, p.id).await? {
+        if !is_member(c, group_id, p.id).await? {
             return Err(StoreError::invalid("assignee_id", format!("user {a} is not a member of group {group_id}")));
         }
         let serves = p.role == Role::Admin.as_str()
-            || scalar!(
-                tx,
-                i64,
-                "SELECT COUNT(*) FROM user_tenants WHERE user_id = $1 AND tenant_id = $2",
+            || c.fetch_opt::<(i64,)>(sql!(
+                "SELECT user_id FROM user_tenants WHERE user_id = $1 AND tenant_id = $2",
                 a,
                 tenant_id
-            )? > 0;
+            ))
+            .await?
+            .is_some();
         if !serves {
             return Err(StoreError::invalid(
                 "assignee_id",

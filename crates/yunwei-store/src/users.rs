@@ -8,24 +8,26 @@ use sqlx::FromRow;
 use yunwei_domain::permission::{Actor, Permission, Role, TenantScope};
 use yunwei_domain::validate;
 
-use crate::db::{Arg, Sql};
+use crate::db::{Arg, Conn, Returned, Sql};
 use crate::{Result, StoreError, Tx, audit, now_micros, tenants};
 
-#[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
-pub struct User {
-    pub id: i64,
-    pub tenant_id: i64,
-    pub login: String,
-    pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub role: String,
-    pub active: bool,
-    pub locale: String,
-    pub time_zone: String,
-    pub version: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
+stored_row! {
+    #[derive(Debug, Clone, Serialize, PartialEq)]
+    pub struct User {
+        pub id: i64,
+        pub tenant_id: i64,
+        pub login: String,
+        pub name: String,
+        pub email: Option<String>,
+        pub phone: Option<String>,
+        pub role: String,
+        pub active: bool,
+        pub locale: String,
+        pub time_zone: String,
+        pub version: i64,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
 }
 
 /// A user with the tenants they serve and the groups they belong to.
@@ -366,8 +368,8 @@ pub async fn check_password(tx: &mut Tx, login: &str, password: &str) -> Result<
 }
 
 /// Everything the permission checks need about a user.
-pub async fn actor(tx: &mut Tx, user: &User) -> Result<Actor> {
-    let served = fetch_all!(tx, (i64,), "SELECT tenant_id FROM user_tenants WHERE user_id = $1", user.id)?;
+pub async fn actor(c: &mut impl Conn, user: &User) -> Result<Actor> {
+    let served: Vec<(i64,)> = c.fetch(sql!("SELECT tenant_id FROM user_tenants WHERE user_id = $1", user.id)).await?;
     actor_serving(user, served.into_iter().map(|(t,)| t).collect())
 }
 
@@ -421,9 +423,15 @@ struct UserServing {
     served: Option<String>,
 }
 
+impl Returned for UserServing {
+    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(UserServing { user: User::from_direct(row)?, served: row.get("served")? })
+    }
+}
+
 /// The active user behind an API token and what they may do, if the token is valid. One
 /// query: it runs before every API request.
-pub async fn by_token(tx: &mut Tx, token: &str) -> Result<Option<(User, Actor)>> {
+pub async fn by_token(c: &mut impl Conn, token: &str) -> Result<Option<(User, Actor)>> {
     let sql = format!(
         "SELECT {}, (SELECT string_agg(CAST(s.tenant_id AS TEXT), ',') FROM user_tenants s WHERE s.user_id = u.id)
            AS served
@@ -431,7 +439,7 @@ pub async fn by_token(tx: &mut Tx, token: &str) -> Result<Option<(User, Actor)>>
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = TRUE",
         USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
     );
-    let Some(row) = fetch_opt!(tx, UserServing, &sql, token_hash(token))? else { return Ok(None) };
+    let Some(row) = c.fetch_opt::<UserServing>(sql!(sql, token_hash(token))).await? else { return Ok(None) };
     let served = row.served.as_deref().unwrap_or("").split(',').filter_map(|t| t.parse().ok()).collect();
     let actor = actor_serving(&row.user, served)?;
     Ok(Some((row.user, actor)))
