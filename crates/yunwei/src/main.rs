@@ -16,6 +16,15 @@ use yunwei_store::{Store, categories, search, sla, tenants, users};
 
 use crate::config::{Settings, StoreArgs};
 
+/// mimalloc, for Rust and (through the `override` feature) for SQLite's C code too. With the C
+/// library's malloc, memory freed on another thread than the one that took it (a ticket built
+/// on the intake's thread, answered on a request's) queues on a lock of that thread's arena:
+/// the intake's thread spent a good share of its time asleep on those locks, and creating
+/// tickets on SQLite went from about 2,900 to 3,500 a second with mimalloc. `no_thp` keeps it
+/// from asking for transparent huge pages, which made the idle process 13 MB larger.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "yunwei", version, about = "Yunwei 运维: IT service management in one binary")]
 struct Cli {
