@@ -104,5 +104,11 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 pub async fn endpoint(State(state): State<AppState>) -> impl IntoResponse {
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+    let mut body = state.metrics.render();
+    if let Some(n) = state.store.background_checkpoints() {
+        body.push_str(&format!(
+            "# HELP yunwei_sqlite_background_checkpoints_total Times the SQLite log was copied into the database file in the background.\n# TYPE yunwei_sqlite_background_checkpoints_total counter\nyunwei_sqlite_background_checkpoints_total {n}\n"
+        ));
+    }
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }

@@ -1121,6 +1121,9 @@ both_backends!(metrics_count_requests_by_route_template, |store| async move {
     assert!(text.contains(r#"route="/api/v1/tickets/{ticket}",status="200"} 1"#), "{text}");
     assert!(text.contains(r#"route="/api/v1/tickets/{ticket}",status="404"} 1"#), "{text}");
     assert!(!text.contains("424242"), "{text}");
+    // On SQLite, the checkpoints run in the background are counted too.
+    let sqlite = store.backend() == yunwei_store::Backend::Sqlite;
+    assert_eq!(text.contains("# TYPE yunwei_sqlite_background_checkpoints_total counter"), sqlite, "{text}");
 });
 
 // ---------------------------------------------------------------------------------------------

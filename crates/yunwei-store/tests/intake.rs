@@ -280,3 +280,26 @@ async fn the_intake_takes_its_turn_to_write_in_order_on_sqlite() {
     let second = tokio::time::timeout(wait, second).await.unwrap().unwrap().unwrap();
     assert_eq!((first.number.as_str(), second.number.as_str()), ("INC-000001", "INC-000002"));
 }
+
+/// On SQLite new tickets reach the database file itself in the background, not only once the
+/// writer's log holds 10,000 pages (when the writer would copy them inside a commit).
+#[tokio::test]
+async fn new_tickets_reach_the_sqlite_database_file_in_the_background() {
+    let store = yunwei_store::testing::TestStore::new(yunwei_store::Backend::Sqlite).await;
+    let w = World::build(&store).await;
+    assert_eq!(store.background_checkpoints(), Some(0));
+    let intake = Intake::new(store.store.clone());
+    let t = intake.create(prepare(&store, &w.user_a, new("incident", "Copied")).await).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while store.background_checkpoints() == Some(0) {
+        assert!(std::time::Instant::now() < deadline, "no background checkpoint after a new ticket");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // The database file alone, without its log, holds the ticket.
+    let file = store.url.strip_prefix("sqlite://").unwrap();
+    let copy = tempfile::NamedTempFile::new().unwrap();
+    std::fs::copy(file, copy.path()).unwrap();
+    let alone = rusqlite::Connection::open(copy.path()).unwrap();
+    let number: String = alone.query_row("SELECT number FROM tickets WHERE id = ?1", [t.id], |row| row.get(0)).unwrap();
+    assert_eq!(number, t.number);
+}
