@@ -60,6 +60,7 @@ stop_server() {
 }
 trap stop_server EXIT
 
+open_sql="SELECT COUNT(*) FROM tickets WHERE status NOT IN ('resolved', 'closed', 'cancelled')"
 for store in $stores; do
   echo "== $store: $tickets tickets" >&2
   case "$store" in
@@ -68,6 +69,11 @@ for store in $stores; do
       args=(--data-dir "$data")
       fresh() { rm -rf "$data"; }
       size() { du -sb "$data" | cut -f1; }
+      open_tickets() {
+        python3 -c 'import sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+print(db.execute(sys.argv[2]).fetchone()[0])' "$data/yunwei.db" "$open_sql"
+      }
       ;;
     postgres)
       bash scripts/ensure-postgres.sh
@@ -77,6 +83,7 @@ for store in $stores; do
       psql_q() { psql -h 127.0.0.1 -U postgres -d test -Atqc "$1"; }
       fresh() { psql_q "DROP DATABASE IF EXISTS $db" && psql_q "CREATE DATABASE $db"; }
       size() { psql_q "SELECT pg_database_size('$db')"; }
+      open_tickets() { psql -h 127.0.0.1 -U postgres -d "$db" -Atqc "$open_sql"; }
       ;;
     *) echo "unknown store $store (sqlite or postgres)" >&2; exit 2 ;;
   esac
@@ -112,11 +119,20 @@ for store in $stores; do
   "$load" "${common[@]}" --concurrency "$concurrency" --json "$dir/$store.json"
   "$load" "${common[@]}" --concurrency 1 --ops open,queue,search,dashboard,sla_report,breaching_soon \
     --json "$dir/$store-c1.json"
+  # The SLA escalation scans that ran through both loads, as the server counted them.
+  metrics=$(curl -sf "http://127.0.0.1:$port/metrics")
+  metric() { awk -v k="$1" '$1 == k { print $2 }' <<<"$metrics"; }
+  scans=$(metric yunwei_sla_scan_duration_seconds_count)
+  scan_mean_ms=$(awk -v s="$(metric yunwei_sla_scan_duration_seconds_sum)" -v n="$scans" 'BEGIN { print (n > 0 ? 1000 * s / n : 0) }')
+  scan_max_ms=$(awk -v m="$(metric yunwei_sla_scan_duration_max_seconds)" 'BEGIN { print 1000 * m }')
+  fired=$(metric yunwei_sla_thresholds_fired_total)
+  scans=${scans:-0} fired=${fired:-0}
   stop_server
 
   cat > "$dir/$store.facts.json" <<EOF
 {"store": "$store", "tickets": $tickets, "generate_secs": "$gen_secs", "cold_start_ms": $cold_ms,
- "idle_rss_kb": $idle_kb, "store_bytes": $(size)}
+ "idle_rss_kb": $idle_kb, "store_bytes": $(size), "open_tickets": $(open_tickets), "sla_scans": $scans,
+ "sla_scan_ms_mean": $scan_mean_ms, "sla_scan_ms_max": $scan_max_ms, "sla_fired": $fired}
 EOF
 done
 

@@ -1,16 +1,29 @@
 //! Background work: the SLA escalation scan. Every instance runs it; the store makes each
 //! firing happen once however many instances scan at the same time.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 use yunwei_store::{Store, sla};
 
-/// Scans for due SLA thresholds every `every` until `stop` turns true.
-pub fn spawn_sla_scan(store: Store, every: Duration, mut stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+use crate::metrics::Metrics;
+
+/// Scans for due SLA thresholds every `every` until `stop` turns true, counting each scan in
+/// `metrics`.
+pub fn spawn_sla_scan(
+    store: Store,
+    metrics: Metrics,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match scan_once(&store).await {
+            let started = Instant::now();
+            let scanned = scan_once(&store).await;
+            if let Ok(n) = scanned {
+                metrics.observe_scan(started.elapsed().as_secs_f64(), n);
+            }
+            match scanned {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(fired = n, "SLA thresholds fired"),
                 Err(e) => tracing::warn!(error = %e, "SLA scan failed; retrying at the next tick"),

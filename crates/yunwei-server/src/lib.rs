@@ -95,7 +95,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let store = state.store.clone();
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let scan = jobs::spawn_sla_scan(store.clone(), state.config.sla_scan_every, stopped);
+    let scan = jobs::spawn_sla_scan(store.clone(), state.metrics.clone(), state.config.sla_scan_every, stopped);
     let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
     let _ = stop.send(true);
     let _ = scan.await;

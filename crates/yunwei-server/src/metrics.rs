@@ -1,4 +1,5 @@
-//! Prometheus metrics at `/metrics`: request counts and latencies per route and status.
+//! Prometheus metrics at `/metrics`: request counts and latencies per route and status, and
+//! the SLA escalation scans (how long each took, how many thresholds fired).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -23,10 +24,21 @@ struct Series {
 /// Method, route template and status.
 type Key = (String, String, u16);
 
+/// The SLA escalation scans since start. A scan reads the clocks whose next threshold is due,
+/// so its time follows the thresholds due, not the tickets open.
+#[derive(Default)]
+struct Scans {
+    count: u64,
+    seconds: f64,
+    max_seconds: f64,
+    fired: u64,
+}
+
 #[derive(Clone, Default)]
 pub struct Metrics {
     inner: Arc<Mutex<BTreeMap<Key, Series>>>,
     started: Arc<Mutex<Option<Instant>>>,
+    scans: Arc<Mutex<Scans>>,
 }
 
 impl Metrics {
@@ -50,6 +62,15 @@ impl Metrics {
         }
     }
 
+    /// Counts an SLA escalation scan that took `seconds` and fired `fired` thresholds.
+    pub fn observe_scan(&self, seconds: f64, fired: usize) {
+        let Ok(mut s) = self.scans.lock() else { return };
+        s.count += 1;
+        s.seconds += seconds;
+        s.max_seconds = s.max_seconds.max(seconds);
+        s.fired += u64::try_from(fired).unwrap_or(u64::MAX);
+    }
+
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -62,6 +83,18 @@ impl Metrics {
             "# HELP yunwei_build_info Version of this build.\n# TYPE yunwei_build_info gauge\nyunwei_build_info{{version=\"{}\"}} 1\n",
             env!("CARGO_PKG_VERSION")
         ));
+        if let Ok(scans) = self.scans.lock() {
+            out.push_str(&format!(
+                "# HELP yunwei_sla_scan_duration_seconds Time each SLA escalation scan took.\n\
+                 # TYPE yunwei_sla_scan_duration_seconds summary\n\
+                 yunwei_sla_scan_duration_seconds_sum {:.6}\nyunwei_sla_scan_duration_seconds_count {}\n\
+                 # HELP yunwei_sla_scan_duration_max_seconds The longest SLA escalation scan since start.\n\
+                 # TYPE yunwei_sla_scan_duration_max_seconds gauge\nyunwei_sla_scan_duration_max_seconds {:.6}\n\
+                 # HELP yunwei_sla_thresholds_fired_total SLA thresholds fired by the escalation scans.\n\
+                 # TYPE yunwei_sla_thresholds_fired_total counter\nyunwei_sla_thresholds_fired_total {}\n",
+                scans.seconds, scans.count, scans.max_seconds, scans.fired
+            ));
+        }
         let Ok(map) = self.inner.lock() else { return out };
         out.push_str(
             "# HELP yunwei_http_requests_total HTTP requests answered.\n# TYPE yunwei_http_requests_total counter\n",

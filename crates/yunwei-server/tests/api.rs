@@ -1124,6 +1124,22 @@ both_backends!(metrics_count_requests_by_route_template, |store| async move {
     // On SQLite, the checkpoints run in the background are counted too.
     let sqlite = store.backend() == yunwei_store::Backend::Sqlite;
     assert_eq!(text.contains("# TYPE yunwei_sqlite_background_checkpoints_total counter"), sqlite, "{text}");
+    // The SLA escalation scan runs at start and is counted with the time it took.
+    let scans = |text: &str| {
+        let line = text.lines().find(|l| l.starts_with("yunwei_sla_scan_duration_seconds_count "));
+        line.and_then(|l| l.split(' ').nth(1)).and_then(|n| n.parse::<u64>().ok())
+    };
+    let mut text = text;
+    for _ in 0..100 {
+        if scans(&text).is_some_and(|n| n >= 1) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        text = api.send(Method::GET, api.root("/metrics"), None, Body::Empty).await.text();
+    }
+    assert!(scans(&text).is_some_and(|n| n >= 1), "{text}");
+    assert!(text.contains("# TYPE yunwei_sla_scan_duration_seconds summary"), "{text}");
+    assert!(text.contains("yunwei_sla_thresholds_fired_total 0"), "nothing was due: {text}");
 });
 
 // ---------------------------------------------------------------------------------------------
