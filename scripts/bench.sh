@@ -127,6 +127,8 @@ print(db.execute(sys.argv[2]).fetchone()[0])' "$data/yunwei.db" "$open_sql"
   scan_max_ms=$(awk -v m="$(metric yunwei_sla_scan_duration_max_seconds)" 'BEGIN { print 1000 * m }')
   fired=$(metric yunwei_sla_thresholds_fired_total)
   scans=${scans:-0} fired=${fired:-0}
+  # No scan counted: no figure (the report shows "–"), not a mean of nothing.
+  [ "$scans" = 0 ] && scan_mean_ms=null scan_max_ms=null
   stop_server
 
   cat > "$dir/$store.facts.json" <<EOF

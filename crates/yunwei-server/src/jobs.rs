@@ -19,14 +19,17 @@ pub fn spawn_sla_scan(
     tokio::spawn(async move {
         loop {
             let started = Instant::now();
-            let scanned = scan_once(&store).await;
-            if let Ok(n) = scanned {
-                metrics.observe_scan(started.elapsed().as_secs_f64(), n);
-            }
-            match scanned {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(fired = n, "SLA thresholds fired"),
-                Err(e) => tracing::warn!(error = %e, "SLA scan failed; retrying at the next tick"),
+            match scan_once(&store).await {
+                Ok(n) => {
+                    metrics.observe_scan(started.elapsed().as_secs_f64(), n);
+                    if n > 0 {
+                        tracing::info!(fired = n, "SLA thresholds fired");
+                    }
+                }
+                Err(e) => {
+                    metrics.scan_failed();
+                    tracing::warn!(error = %e, "SLA scan failed; retrying at the next tick");
+                }
             }
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}

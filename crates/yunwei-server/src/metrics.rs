@@ -32,6 +32,7 @@ struct Scans {
     seconds: f64,
     max_seconds: f64,
     fired: u64,
+    failed: u64,
 }
 
 #[derive(Clone, Default)]
@@ -71,6 +72,13 @@ impl Metrics {
         s.fired += u64::try_from(fired).unwrap_or(u64::MAX);
     }
 
+    /// Counts an SLA escalation scan that failed.
+    pub fn scan_failed(&self) {
+        if let Ok(mut s) = self.scans.lock() {
+            s.failed += 1;
+        }
+    }
+
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -91,8 +99,10 @@ impl Metrics {
                  # HELP yunwei_sla_scan_duration_max_seconds The longest SLA escalation scan since start.\n\
                  # TYPE yunwei_sla_scan_duration_max_seconds gauge\nyunwei_sla_scan_duration_max_seconds {:.6}\n\
                  # HELP yunwei_sla_thresholds_fired_total SLA thresholds fired by the escalation scans.\n\
-                 # TYPE yunwei_sla_thresholds_fired_total counter\nyunwei_sla_thresholds_fired_total {}\n",
-                scans.seconds, scans.count, scans.max_seconds, scans.fired
+                 # TYPE yunwei_sla_thresholds_fired_total counter\nyunwei_sla_thresholds_fired_total {}\n\
+                 # HELP yunwei_sla_scan_failures_total SLA escalation scans that failed (retried at the next tick).\n\
+                 # TYPE yunwei_sla_scan_failures_total counter\nyunwei_sla_scan_failures_total {}\n",
+                scans.seconds, scans.count, scans.max_seconds, scans.fired, scans.failed
             ));
         }
         let Ok(map) = self.inner.lock() else { return out };
@@ -140,7 +150,7 @@ pub async fn endpoint(State(state): State<AppState>) -> impl IntoResponse {
     let mut body = state.metrics.render();
     if let Some(n) = state.store.background_checkpoints() {
         body.push_str(&format!(
-            "# HELP yunwei_sqlite_background_checkpoints_total Times the SQLite log was copied into the database file in the background.\n# TYPE yunwei_sqlite_background_checkpoints_total counter\nyunwei_sqlite_background_checkpoints_total {n}\n"
+            "# HELP yunwei_sqlite_background_checkpoints_total Background checkpoints of the SQLite log (copies into the database file) run.\n# TYPE yunwei_sqlite_background_checkpoints_total counter\nyunwei_sqlite_background_checkpoints_total {n}\n"
         ));
     }
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)

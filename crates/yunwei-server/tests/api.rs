@@ -1140,6 +1140,7 @@ both_backends!(metrics_count_requests_by_route_template, |store| async move {
     assert!(scans(&text).is_some_and(|n| n >= 1), "{text}");
     assert!(text.contains("# TYPE yunwei_sla_scan_duration_seconds summary"), "{text}");
     assert!(text.contains("yunwei_sla_thresholds_fired_total 0"), "nothing was due: {text}");
+    assert!(text.contains("yunwei_sla_scan_failures_total 0"), "{text}");
 });
 
 // ---------------------------------------------------------------------------------------------

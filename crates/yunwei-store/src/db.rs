@@ -6,8 +6,8 @@
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
@@ -186,18 +186,19 @@ macro_rules! sql {
 
 /// Declares a struct read from the database by column name, on either backend through sqlx and
 /// on SQLite's own connections ([`Returned`](crate::db::Returned)): each field is the column of
-/// its name.
+/// its name. Fields take doc comments only: an `#[sqlx(…)]` attribute would change how sqlx
+/// reads a field but not how the SQLite decoder does.
 macro_rules! stored_row {
     (
         $(#[$attr:meta])*
         $vis:vis struct $name:ident {
-            $( $(#[$field_attr:meta])* $field_vis:vis $field:ident : $ty:ty ),* $(,)?
+            $( $(#[doc = $doc:expr])* $field_vis:vis $field:ident : $ty:ty ),* $(,)?
         }
     ) => {
         $(#[$attr])*
         #[derive(sqlx::FromRow)]
         $vis struct $name {
-            $( $(#[$field_attr])* $field_vis $field : $ty ),*
+            $( $(#[doc = $doc])* $field_vis $field : $ty ),*
         }
 
         impl $crate::db::Returned for $name {
@@ -351,10 +352,12 @@ impl DirectWriter {
 /// while the [`DirectWriter`] goes on writing. SQLite would otherwise do it on the writer's
 /// thread, inside the commit that takes the log past `wal_autocheckpoint` pages: at a few
 /// thousand tickets a second that stalled every waiting request for 40 to 80 ms a few times a
-/// second. A passive checkpoint takes no lock a writer needs; the writer's own checkpoint,
-/// which lets the log start again from the beginning, then finds little left to copy. It
-/// runs at most every [`Checkpointer::PAUSE`] and only after new commits, so an idle server
-/// does not wake; it ends when its writer is dropped.
+/// second. A passive checkpoint takes no lock a writer needs, but while the writer keeps
+/// appending it seldom catches up with the end of the log, and only a log copied to its end
+/// can start over from the beginning. The writer's own checkpoint, between two of its
+/// transactions, does catch up, and now finds little left to copy. This one runs at most every
+/// [`Checkpointer::PAUSE`] and only after new commits, so an idle server does not wake; it ends
+/// when its writer is dropped.
 struct Checkpointer;
 
 impl Checkpointer {
@@ -365,10 +368,13 @@ impl Checkpointer {
         let (wake, woken) = std::sync::mpsc::sync_channel(1);
         std::thread::Builder::new().name("yunwei-checkpoint".into()).spawn(move || {
             while woken.recv().is_ok() {
-                match conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)") {
-                    Ok(()) => {
+                // The first column is 1 when another checkpoint was running and this one did
+                // nothing.
+                match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get::<_, i64>(0)) {
+                    Ok(0) => {
                         runs.fetch_add(1, Ordering::Relaxed);
                     }
+                    Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "a background checkpoint of the SQLite log failed"),
                 }
                 std::thread::sleep(Self::PAUSE);
@@ -451,9 +457,9 @@ const KEPT_LOOKUP_CONNECTIONS: usize = 8;
 
 impl Drop for LookupConnection {
     fn drop(&mut self) {
-        if let (Some(conn), Ok(mut pool)) = (self.conn.take(), self.pool.lock())
-            && pool.len() < KEPT_LOOKUP_CONNECTIONS
-        {
+        let Some(conn) = self.conn.take() else { return };
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.len() < KEPT_LOOKUP_CONNECTIONS {
             pool.push(conn);
         }
     }
@@ -813,13 +819,12 @@ impl Store {
     pub async fn lookup(&self) -> Result<Lookup> {
         Ok(match &self.pools {
             Pools::Sqlite { path, lookups, .. } => {
-                let kept = lookups.lock().map_err(|_| StoreError::Config("the lookup connections".into()))?.pop();
+                let kept = lookups.lock().unwrap_or_else(PoisonError::into_inner).pop();
                 let conn = match kept {
                     Some(conn) => conn,
                     None => {
-                        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
-                            | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+                        let flags =
+                            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
                         Self::open_sqlite(path, flags)?
                     }
                 };
@@ -829,8 +834,8 @@ impl Store {
         })
     }
 
-    /// How many times SQLite's log has been copied into the database file in the background
-    /// (see `Checkpointer`); `None` on PostgreSQL.
+    /// How many background checkpoints of SQLite's log have run (see `Checkpointer`); `None`
+    /// on PostgreSQL.
     pub fn background_checkpoints(&self) -> Option<u64> {
         match &self.pools {
             Pools::Sqlite { checkpoints, .. } => Some(checkpoints.load(Ordering::Relaxed)),
@@ -845,13 +850,13 @@ impl Store {
         Ok(())
     }
 
-    /// Waits for connections in use to finish, then closes every pool.
+    /// Waits for connections in use to finish, then closes every pool and the kept lookup
+    /// connections (one lent out closes when it is dropped after this). The new-ticket writer
+    /// and its checkpoint thread close when the intake that holds them ends.
     pub async fn close(&self) {
         match &self.pools {
             Pools::Sqlite { writer, reader, lookups, .. } => {
-                if let Ok(mut kept) = lookups.lock() {
-                    kept.clear();
-                }
+                lookups.lock().unwrap_or_else(PoisonError::into_inner).clear();
                 reader.close().await;
                 writer.close().await;
             }

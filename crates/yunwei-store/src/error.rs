@@ -17,7 +17,8 @@ pub enum StoreError {
     Domain(#[from] DomainError),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
-    /// An error on the SQLite connection that new tickets are written on (`db::DirectWriter`).
+    /// An error on one of the store's own SQLite connections: the one new tickets are written
+    /// on (`db::DirectWriter`) and the read-only ones for lookups (`db::Lookup`).
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
