@@ -152,13 +152,8 @@ pub async fn lookup(c: &mut impl Conn, token: &str) -> Result<Option<(Session, U
         .await?;
     let Some(session) = row else { return Ok(None) };
     // Only the session's own user, found through the session: no caller-chosen id.
-    let user = c
-        .fetch_opt::<User>(sql!(
-            "SELECT id, tenant_id, login, name, email, phone, role, active, locale, time_zone, version, created_at,
-             updated_at FROM users WHERE id = $1 AND active = TRUE",
-            session.user_id
-        ))
-        .await?;
+    let sql = format!("SELECT {} FROM users WHERE id = $1 AND active = TRUE", users::USER_COLUMNS);
+    let user = c.fetch_opt::<User>(sql!(sql, session.user_id)).await?;
     Ok(user.map(|u| (session, u)))
 }
 

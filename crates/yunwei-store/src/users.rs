@@ -1,5 +1,7 @@
 //! Users (local accounts with argon2 passwords), the tenants an agent serves, and API tokens.
 
+use std::sync::LazyLock;
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use serde::Serialize;
@@ -39,7 +41,7 @@ pub struct UserView {
     pub groups: Vec<i64>,
 }
 
-const USER_COLUMNS: &str =
+pub(crate) const USER_COLUMNS: &str =
     "id, tenant_id, login, name, email, phone, role, active, locale, time_zone, version, created_at, updated_at";
 
 #[derive(Debug, Clone, Default)]
@@ -432,14 +434,17 @@ impl Returned for UserServing {
 /// The active user behind an API token and what they may do, if the token is valid. One
 /// query: it runs before every API request.
 pub async fn by_token(c: &mut impl Conn, token: &str) -> Result<Option<(User, Actor)>> {
-    let sql = format!(
-        "SELECT {}, (SELECT string_agg(CAST(s.tenant_id AS TEXT), ',') FROM user_tenants s WHERE s.user_id = u.id)
-           AS served
-         FROM users u JOIN api_tokens t ON t.user_id = u.id
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = TRUE",
-        USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
-    );
-    let Some(row) = c.fetch_opt::<UserServing>(sql!(sql, token_hash(token))).await? else { return Ok(None) };
+    // Built once: it runs before every API request.
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {}, (SELECT string_agg(CAST(s.tenant_id AS TEXT), ',') FROM user_tenants s WHERE s.user_id = u.id)
+               AS served
+             FROM users u JOIN api_tokens t ON t.user_id = u.id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = TRUE",
+            USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+        )
+    });
+    let Some(row) = c.fetch_opt::<UserServing>(sql!(SQL.as_str(), token_hash(token))).await? else { return Ok(None) };
     let served = row.served.as_deref().unwrap_or("").split(',').filter_map(|t| t.parse().ok()).collect();
     let actor = actor_serving(&row.user, served)?;
     Ok(Some((row.user, actor)))
