@@ -116,7 +116,7 @@ pub async fn ensure(store: &Store, settings: &Settings) -> Fallible {
          API token for admin (make more with: yunwei token create LOGIN {store_flag}):\n\
          \x20 {token}\n\
          Try:\n\
-         \x20 curl -H 'Authorization: Bearer {token}' 'http://{listen}/api/v1/tickets?status=open&sort=-priority&limit=5'\n",
+         \x20 curl -H 'Authorization: Bearer {token}' 'http://{listen}/api/v1/tickets?status=open&sort=priority&limit=5'\n",
         place = if settings.database_url.starts_with("sqlite:") {
             settings.data_dir.display().to_string()
         } else {
