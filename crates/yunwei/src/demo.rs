@@ -2,10 +2,18 @@
 //! client organisations, bilingual users and locations, and a few hundred tickets over the
 //! last month in every state.
 
-use yunwei_domain::permission::Actor;
-use yunwei_domain::sla::Targets;
-use yunwei_store::tickets::{self, ActionRequest, NewTicket, TicketRef};
-use yunwei_store::{Store, Tx, categories, demo, groups, locations, sla, tenants, users};
+use yunwei_db::Store;
+use yunwei_db::Tx;
+use yunwei_desk::rules::sla::Targets;
+use yunwei_desk::store::categories;
+use yunwei_desk::store::demo;
+use yunwei_desk::store::sla;
+use yunwei_desk::store::tickets::{self, ActionRequest, NewTicket, TicketRef};
+use yunwei_kernel::permission::Actor;
+use yunwei_org::groups;
+use yunwei_org::locations;
+use yunwei_org::tenants;
+use yunwei_org::users;
 
 use crate::Fallible;
 use crate::config::Settings;
@@ -101,7 +109,7 @@ pub async fn ensure(store: &Store, settings: &Settings) -> Fallible {
     eprintln!("Demo: generating bilingual demo data …");
     let cast = cast(&mut tx).await?;
     generate_tickets(&mut tx, &cast).await?;
-    let token = users::create_token(&mut tx, None, cast.admin.user_id, "demo").await?;
+    let token = yunwei_db::identity::create_token(&mut tx, None, cast.admin.user_id, "demo").await?;
     tx.commit().await?;
     eprintln!(
         "\nYunwei demo is ready (data in {place}).\n\
@@ -134,7 +142,7 @@ pub async fn ensure(store: &Store, settings: &Settings) -> Fallible {
 
 async fn person(tx: &mut Tx, admin: Option<&Actor>, new: users::NewUser) -> Fallible<Actor> {
     let u = users::create(tx, admin, users::NewUser { password: Some(PASSWORD.into()), ..new }).await?;
-    Ok(users::actor(tx, &u.user).await?)
+    Ok(yunwei_db::identity::actor(tx, &u.user).await?)
 }
 
 /// The hospital's own SLA, with on-site arrival (到场) targets, and each group's OLA — how long
@@ -432,7 +440,7 @@ async fn generate_tickets(tx: &mut Tx, cast: &Cast) -> Fallible {
         // Spread the history over working hours in the past: minutes to respond, hours to
         // resolve, a day or two for the requester to confirm.
         const MINUTE: i64 = 60_000_000;
-        let now = yunwei_store::now_micros();
+        let now = yunwei_db::now_micros();
         let start = now - age_days * DAY - (rng.below(10 * 60) as i64 + 30) * MINUTE;
         let mut at = start;
         let mut times = Vec::new();
@@ -457,7 +465,7 @@ async fn generate_tickets(tx: &mut Tx, cast: &Cast) -> Fallible {
             }
         }
         demo::rewrite_history(tx, t.id, &times).await?;
-        yunwei_store::sla::rebuild_from_timeline(tx, t.id).await?;
+        yunwei_desk::store::sla::rebuild_from_timeline(tx, t.id).await?;
     }
     Ok(())
 }

@@ -11,13 +11,22 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::{SignedDuration, Timestamp, ToSpan, tz::TimeZone};
-use yunwei_domain::calendar::Calendar;
-use yunwei_domain::permission::Actor;
-use yunwei_domain::priority::PriorityMatrix;
-use yunwei_domain::sla::{Clock, ClockKind, ClockStatus, Targets};
-use yunwei_store::bulk::{self, HistoryClock, HistoryEvent, HistoryTicket, IdTable};
-use yunwei_store::sla::PolicyRow;
-use yunwei_store::{Store, Tx, categories, demo, groups, locations, settings, sla, tenants, users};
+use yunwei_db::Store;
+use yunwei_db::Tx;
+use yunwei_desk::rules::priority::PriorityMatrix;
+use yunwei_desk::rules::sla::{Clock, ClockKind, ClockStatus, Targets};
+use yunwei_desk::store::bulk::{self, HistoryClock, HistoryEvent, HistoryTicket, IdTable};
+use yunwei_desk::store::categories;
+use yunwei_desk::store::demo;
+use yunwei_desk::store::matrix;
+use yunwei_desk::store::sla;
+use yunwei_desk::store::sla::PolicyRow;
+use yunwei_kernel::calendar::Calendar;
+use yunwei_kernel::permission::Actor;
+use yunwei_org::groups;
+use yunwei_org::locations;
+use yunwei_org::tenants;
+use yunwei_org::users;
 
 use crate::Fallible;
 use crate::rng::Rng;
@@ -195,7 +204,7 @@ pub async fn run(store: &Store, scale: &Scale) -> Fallible<Summary> {
     eprintln!("generate: organisations, groups, {} users …", scale.tenants * scale.users_per_tenant);
     let mut rng = Rng::new(scale.seed);
     let cast = cast(&mut tx, scale, &mut rng).await?;
-    let matrix = settings::priority_matrix(&mut tx).await?;
+    let matrix = matrix::get(&mut tx).await?;
     let policy = sla::list_policies(&mut tx, &cast.admin)
         .await?
         .into_iter()
@@ -593,7 +602,7 @@ async fn cast(tx: &mut Tx, scale: &Scale, rng: &mut Rng) -> Fallible<Cast> {
         },
     )
     .await?;
-    let admin = users::actor(tx, &admin.user).await?;
+    let admin = yunwei_db::identity::actor(tx, &admin.user).await?;
     let a = Some(&admin);
 
     let mut tenant_ids = Vec::new();

@@ -1,9 +1,11 @@
+#![recursion_limit = "512"]
 //! `yunwei`: the one binary. `serve` runs the web UI, API and background work; `migrate`,
 //! `user` and `token` manage an installation from the command line.
 
 mod config;
 mod demo;
 mod generate;
+mod openapi;
 mod rng;
 
 use std::io::Read;
@@ -11,8 +13,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
-use yunwei_server::{AppState, ServerConfig};
-use yunwei_store::{Store, categories, search, sla, tenants, users};
+use yunwei_db::Store;
+use yunwei_desk::store::categories;
+use yunwei_desk::store::search;
+use yunwei_desk::store::sla;
+use yunwei_org::tenants;
+use yunwei_org::users;
+use yunwei_web::ServerConfig;
+use yunwei_web::{AppState, Module};
 
 use crate::config::{Settings, StoreArgs};
 
@@ -212,13 +220,17 @@ async fn run(cli: Cli) -> Fallible {
             let store = open(&settings).await?;
             let mut tx = store.write().await?;
             let user = users::by_login(&mut tx, &login).await.map_err(|_| format!("no user with login {login}"))?;
-            let token = users::create_token(&mut tx, None, user.id, &name).await?;
+            let token = yunwei_db::identity::create_token(&mut tx, None, user.id, &name).await?;
             tx.commit().await?;
             println!("{token}");
             Ok(())
         }
     }
 }
+
+/// The bounded contexts in this build: their routes, pages, background jobs and translations.
+/// A new module is one more line here.
+const MODULES: &[Module] = &[yunwei_org::MODULE, yunwei_desk::MODULE];
 
 async fn serve(settings: Settings, demo: bool) -> Fallible {
     let started = std::time::Instant::now();
@@ -234,7 +246,9 @@ async fn serve(settings: Settings, demo: bool) -> Fallible {
         ServerConfig { max_attachment_bytes: settings.max_attachment_mb * 1024 * 1024, ..ServerConfig::default() };
     tracing::info!(%addr, backend = ?store.backend(), startup_ms = started.elapsed().as_millis() as u64, "yunwei is serving");
     eprintln!("Yunwei is listening on http://{addr}");
-    yunwei_server::serve(listener, AppState::new(store, config), shutdown).await?;
+    let state = AppState::new(store, config);
+    let app = yunwei_web::router(state.clone(), MODULES, openapi::routes());
+    yunwei_web::serve(listener, state, MODULES, app, shutdown).await?;
     tracing::info!("stopped cleanly");
     Ok(())
 }

@@ -7,8 +7,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use yunwei_store::Backend;
-use yunwei_store::testing::TestStore;
+use yunwei_db::Backend;
+use yunwei_db::testing::TestStore;
 
 const BIN: &str = env!("CARGO_BIN_EXE_yunwei");
 
@@ -500,4 +500,41 @@ async fn generate_fills_an_empty_store_with_a_consistent_history_on_both_backend
         assert!(created["number"].as_str().unwrap() > *highest, "{created} after {highest}");
         server.stop();
     }
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_public_and_every_documented_endpoint_is_routed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite_args(dir.path());
+    let store: Vec<&str> = store.iter().map(String::as_str).collect();
+    let server = Server::start(&store);
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let res = client.get(format!("{}/api/v1/openapi.json", server.base)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    let doc: Value = res.json().await.expect("the document is JSON");
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["components"]["schemas"]["Ticket"].is_object());
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("a path item").keys() {
+            let concrete = path.replace("{ticket}", "1").replace("{id}", "1").replace("{action}", "claim");
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let r = client.request(m, format!("{}{concrete}", server.base)).send().await.unwrap();
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            if path == "/api/v1/openapi.json" {
+                assert_eq!(status, 200);
+            } else {
+                assert_eq!(status, 401, "{method} {path} answered {status} ({body}), so it is not routed");
+                assert_eq!(body["error"]["code"], "unauthenticated", "{method} {path}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "only {checked} endpoints documented");
+    // Something that is not routed is a JSON 404.
+    let missing = client.get(format!("{}/api/v1/nothing/here", server.base)).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    server.stop();
 }

@@ -1,0 +1,33 @@
+//! What the API sends: store records with times as RFC 3339 UTC strings and JSON fields as
+//! JSON, and the request bodies it accepts.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Formats a stored instant (microseconds since the epoch) as RFC 3339 in UTC.
+pub fn ts(micros: i64) -> String {
+    jiff::Timestamp::from_microsecond(micros).map(|t| t.to_string()).unwrap_or_default()
+}
+
+/// Parses an RFC 3339 instant from a request, naming the field when it is not one.
+pub fn parse_ts(field: &str, text: &str) -> Result<i64, crate::error::ApiError> {
+    text.parse::<jiff::Timestamp>().map(|t| t.as_microsecond()).map_err(|_| {
+        crate::error::ApiError::invalid(field, format!("{text:?} is not an RFC 3339 time such as 2026-01-31T08:00:00Z"))
+    })
+}
+
+/// For PATCH bodies: tells "absent" (`None`) from "null" (`Some(None)`).
+pub fn double_option<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A list with an optional cursor for the next page.
+#[derive(Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}

@@ -1,0 +1,144 @@
+//! Yunwei's HTTP platform: the JSON error contract and the extractors that answer in it (the
+//! caller behind a bearer token, JSON bodies, queries, paths), the web UI's sessions, CSRF and
+//! Origin checks, the page layout and its two languages, health and metrics — and the
+//! [`Module`] a bounded context hands to the composition root: its API routes, its pages, its
+//! background jobs and its translation catalogues. Handlers parse, authorise through the
+//! module's scoped store operations, and render; rules and SQL live in the modules.
+
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod ui;
+
+use std::future::Future;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tower_http::trace::TraceLayer;
+use yunwei_db::Store;
+
+use crate::error::ApiError;
+
+/// Limits and settings the HTTP side needs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub max_json_bytes: usize,
+    pub max_attachment_bytes: usize,
+    /// How often the SLA escalation scan runs.
+    pub sla_scan_every: std::time::Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            max_json_bytes: 1024 * 1024,
+            max_attachment_bytes: 10 * 1024 * 1024,
+            sla_scan_every: std::time::Duration::from_secs(15),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: ServerConfig,
+    pub metrics: metrics::Metrics,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ServerConfig) -> Self {
+        Self { store, config, metrics: metrics::Metrics::new() }
+    }
+}
+
+/// What a bounded context adds to the running server. Each module crate exports one
+/// (`yunwei_desk::MODULE`); the composition root lists them once.
+pub struct Module {
+    pub name: &'static str,
+    /// Routes under `/api/v1`; JSON bodies are limited to `max_json_bytes` unless a route sets
+    /// its own limit.
+    pub api: fn(&AppState) -> Router<AppState>,
+    /// Pages; they get the security headers, the Origin check and a body limit for uploads.
+    pub pages: fn(&AppState) -> Router<AppState>,
+    /// Background work, started with the server and stopped when `stop` turns true.
+    pub jobs: fn(&AppState, watch::Receiver<bool>) -> Vec<JoinHandle<()>>,
+    /// Its links in the top navigation.
+    pub nav: &'static [ui::nav::NavLink],
+    /// The module's translation catalogues (`&[texts!()]`: its `i18n/zh-CN.toml` and
+    /// `i18n/en.toml`), none where its pages use only the platform's words.
+    pub texts: &'static [ui::i18n::Texts],
+}
+
+/// A module with nothing to add where it has nothing (`jobs: no_jobs`).
+pub fn no_jobs(_: &AppState, _: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+    Vec::new()
+}
+
+async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
+    match s.store.ping().await {
+        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({ "status": "ok" }))),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({ "status": "database unavailable" })))
+        }
+    }
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this path does not take that method")
+}
+
+/// The whole application: the modules' API and pages beside the platform's own (sign-in,
+/// account, health, metrics, static files), with their translations installed.
+pub fn router(state: AppState, modules: &[Module], extra_api: Router<AppState>) -> Router {
+    ui::i18n::install(modules.iter().flat_map(|m| m.texts.iter().copied()).collect());
+    ui::nav::install(modules.iter().flat_map(|m| m.nav.iter()).collect());
+    let mut api = extra_api;
+    let mut pages = Router::new();
+    for m in modules {
+        api = api.merge((m.api)(&state));
+        pages = pages.merge((m.pages)(&state));
+    }
+    let api = api.layer(DefaultBodyLimit::max(state.config.max_json_bytes));
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(ui::routes(&state, pages))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::endpoint))
+        .fallback(ui::fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `app` and runs the modules' background work until `shutdown` completes, then stops
+/// taking connections, lets requests in flight finish, stops background work and closes the
+/// database.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    modules: &[Module],
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let store = state.store.clone();
+    let (stop, stopped) = watch::channel(false);
+    let jobs: Vec<JoinHandle<()>> = modules.iter().flat_map(|m| (m.jobs)(&state, stopped.clone())).collect();
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let _ = stop.send(true);
+    for job in jobs {
+        let _ = job.await;
+    }
+    store.close().await;
+    served
+}

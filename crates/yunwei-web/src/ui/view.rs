@@ -1,0 +1,237 @@
+//! What every page shares: the layout's context ([`Ui`]), rendering with the right status and
+//! headers, the friendly error pages, and store errors turned into words in the viewer's
+//! language.
+
+use std::borrow::Borrow;
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use yunwei_db::StoreError;
+use yunwei_kernel::DomainError;
+
+use super::i18n::{self, Locale};
+use super::session::{FLASH_COOKIE, Viewer, set_cookie};
+use crate::error::ApiError;
+
+/// The layout's context: language, time zone, who is signed in, the CSRF token for forms.
+pub struct Ui {
+    pub locale: Locale,
+    pub tz: jiff::tz::TimeZone,
+    pub csrf: String,
+    pub path: String,
+    pub signed_in: bool,
+    pub staff: bool,
+    pub user_name: String,
+    pub role: String,
+    /// A one-time message after a redirect, already in the viewer's language.
+    pub flash: Option<&'static str>,
+    /// Which navigation entry is current.
+    pub nav: &'static str,
+    /// What the search box shows.
+    pub search: String,
+}
+
+impl Ui {
+    pub fn new(v: &Viewer, nav: &'static str) -> Ui {
+        let flash = v.flash.as_deref().filter(|k| k.starts_with("flash.") && i18n::has(v.locale, k));
+        Ui {
+            locale: v.locale,
+            tz: v.tz.clone(),
+            csrf: v.csrf().to_string(),
+            path: v.path.clone(),
+            signed_in: v.signed.is_some(),
+            staff: v.signed.as_ref().is_some_and(|s| s.is_staff()),
+            user_name: v.signed.as_ref().map(|s| s.user.name.clone()).unwrap_or_default(),
+            role: v.signed.as_ref().map(|s| s.user.role.clone()).unwrap_or_default(),
+            flash: flash.map(|k| i18n::t(v.locale, k)),
+            nav,
+            search: String::new(),
+        }
+    }
+
+    /// The navigation links this viewer sees.
+    pub fn links(&self) -> Vec<&'static super::nav::NavLink> {
+        super::nav::visible(self.signed_in, self.staff, self.role == "admin")
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        i18n::t(self.locale, key)
+    }
+
+    /// `t(prefix + "." + value)`, for labels of stored values (statuses, channels, …).
+    pub fn label(&self, prefix: &str, value: &str) -> &'static str {
+        let key = format!("{prefix}.{value}");
+        if i18n::has(self.locale, &key) { i18n::t(self.locale, &key) } else { i18n::t(self.locale, "common.unknown") }
+    }
+
+    pub fn status(&self, s: &str) -> &'static str {
+        self.label("status", s)
+    }
+
+    pub fn priority(&self, p: impl Borrow<i64>) -> &'static str {
+        self.label("priority", &p.borrow().to_string())
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.locale.as_str()
+    }
+
+    pub fn is_zh(&self) -> bool {
+        self.locale == Locale::ZhCn
+    }
+
+    /// A stored instant in the viewer's time zone, e.g. `2026-03-02 14:05`.
+    pub fn dt(&self, micros: impl Borrow<i64>) -> String {
+        match jiff::Timestamp::from_microsecond(*micros.borrow()) {
+            Ok(ts) => ts.to_zoned(self.tz.clone()).strftime("%Y-%m-%d %H:%M").to_string(),
+            Err(_) => String::new(),
+        }
+    }
+
+    pub fn dt_opt(&self, micros: impl Borrow<Option<i64>>) -> String {
+        (*micros.borrow()).map(|m| self.dt(m)).unwrap_or_else(|| "—".to_string())
+    }
+
+    /// The instant in UTC (RFC 3339), for `<time datetime>`.
+    pub fn iso(&self, micros: impl Borrow<i64>) -> String {
+        jiff::Timestamp::from_microsecond(*micros.borrow()).map(|t| t.to_string()).unwrap_or_default()
+    }
+
+    /// Changes whenever the stylesheet or script does, so browsers fetch the new one.
+    pub fn asset_version(&self) -> &'static str {
+        super::assets::version()
+    }
+
+    /// The name of the viewer's time zone, shown beside dates.
+    pub fn tz_name(&self) -> String {
+        self.tz.iana_name().unwrap_or("UTC").to_string()
+    }
+}
+
+/// Renders a template (through askama_web, which logs a failed render and answers 500) with
+/// `status`, clearing a shown flash message and forbidding caching of pages with personal data.
+pub fn render<T: Template>(v: &Viewer, status: StatusCode, tpl: T) -> Response {
+    let mut res = askama_web::WebTemplate(tpl).into_response();
+    if res.status() != StatusCode::OK {
+        return res;
+    }
+    *res.status_mut() = status;
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if v.flash.is_some() {
+        h.append(header::SET_COOKIE, set_cookie(FLASH_COOKIE, "", Some(0), v.https));
+    }
+    res
+}
+
+/// A redirect after a successful form post, with a one-time message key for the next page.
+pub fn redirect_with(v: &Viewer, to: &str, flash_key: &'static str) -> Response {
+    let mut res = axum::response::Redirect::to(to).into_response();
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(FLASH_COOKIE, flash_key, Some(60), v.https));
+    res
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub ui: Ui,
+    pub status: u16,
+    pub title: String,
+    pub message: String,
+}
+
+/// A friendly page for a refusal, in the viewer's language.
+pub fn problem_page(v: &Viewer, status: StatusCode, title_key: &str, message_key: &str) -> Response {
+    let page = ErrorPage {
+        ui: Ui::new(v, ""),
+        status: status.as_u16(),
+        title: i18n::t(v.locale, title_key).to_string(),
+        message: i18n::t(v.locale, message_key).to_string(),
+    };
+    render(v, status, page)
+}
+
+/// The 404 page: unknown addresses and records outside the viewer's scope alike.
+pub fn not_found(v: &Viewer) -> Response {
+    problem_page(v, StatusCode::NOT_FOUND, "error.not_found_title", "error.not_found")
+}
+
+pub fn internal(v: &Viewer) -> Response {
+    problem_page(v, StatusCode::INTERNAL_SERVER_ERROR, "error.internal_title", "error.internal")
+}
+
+/// Localises a domain message where we know its shape; otherwise keeps it as written.
+fn message_text(locale: Locale, message: &str) -> String {
+    if message == "must not be empty" || message == "is required" || message == "is required for this action" {
+        return i18n::t(locale, "error.required").to_string();
+    }
+    if let Some(n) = message.strip_prefix("must be at most ").and_then(|r| r.strip_suffix(" characters")) {
+        return i18n::tf(locale, "error.too_long", &[("n", n)]);
+    }
+    message.to_string()
+}
+
+fn field_text(locale: Locale, field: &str, message: &str) -> String {
+    let key = format!("field.{field}");
+    let name = if i18n::has(locale, &key) { i18n::t(locale, &key) } else { field };
+    format!("{name}{}{}", i18n::t(locale, "common.colon"), message_text(locale, message))
+}
+
+/// A refusal that the page shows beside the form (status and words), or a whole error page.
+// A response is made once per request; boxing it would buy nothing.
+#[allow(clippy::result_large_err)]
+pub fn explain(v: &Viewer, e: StoreError) -> Result<(StatusCode, String), Response> {
+    let l = v.locale;
+    Ok(match e {
+        StoreError::NotFound(_) => return Err(not_found(v)),
+        StoreError::Conflict(_) => (StatusCode::CONFLICT, i18n::t(l, "error.conflict").to_string()),
+        StoreError::Duplicate { field, message } => (StatusCode::CONFLICT, field_text(l, field, &message)),
+        StoreError::Domain(DomainError::Invalid(f)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, field_text(l, &f.field, &f.message))
+        }
+        StoreError::Domain(DomainError::IllegalTransition { .. }) => {
+            (StatusCode::CONFLICT, i18n::t(l, "error.illegal").to_string())
+        }
+        StoreError::Domain(DomainError::Forbidden(_)) => {
+            (StatusCode::FORBIDDEN, i18n::t(l, "error.forbidden").to_string())
+        }
+        other => {
+            tracing::error!(error = %other, "page request failed");
+            return Err(internal(v));
+        }
+    })
+}
+
+/// The same for the API's request parsing (reused for the console's action forms).
+#[allow(clippy::result_large_err)]
+pub fn explain_api(v: &Viewer, e: ApiError) -> Result<(StatusCode, String), Response> {
+    if e.status == StatusCode::NOT_FOUND {
+        return Err(not_found(v));
+    }
+    let text = match &e.field {
+        Some(f) => {
+            let msg = e.message.strip_prefix(&format!("{f}: ")).unwrap_or(&e.message);
+            field_text(v.locale, f, msg)
+        }
+        None => e.message.clone(),
+    };
+    Ok((e.status, text))
+}
+
+/// A whole error page for a store failure (for pages with no form to show it beside).
+pub fn fail(v: &Viewer, e: StoreError) -> Response {
+    match explain(v, e) {
+        Ok((status, _)) if status == StatusCode::FORBIDDEN => not_found(v),
+        Ok((status, message)) => {
+            let page = ErrorPage {
+                ui: Ui::new(v, ""),
+                status: status.as_u16(),
+                title: i18n::t(v.locale, "error.refused_title").to_string(),
+                message,
+            };
+            render(v, status, page)
+        }
+        Err(page) => page,
+    }
+}
