@@ -1,6 +1,8 @@
 //! The `yunwei` binary as an operator uses it: bootstrap from the command line, serve, stop
 //! with SIGTERM without losing work, restart, and several instances on one PostgreSQL database.
 
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

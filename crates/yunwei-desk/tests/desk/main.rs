@@ -2,6 +2,8 @@
 //! (conformance, intake, SLA, search, dashboard, the UI's store operations), the API and the
 //! web UI against a real server on 127.0.0.1.
 
+#![allow(clippy::unwrap_used)]
+
 mod api;
 mod common;
 mod conformance;
