@@ -327,6 +327,7 @@ returned_tuple!(i64);
 returned_tuple!(String);
 returned_tuple!(i64, bool);
 returned_tuple!(i64, Option<i64>);
+returned_tuple!(i64, Option<String>);
 returned_tuple!(i64, i64, String);
 returned_tuple!(i64, String, String, String, Option<String>, Option<String>);
 

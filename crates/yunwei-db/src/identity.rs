@@ -12,12 +12,8 @@ use sqlx::FromRow;
 use yunwei_kernel::permission::{Actor, Permission, Role};
 use yunwei_kernel::validate;
 
-use crate::Result;
-use crate::StoreError;
-use crate::Tx;
-use crate::audit;
 use crate::db::{Conn, Returned};
-use crate::now_micros;
+use crate::{Result, Store, StoreError, Tx, audit, now_micros};
 
 stored_row! {
     #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -41,12 +37,37 @@ stored_row! {
 pub const USER_COLUMNS: &str =
     "id, tenant_id, login, name, email, phone, role, active, locale, time_zone, version, created_at, updated_at";
 
-pub fn hash_password(password: &str) -> Result<String> {
-    validate::password(password)?;
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| StoreError::Config(format!("password hashing failed: {e}")))
+/// A password that passed the rules, hashed with argon2 and ready to store. Hashing and
+/// checking a password take tens of milliseconds of CPU each, so both run on a blocking
+/// thread and before a write transaction begins: never on the async threads, never while
+/// SQLite's one writer waits.
+#[derive(Clone)]
+pub struct HashedPassword(String);
+
+impl std::fmt::Debug for HashedPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HashedPassword(…)")
+    }
+}
+
+impl HashedPassword {
+    /// Checks `password` against the rules (naming the field `password`) and hashes it.
+    pub async fn new(password: &str) -> Result<HashedPassword> {
+        validate::password(password)?;
+        let password = password.to_string();
+        let hashed = tokio::task::spawn_blocking(move || {
+            Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string())
+        })
+        .await
+        .map_err(|e| StoreError::Config(format!("password hashing stopped: {e}")))?
+        .map_err(|e| StoreError::Config(format!("password hashing failed: {e}")))?;
+        Ok(HashedPassword(hashed))
+    }
+
+    /// The stored form (a PHC string).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// A hash of a random password, to verify against when the login does not exist.
@@ -59,28 +80,106 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+/// Whether `password` matches `hash` (`None`: no password set; a dummy hash is checked so the
+/// time taken does not tell), on a blocking thread.
+async fn verify(hash: Option<String>, password: &str) -> Result<bool> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        let hash = hash.as_deref();
+        let matches = PasswordHash::new(hash.unwrap_or(dummy_hash()))
+            .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+        matches && hash.is_some()
+    })
+    .await
+    .map_err(|e| StoreError::Config(format!("password check stopped: {e}")))
 }
 
-/// The active user with this login and password, if both match.
-pub async fn check_password(tx: &mut Tx, login: &str, password: &str) -> Result<Option<User>> {
-    let row = fetch_opt!(
-        tx,
-        (i64, Option<String>),
+/// The stored password hash of an active user, by login: `(user id, hash)`.
+async fn credentials(c: &mut impl Conn, login: &str) -> Result<Option<(i64, Option<String>)>> {
+    c.fetch_opt(sql!(
         "SELECT id, password_hash FROM users WHERE login = $1 AND active = TRUE",
         login.trim().to_lowercase()
-    )?;
-    let Some((id, Some(hash))) = row else {
-        // Spend the same time as a real check, so response times do not tell which logins exist.
-        let _ = verify_password(dummy_hash(), password);
-        return Ok(None);
+    ))
+    .await
+}
+
+/// The active user with this login and password, if both match, with the hash they matched
+/// (so a writer can confirm the password did not change meanwhile). The hash is read on a
+/// read-only connection and checked on a blocking thread, with no transaction open.
+pub async fn check_password(store: &Store, login: &str, password: &str) -> Result<Option<(User, String)>> {
+    let found = {
+        let mut c = store.lookup().await?;
+        credentials(&mut c, login).await?
     };
-    if !verify_password(&hash, password) {
+    let hash = found.as_ref().and_then(|(_, h)| h.clone());
+    if !verify(hash.clone(), password).await? {
         return Ok(None);
     }
-    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-    Ok(fetch_opt!(tx, User, &sql, id)?)
+    let (Some((id, _)), Some(hash)) = (found, hash) else { return Ok(None) };
+    let mut c = store.lookup().await?;
+    let user: Option<User> = c.fetch_opt(sql!(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"), id)).await?;
+    Ok(user.map(|u| (u, hash)))
+}
+
+/// Changes the caller's own password after checking the current one, and ends their other
+/// sessions (`keep_session`, the one they changed it from, stays). A wrong current password
+/// counts as a failed login of their login name and is refused while it is locked, so a
+/// borrowed session cannot guess it faster than the login page would allow.
+pub async fn change_password(
+    store: &Store,
+    actor: &Actor,
+    keep_session: Option<i64>,
+    current: &str,
+    new: &str,
+) -> Result<()> {
+    let now = now_micros();
+    let login = {
+        let mut c = store.lookup().await?;
+        let row: Option<(String,)> =
+            c.fetch_opt(sql!("SELECT login FROM users WHERE id = $1 AND active = TRUE", actor.user_id)).await?;
+        row.ok_or(StoreError::NotFound("user"))?.0
+    };
+    {
+        let mut tx = store.read().await?;
+        if crate::sessions::locked_until(&mut tx, &login, now).await?.is_some() {
+            return Err(StoreError::invalid("current_password", "too many wrong passwords; try again later"));
+        }
+    }
+    let Some((_, old_hash)) = check_password(store, &login, current).await? else {
+        let mut txo = store.write().await?;
+        let tx = &mut txo;
+        crate::sessions::record_failure(tx, &login, now).await?;
+        txo.commit().await?;
+        return Err(StoreError::invalid("current_password", "is not your current password"));
+    };
+    let hashed = HashedPassword::new(new).await.map_err(|e| match e {
+        StoreError::Domain(yunwei_kernel::DomainError::Invalid(f)) => StoreError::invalid("new_password", f.message),
+        other => other,
+    })?;
+    let mut txo = store.write().await?;
+    let tx = &mut txo;
+    let n = execute!(
+        tx,
+        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4",
+        hashed.as_str(),
+        now,
+        actor.user_id,
+        &old_hash
+    )?;
+    if n == 0 {
+        return Err(StoreError::stale("user"));
+    }
+    let ended = crate::sessions::end_others(tx, actor.user_id, keep_session).await?;
+    let change = audit::Change {
+        action: "user.password",
+        entity: "user",
+        entity_id: actor.user_id,
+        tenant_id: Some(actor.tenant_id),
+        before: None,
+        after: Some(serde_json::json!({ "password": "changed", "sessions_ended": ended })),
+    };
+    audit::record(tx, Some(actor), change).await?;
+    txo.commit().await
 }
 
 /// Everything the permission checks need about a user.

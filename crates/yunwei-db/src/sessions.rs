@@ -8,13 +8,9 @@
 use sha2::{Digest, Sha256};
 use yunwei_kernel::login;
 
-use crate::Result;
-use crate::StoreError;
-use crate::Tx;
-use crate::audit;
 use crate::db::Conn;
 use crate::identity::User;
-use crate::now_micros;
+use crate::{Result, Store, StoreError, Tx, audit, now_micros};
 
 const SECOND: i64 = 1_000_000;
 /// A session unused for this long ends.
@@ -66,7 +62,7 @@ pub async fn locked_until(tx: &mut Tx, login_name: &str, now: i64) -> Result<Opt
 }
 
 /// Counts a failed login and locks the login when the count calls for it.
-async fn record_failure(tx: &mut Tx, key: &str, now: i64) -> Result<Option<i64>> {
+pub(crate) async fn record_failure(tx: &mut Tx, key: &str, now: i64) -> Result<Option<i64>> {
     let forget_before = now - login::FORGET_AFTER_SECS * SECOND;
     let previous = fetch_opt!(tx, (i64, i64), "SELECT failures, updated_at FROM login_failures WHERE login = $1", key)?
         .map(|(n, at)| if at < forget_before { 0 } else { n })
@@ -86,16 +82,43 @@ async fn record_failure(tx: &mut Tx, key: &str, now: i64) -> Result<Option<i64>>
     Ok(until)
 }
 
-/// Checks a login and password (unless the login is locked) and opens a session on success.
-/// The caller commits `tx` whatever the outcome, so failures are counted.
-pub async fn login(tx: &mut Tx, login_name: &str, password: &str) -> Result<LoginOutcome> {
-    let now = now_micros();
+/// Checks a login and password (unless the login is locked) and opens a session on success,
+/// counting a failure otherwise. The password is checked on a blocking thread before the
+/// write transaction begins, so the one SQLite writer never waits on argon2. On a user's first
+/// login their language becomes `first_locale` (the browser's, or the one picked on the page).
+pub async fn login(store: &Store, login_name: &str, password: &str, first_locale: &str) -> Result<LoginOutcome> {
     let key = login_name.trim().to_lowercase();
+    {
+        let mut tx = store.read().await?;
+        if let Some(until) = locked_until(&mut tx, &key, now_micros()).await? {
+            return Ok(LoginOutcome::Locked { until });
+        }
+    }
+    let checked = crate::identity::check_password(store, &key, password).await?;
+    let now = now_micros();
+    let mut txo = store.write().await?;
+    let tx = &mut txo;
+    // A failure counted by another request while the password was being checked still holds.
     if let Some(until) = locked_until(tx, &key, now).await? {
         return Ok(LoginOutcome::Locked { until });
     }
-    let Some(user) = crate::identity::check_password(tx, &key, password).await? else {
+    // The password must still be the one checked, and the account still active.
+    let user = match checked {
+        Some((user, hash)) => {
+            let current = scalar!(
+                tx,
+                i64,
+                "SELECT COUNT(*) FROM users WHERE id = $1 AND password_hash = $2 AND active = TRUE",
+                user.id,
+                &hash
+            )?;
+            (current == 1).then_some(user)
+        }
+        None => None,
+    };
+    let Some(user) = user else {
         let locked_until = record_failure(tx, &key, now).await?;
+        txo.commit().await?;
         return Ok(LoginOutcome::Failed { locked_until });
     };
     execute!(tx, "DELETE FROM login_failures WHERE login = $1", &key)?;
@@ -112,6 +135,9 @@ pub async fn login(tx: &mut Tx, login_name: &str, password: &str) -> Result<Logi
         )?;
     }
     let actor = crate::identity::actor(tx, &user).await?;
+    if first_login {
+        crate::preferences::set_locale(tx, &actor, first_locale).await?;
+    }
     let change = audit::Change {
         action: "session.login",
         entity: "user",
@@ -121,6 +147,7 @@ pub async fn login(tx: &mut Tx, login_name: &str, password: &str) -> Result<Logi
         after: Some(serde_json::json!({ "session_id": session.id })),
     };
     audit::record(tx, Some(&actor), change).await?;
+    txo.commit().await?;
     Ok(LoginOutcome::LoggedIn { token, session, user: Box::new(user), first_login })
 }
 
@@ -185,7 +212,8 @@ pub async fn end(tx: &mut Tx, token: &str) -> Result<()> {
     Ok(())
 }
 
-/// Ends every session of a user (password change, account disabled).
-pub async fn end_all(tx: &mut Tx, user_id: i64) -> Result<u64> {
-    Ok(execute!(tx, "DELETE FROM sessions WHERE user_id = $1", user_id)?)
+/// Ends the sessions of a user but `keep` (all of them for `None`): after a password change or
+/// reset, so whoever knew the old password is signed out everywhere.
+pub async fn end_others(tx: &mut Tx, user_id: i64, keep: Option<i64>) -> Result<u64> {
+    Ok(execute!(tx, "DELETE FROM sessions WHERE user_id = $1 AND id <> $2", user_id, keep.unwrap_or(0))?)
 }

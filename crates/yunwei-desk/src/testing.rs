@@ -1,5 +1,6 @@
 //! A small organisation to test the service desk against (feature `testing`).
 
+use yunwei_db::identity::HashedPassword;
 use yunwei_db::{Backend, Store};
 
 /// A small organisation for tests: a provider with L1/L2/L3 groups and staff, two client
@@ -41,7 +42,7 @@ impl World {
                 login: "admin".into(),
                 name: "管理员 Admin".into(),
                 role: "admin".into(),
-                password: Some("correct horse".into()),
+                password: Some(HashedPassword::new("correct horse").await.expect("hash")),
                 ..Default::default()
             },
         )

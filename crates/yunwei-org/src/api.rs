@@ -6,6 +6,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde::Serialize;
+use yunwei_db::identity::HashedPassword;
 use yunwei_web::AppState;
 use yunwei_web::dto::{Items, double_option, ts};
 use yunwei_web::error::{ApiError, ApiResult, Created};
@@ -99,6 +100,10 @@ pub struct CreateUser {
 }
 
 pub async fn create_user(State(s): State<AppState>, auth: Auth, ApiJson(b): ApiJson<CreateUser>) -> Created<UserOut> {
+    let password = match b.password.as_deref() {
+        Some(p) => Some(HashedPassword::new(p).await?),
+        None => None,
+    };
     let new = users::NewUser {
         tenant_id: b.tenant_id,
         login: b.login,
@@ -106,7 +111,7 @@ pub async fn create_user(State(s): State<AppState>, auth: Auth, ApiJson(b): ApiJ
         email: b.email,
         phone: b.phone,
         role: b.role,
-        password: b.password,
+        password,
         locale: b.locale,
         time_zone: b.time_zone,
         served_tenants: b.served_tenants,
@@ -197,9 +202,10 @@ pub async fn set_password(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<SetPassword>,
 ) -> ApiResult<StatusCode> {
+    let password = HashedPassword::new(&b.password).await?;
     let mut tx = s.store.write().await?;
     users::get(&mut tx, &auth.actor, id).await?;
-    users::set_password(&mut tx, Some(&auth.actor), id, &b.password).await?;
+    users::set_password(&mut tx, Some(&auth.actor), id, &password).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

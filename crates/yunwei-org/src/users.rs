@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 use yunwei_db::db::{Arg, Sql};
-use yunwei_db::identity::{USER_COLUMNS, User, hash_password};
-use yunwei_db::{Result, StoreError, Tx, audit, now_micros};
+use yunwei_db::identity::{HashedPassword, USER_COLUMNS, User};
+use yunwei_db::{Result, StoreError, Tx, audit, now_micros, sessions};
 use yunwei_kernel::permission::{Actor, Permission, Role, TenantScope};
 use yunwei_kernel::validate;
 
@@ -27,7 +27,8 @@ pub struct NewUser {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub role: String,
-    pub password: Option<String>,
+    /// Hashed before the transaction begins ([`HashedPassword::new`]).
+    pub password: Option<HashedPassword>,
     pub locale: Option<String>,
     pub time_zone: Option<String>,
     pub served_tenants: Vec<i64>,
@@ -114,7 +115,7 @@ pub async fn create(tx: &mut Tx, actor: Option<&Actor>, new: NewUser) -> Result<
     let phone = optional_text("phone", new.phone.as_deref(), 50)?;
     let locale = validate::locale(new.locale.as_deref().unwrap_or("zh-CN"))?;
     let time_zone = validate::time_zone(new.time_zone.as_deref().unwrap_or("Asia/Shanghai"))?;
-    let hash = new.password.as_deref().map(hash_password).transpose()?;
+    let hash = new.password.as_ref().map(|p| p.as_str().to_string());
     let tenant_id = match (new.tenant_id, role) {
         (Some(t), _) => {
             check_ids(tx, "tenants", "tenant_id", &[t]).await?;
@@ -280,23 +281,30 @@ pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, p: UserPa
     Ok(after)
 }
 
-/// Sets a user's password (administrators, or the command line with `actor = None`).
-pub async fn set_password(tx: &mut Tx, actor: Option<&Actor>, id: i64, password: &str) -> Result<()> {
+/// Resets a user's password (administrators, or the command line with `actor = None`) and ends
+/// every session they have, so whoever knew the old password is signed out.
+pub async fn set_password(tx: &mut Tx, actor: Option<&Actor>, id: i64, password: &HashedPassword) -> Result<()> {
     if let Some(a) = actor {
         a.require(Permission::ManageOrganisation)?;
     }
-    let hash = hash_password(password)?;
-    let n = execute!(tx, "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", hash, now_micros(), id)?;
+    let n = execute!(
+        tx,
+        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3",
+        password.as_str(),
+        now_micros(),
+        id
+    )?;
     if n == 0 {
         return Err(StoreError::NotFound("user"));
     }
+    let ended = sessions::end_others(tx, id, None).await?;
     let change = audit::Change {
         action: "user.password",
         entity: "user",
         entity_id: id,
         tenant_id: None,
         before: None,
-        after: Some(serde_json::json!({ "password": "changed" })),
+        after: Some(serde_json::json!({ "password": "changed", "sessions_ended": ended })),
     };
     audit::record(tx, actor, change).await
 }

@@ -4,6 +4,7 @@
 
 use yunwei_db::Store;
 use yunwei_db::Tx;
+use yunwei_db::identity::HashedPassword;
 use yunwei_desk::rules::sla::Targets;
 use yunwei_desk::store::categories;
 use yunwei_desk::store::demo;
@@ -21,66 +22,137 @@ use crate::rng::Rng;
 
 pub const PASSWORD: &str = "yunwei-demo";
 
-const TITLES: &[(&str, &[&str])] = &[
+/// What people report, by top-level category: a title and the description they write, in the
+/// language they wrote it in.
+const TITLES: &[(&str, &[(&str, &str)])] = &[
     (
         "HW",
         &[
-            "打印机卡纸，无法打印",
-            "Laptop battery no longer charges",
-            "显示器黑屏",
-            "Docking station not detected",
-            "键盘部分按键失灵",
-            "Server fan alarm in rack B2",
+            (
+                "打印机卡纸，无法打印",
+                "护士站的打印机每打一张就卡纸，已经按面板提示取出过两次纸，还是一样。上午要打很多检验单，比较急。",
+            ),
+            (
+                "Laptop battery no longer charges",
+                "My laptop shows \"plugged in, not charging\" and the battery is at 4 %. I tried another socket and restarted twice. It only runs while the charger is connected.",
+            ),
+            ("显示器黑屏", "今天开机后主机指示灯正常，但显示器一直黑屏，电源灯是橙色的。换了一根视频线也不行。"),
+            (
+                "Docking station not detected",
+                "Since this morning my laptop no longer sees the docking station: no external screens, no network through the dock. USB-C directly to the monitor works.",
+            ),
+            ("键盘部分按键失灵", "键盘上 E、R、T 三个键按了没反应，其他键正常。没有洒过水。录入病历很受影响。"),
+            (
+                "Server fan alarm in rack B2",
+                "The monitoring panel shows a fan failure alarm on the second server from the top in rack B2 since 02:10. Temperatures are still normal.",
+            ),
         ],
     ),
     (
         "SW",
         &[
-            "Outlook 无法连接服务器",
-            "Excel crashes when opening large files",
-            "财务系统登录报错",
-            "Antivirus definitions out of date",
-            "WPS 文档无法保存",
-            "ERP report export times out",
+            (
+                "Outlook 无法连接服务器",
+                "Outlook 右下角一直显示\"正在尝试连接\"，收不到新邮件，网页版邮箱可以正常登录。重启电脑后还是一样。",
+            ),
+            (
+                "Excel crashes when opening large files",
+                "Excel closes without a message when I open the monthly stock file (about 80 MB). Smaller files open fine. It started after last week's update.",
+            ),
+            ("财务系统登录报错", "登录财务系统时提示\"证书已过期\"，无法进入。月底要做报销审核，请尽快处理。"),
+            (
+                "Antivirus definitions out of date",
+                "The antivirus icon has been red for three days and says the definitions are out of date. \"Update now\" fails with a connection error.",
+            ),
+            (
+                "WPS 文档无法保存",
+                "编辑共享盘上的 WPS 文档时点保存提示\"文件被占用或只读\"，但没有其他人打开这个文件。另存到桌面可以。",
+            ),
+            (
+                "ERP report export times out",
+                "Exporting the quarterly sales report from the ERP stops after about a minute with \"gateway timeout\". Last quarter the same export worked.",
+            ),
         ],
     ),
     (
         "NET",
         &[
-            "三楼无线网络频繁掉线",
-            "VPN connects but no intranet access",
-            "网速很慢，网页打不开",
-            "Cannot reach the shared drive",
-            "邮件发送被退回",
-            "IP address conflict on PC-0231",
+            (
+                "三楼无线网络频繁掉线",
+                "三楼会议室和走廊的无线网络每隔十几分钟就断开一次，需要重新连接。手机和笔记本都这样，已经持续两天。",
+            ),
+            (
+                "VPN connects but no intranet access",
+                "The VPN client says connected, but no internal site opens and I cannot reach the file server. Internet access works. I am working from home today.",
+            ),
+            ("网速很慢，网页打不开", "从上午十点开始整个科室上网都很慢，内网系统还能用，外网网页基本打不开。"),
+            (
+                "Cannot reach the shared drive",
+                "Drive S: shows a red cross and \"network path not found\". Colleagues in the same office can open it.",
+            ),
+            ("邮件发送被退回", "给外部客户发的邮件都被退回，退信里写着\"550 被拒绝\"。发给内部同事正常。"),
+            (
+                "IP address conflict on PC-0231",
+                "Windows on PC-0231 warns about an IP address conflict and then loses the network every few minutes. The PC is at the registration desk.",
+            ),
         ],
     ),
     (
         "HUM",
         &[
-            "误删了共享盘上的文件",
-            "Account locked after password attempts",
-            "忘记OA系统密码",
-            "Wrong printer set as default",
+            (
+                "误删了共享盘上的文件",
+                "不小心把共享盘\"行政/2026合同\"文件夹里的三个合同删除了，大约是今天下午三点。能否从备份恢复？",
+            ),
+            (
+                "Account locked after password attempts",
+                "My account is locked after I mistyped my new password several times this morning. I cannot log in to the PC or e-mail.",
+            ),
+            ("忘记OA系统密码", "休假回来忘记了 OA 系统的密码，自助找回没有收到短信，请帮忙重置。"),
+            (
+                "Wrong printer set as default",
+                "Everything I print goes to the printer on the first floor instead of the one in our office. I did not change anything.",
+            ),
         ],
     ),
     (
         "SYS",
         &[
-            "OA系统访问缓慢",
-            "Database backup job failed last night",
-            "中间件服务异常重启",
-            "Blue screen after Windows update",
+            ("OA系统访问缓慢", "OA 系统打开审批页面要等一分多钟，其他同事也反映很慢，从今天早上开始的。"),
+            (
+                "Database backup job failed last night",
+                "The nightly backup job of the HIS database ended with an error at 01:37 (disk full on the backup target). No backup exists for last night.",
+            ),
+            (
+                "中间件服务异常重启",
+                "应用服务器上的中间件服务今天凌晨自动重启了三次，日志里有内存不足的报错，业务短暂中断。",
+            ),
+            (
+                "Blue screen after Windows update",
+                "After last night's Windows update the PC shows a blue screen (CRITICAL_PROCESS_DIED) at every start. Safe mode does not start either.",
+            ),
         ],
     ),
     (
         "SR",
         &[
-            "申请开通VPN账号",
-            "New starter: laptop and accounts for Monday",
-            "申请安装 Visio",
-            "请为会议室搬迁调整网络端口",
-            "Request a second monitor",
+            (
+                "申请开通VPN账号",
+                "因下周开始居家办公，需要开通 VPN 账号，用于访问内网的 OA 和文件服务器。部门领导已同意。",
+            ),
+            (
+                "New starter: laptop and accounts for Monday",
+                "A new colleague joins Finance on Monday. Please prepare a laptop, an e-mail account and access to the finance system and the shared drive.",
+            ),
+            ("申请安装 Visio", "工作中需要绘制流程图，申请在我的电脑上安装 Visio，电脑编号 PC-0178。"),
+            (
+                "请为会议室搬迁调整网络端口",
+                "下周三会议室从 2 楼搬到 4 楼 405，需要把投影和电话的网络端口一起调整过去。",
+            ),
+            (
+                "Request a second monitor",
+                "I work with the scheduling system and e-mail side by side all day. Could I get a second monitor for my desk in room 305?",
+            ),
         ],
     ),
 ];
@@ -141,7 +213,8 @@ pub async fn ensure(store: &Store, settings: &Settings) -> Fallible {
 }
 
 async fn person(tx: &mut Tx, admin: Option<&Actor>, new: users::NewUser) -> Fallible<Actor> {
-    let u = users::create(tx, admin, users::NewUser { password: Some(PASSWORD.into()), ..new }).await?;
+    let u = users::create(tx, admin, users::NewUser { password: Some(HashedPassword::new(PASSWORD).await?), ..new })
+        .await?;
     Ok(yunwei_db::identity::actor(tx, &u.user).await?)
 }
 
@@ -309,11 +382,11 @@ async fn generate_tickets(tx: &mut Tx, cast: &Cast) -> Fallible {
     let cats = categories::list(tx).await?;
     let channels = ["web", "web", "phone", "email", "phone", "walk_in", "api"];
     const DAY: i64 = 86_400_000_000;
-    for i in 0..320 {
+    for _i in 0..320 {
         let (tenant_id, people, locs) = rng.pick(&cast.users);
         let requester = rng.pick(people);
         let (top, titles) = rng.pick(TITLES);
-        let title = rng.pick(titles);
+        let (title, description) = rng.pick(titles);
         let parent = cats.iter().find(|c| c.code == *top).map(|c| c.id);
         let subs: Vec<i64> = cats.iter().filter(|c| c.parent_id == parent).map(|c| c.id).collect();
         let category = if subs.is_empty() { parent } else { Some(*rng.pick(&subs)) };
@@ -323,10 +396,7 @@ async fn generate_tickets(tx: &mut Tx, cast: &Cast) -> Fallible {
         let new = NewTicket {
             ticket_type: if *top == "SR" { "request".into() } else { "incident".into() },
             title: (*title).into(),
-            description: Some(format!(
-                "{title}\n\n报障人 Reporter: {}. 第 {i} 号演示工单 demo ticket.",
-                requester.user_id
-            )),
+            description: Some((*description).into()),
             category_id: category,
             channel: channel.into(),
             requester_id: Some(requester.user_id),

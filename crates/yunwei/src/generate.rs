@@ -597,7 +597,7 @@ async fn cast(tx: &mut Tx, scale: &Scale, rng: &mut Rng) -> Fallible<Cast> {
             login: ADMIN_LOGIN.into(),
             name: "压测管理员 Bench Admin".into(),
             role: "admin".into(),
-            password: Some(PASSWORD.into()),
+            password: Some(yunwei_db::identity::HashedPassword::new(PASSWORD).await?),
             ..Default::default()
         },
     )

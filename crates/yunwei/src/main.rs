@@ -207,7 +207,7 @@ async fn run(cli: Cli) -> Fallible {
                 login,
                 email,
                 role,
-                password: Some(password),
+                password: Some(yunwei_db::identity::HashedPassword::new(&password).await?),
                 ..Default::default()
             };
             let user = users::create(&mut tx, None, new).await?;

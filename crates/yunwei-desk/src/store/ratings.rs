@@ -65,6 +65,11 @@ pub async fn rate(tx: &mut Tx, actor: &Actor, r: &TicketRef, score: i64, comment
 /// The rating of a ticket the actor may see, if it has one.
 pub async fn for_ticket(tx: &mut Tx, actor: &Actor, r: &TicketRef) -> Result<Option<Rating>> {
     let t = tickets::get(tx, actor, r).await?;
+    for_ticket_of(tx, &t).await
+}
+
+/// The rating of a ticket already read in scope.
+pub async fn for_ticket_of(tx: &mut Tx, t: &tickets::Ticket) -> Result<Option<Rating>> {
     let sql = format!("SELECT {COLUMNS} FROM ticket_ratings WHERE ticket_id = $1");
     Ok(fetch_opt!(tx, Rating, &sql, t.id)?)
 }

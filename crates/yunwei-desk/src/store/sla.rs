@@ -1152,6 +1152,11 @@ struct ClockRowWithPriority {
 /// the actor; end users do not see OLA clocks.
 pub async fn clocks(tx: &mut Tx, actor: &Actor, ticket: &crate::store::tickets::TicketRef) -> Result<Vec<ClockReport>> {
     let t = crate::store::tickets::get(tx, actor, ticket).await?;
+    clocks_of(tx, actor, &t).await
+}
+
+/// The clocks of a ticket already read in scope.
+pub async fn clocks_of(tx: &mut Tx, actor: &Actor, t: &crate::store::tickets::Ticket) -> Result<Vec<ClockReport>> {
     let mut rows = fetch_all!(
         tx,
         ClockRowWithGroup,

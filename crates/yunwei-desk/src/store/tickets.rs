@@ -835,6 +835,12 @@ pub struct Event {
 /// The ticket's timeline, oldest first. End users see only public entries.
 pub async fn timeline(tx: &mut Tx, actor: &Actor, r: &TicketRef) -> Result<Vec<Event>> {
     let t = get(tx, actor, r).await?;
+    timeline_of(tx, actor, &t).await
+}
+
+/// The timeline of a ticket the actor has already read in scope (a page that shows the ticket
+/// and its timeline reads the ticket once).
+pub async fn timeline_of(tx: &mut Tx, actor: &Actor, t: &Ticket) -> Result<Vec<Event>> {
     let internal = actor.may(Permission::InternalNotes);
     Ok(fetch_all!(
         tx,
@@ -991,6 +997,11 @@ pub async fn unlink(tx: &mut Tx, actor: &Actor, r: &TicketRef, link_id: i64) -> 
 /// Links from and to this ticket.
 pub async fn links(tx: &mut Tx, actor: &Actor, r: &TicketRef) -> Result<Vec<Link>> {
     let t = get(tx, actor, r).await?;
+    links_of(tx, &t).await
+}
+
+/// The links of a ticket already read in scope.
+pub async fn links_of(tx: &mut Tx, t: &Ticket) -> Result<Vec<Link>> {
     Ok(fetch_all!(
         tx,
         Link,
@@ -1080,6 +1091,11 @@ pub async fn attach(
 /// Attachments the actor may see on a ticket.
 pub async fn attachments(tx: &mut Tx, actor: &Actor, r: &TicketRef) -> Result<Vec<Attachment>> {
     let t = get(tx, actor, r).await?;
+    attachments_of(tx, actor, &t).await
+}
+
+/// The attachments of a ticket already read in scope that the actor may see.
+pub async fn attachments_of(tx: &mut Tx, actor: &Actor, t: &Ticket) -> Result<Vec<Attachment>> {
     let internal = actor.may(Permission::InternalNotes);
     let sql = format!(
         "SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE ticket_id = $1 AND (public = TRUE OR $2) ORDER BY id"

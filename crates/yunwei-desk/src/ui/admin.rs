@@ -9,8 +9,8 @@ use axum::response::Response;
 use yunwei_db::{StoreError, settings};
 use yunwei_kernel::DomainError;
 use yunwei_web::AppState;
-use yunwei_web::ui::forms::{Errors, admin_only, change, refusal};
-use yunwei_web::ui::session::{Ctx, Posted, Viewer};
+use yunwei_web::ui::forms::{Errors, change, refusal};
+use yunwei_web::ui::session::{Admin, AdminOnly, Posted, Viewer};
 use yunwei_web::ui::view::{self, Ui, render};
 
 use super::shared;
@@ -69,19 +69,12 @@ async fn matrix_page(
     render(v, status, MatrixPage { ui: Ui::new(v, "admin"), cells, version, bad, errors })
 }
 
-pub async fn matrix_show(State(s): State<AppState>, Ctx(v): Ctx) -> Response {
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
+pub async fn matrix_show(State(s): State<AppState>, Admin(v, _): Admin) -> Response {
     matrix_page(&s, &v, StatusCode::OK, None, Errors::default(), None).await
 }
 
-pub async fn matrix_save(State(s): State<AppState>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn matrix_save(State(s): State<AppState>, p: Posted<AdminOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let version = form.int("version").unwrap_or(0);
     let mut cells = [[0u8; 4]; 4];
     for (i, row) in cells.iter_mut().enumerate() {
@@ -191,19 +184,12 @@ async fn categories_page(
     render(v, status, CategoriesPage { ui: Ui::new(v, "admin"), rows, new, errors })
 }
 
-pub async fn categories_list(State(s): State<AppState>, Ctx(v): Ctx) -> Response {
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
+pub async fn categories_list(State(s): State<AppState>, Admin(v, _): Admin) -> Response {
     categories_page(&s, &v, StatusCode::OK, Default::default(), Errors::default()).await
 }
 
-pub async fn category_create(State(s): State<AppState>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn category_create(State(s): State<AppState>, p: Posted<AdminOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let typed = (
         form.int("parent").unwrap_or(0),
         form.get("code").trim().to_string(),
@@ -224,12 +210,8 @@ pub async fn category_create(State(s): State<AppState>, p: Posted) -> Response {
     }
 }
 
-pub async fn category_update(State(s): State<AppState>, Path(id): Path<i64>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn category_update(State(s): State<AppState>, Path(id): Path<i64>, p: Posted<AdminOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let version = form.int("version").unwrap_or(0);
     let input = CategoryInput {
         parent_id: Some(form.int("parent").filter(|p| *p > 0)),

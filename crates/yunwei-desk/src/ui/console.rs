@@ -26,9 +26,10 @@ use yunwei_org::users;
 use super::portal::{FileView, attach_file, file_views};
 use super::shared::{self, CategoryGroup, EventView, Names};
 use crate::api::tickets::{ActionBody, action_request};
+use yunwei_kernel::permission::Actor;
 use yunwei_web::AppState;
 use yunwei_web::ui::i18n;
-use yunwei_web::ui::session::{FormData, Posted, Staff, Viewer};
+use yunwei_web::ui::session::{FormData, Posted, Staff, StaffOnly, Viewer};
 use yunwei_web::ui::view::{self, Ui, render};
 
 /// The sort orders a queue offers: (value, label key).
@@ -102,8 +103,7 @@ fn opt_int(v: &Option<String>) -> Option<i64> {
     v.as_deref().and_then(|s| s.trim().parse().ok()).filter(|n: &i64| *n > 0)
 }
 
-pub async fn queue(State(s): State<AppState>, Staff(v): Staff, Query(q): Query<QueueQuery>) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn queue(State(s): State<AppState>, Staff(v, actor): Staff, Query(q): Query<QueueQuery>) -> Response {
     let queue_name = q.queue.clone().unwrap_or_else(|| "mine".into());
     let queue = Queue::parse(&queue_name);
     let text = q.q.clone().unwrap_or_default().trim().to_string();
@@ -283,37 +283,43 @@ fn link_views(t: &Ticket, links: Vec<Link>) -> Vec<LinkView> {
         .collect()
 }
 
-async fn ticket_page(s: &AppState, v: &Viewer, r: &str, status: StatusCode, error: Option<String>) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+async fn ticket_page(
+    s: &AppState,
+    v: &Viewer,
+    actor: &Actor,
+    r: &str,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
     let r = TicketRef::parse(r);
     let loaded = async {
         let mut tx = s.store.read().await?;
-        let t = tickets::get(&mut tx, &actor, &r).await?;
-        let events = tickets::timeline(&mut tx, &actor, &r).await?;
-        let files = tickets::attachments(&mut tx, &actor, &r).await?;
-        let links = tickets::links(&mut tx, &actor, &r).await?;
-        let rating = ratings::for_ticket(&mut tx, &actor, &r).await?;
+        let t = tickets::get(&mut tx, actor, &r).await?;
+        let events = tickets::timeline_of(&mut tx, actor, &t).await?;
+        let files = tickets::attachments_of(&mut tx, actor, &t).await?;
+        let links = tickets::links_of(&mut tx, &t).await?;
+        let rating = ratings::for_ticket_of(&mut tx, &t).await?;
         let cats = categories::list(&mut tx).await?;
         let location = match t.location_id {
-            Some(id) => locations::get(&mut tx, &actor, id).await.ok().map(|l| shared::location_name(&l)),
+            Some(id) => locations::get(&mut tx, actor, id).await.ok().map(|l| shared::location_name(&l)),
             None => None,
         };
-        let assignable = directory::assignable(&mut tx, &actor, t.tenant_id).await?;
+        let assignable = directory::assignable(&mut tx, actor, t.tenant_id).await?;
         // Names of everyone the timeline mentions.
         let mut names = Names::default();
-        for g in groups::list(&mut tx, &actor).await? {
+        for g in groups::list(&mut tx, actor).await? {
             names.groups.insert(g.group.id, g.group.name);
         }
         for e in &events {
             let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
             if let Some(u) = data.get("assignee_id").and_then(serde_json::Value::as_i64)
                 && !names.users.contains_key(&u)
-                && let Ok(view) = users::get(&mut tx, &actor, u).await
+                && let Ok(view) = users::get(&mut tx, actor, u).await
             {
                 names.users.insert(u, view.user.name);
             }
         }
-        let clocks = super::sla::clock_lines(&mut tx, v, &r).await;
+        let clocks = super::sla::clock_lines(&mut tx, v, actor, &t).await;
         Ok::<_, StoreError>((t, events, files, links, rating, cats, location, assignable, names, clocks))
     };
     let (t, events, files, links, rating, cats, location, assignable, names, clocks) = match loaded.await {
@@ -331,7 +337,7 @@ async fn ticket_page(s: &AppState, v: &Viewer, r: &str, status: StatusCode, erro
         rating,
         // Arrival on site is offered where the SLA has an on-site target.
         actions: t
-            .actions_for(&actor)
+            .actions_for(actor)
             .into_iter()
             .filter(|k| {
                 *k != ActionKind::Arrive || (t.arrived_at.is_none() && clocks.iter().any(|c| c.kind == "on_site"))
@@ -351,26 +357,25 @@ async fn ticket_page(s: &AppState, v: &Viewer, r: &str, status: StatusCode, erro
     render(v, status, page)
 }
 
-pub async fn ticket(State(s): State<AppState>, Staff(v): Staff, Path(r): Path<String>) -> Response {
-    ticket_page(&s, &v, &r, StatusCode::OK, None).await
+pub async fn ticket(State(s): State<AppState>, Staff(v, actor): Staff, Path(r): Path<String>) -> Response {
+    ticket_page(&s, &v, &actor, &r, StatusCode::OK, None).await
 }
 
-fn staff_only(v: &Viewer) -> Option<Response> {
-    match &v.signed {
-        None => Some(Redirect::to("/login").into_response()),
-        Some(s) if !s.is_staff() => Some(view::not_found(v)),
-        Some(_) => None,
-    }
-}
-
-async fn after(s: &AppState, v: &Viewer, r: &str, result: Result<String, Refusal>, flash: &'static str) -> Response {
+async fn after(
+    s: &AppState,
+    v: &Viewer,
+    actor: &Actor,
+    r: &str,
+    result: Result<String, Refusal>,
+    flash: &'static str,
+) -> Response {
     match result {
         Ok(number) => view::redirect_with(v, &format!("/console/tickets/{number}"), flash),
         Err(Refusal::Store(e)) => match view::explain(v, e) {
-            Ok((status, msg)) => ticket_page(s, v, r, status, Some(msg)).await,
+            Ok((status, msg)) => ticket_page(s, v, actor, r, status, Some(msg)).await,
             Err(page) => page,
         },
-        Err(Refusal::Form(status, msg)) => ticket_page(s, v, r, status, Some(msg)).await,
+        Err(Refusal::Form(status, msg)) => ticket_page(s, v, actor, r, status, Some(msg)).await,
     }
 }
 
@@ -395,12 +400,8 @@ fn file_too_large(s: &AppState, v: &Viewer, form: &FormData) -> Option<Refusal> 
 }
 
 /// A public reply or an internal note, with an optional file.
-pub async fn comment(State(s): State<AppState>, Path(r): Path<String>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = staff_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn comment(State(s): State<AppState>, Path(r): Path<String>, p: Posted<StaffOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let public = form.get("visibility") != "internal";
     let tr = TicketRef::parse(&r);
     let done = async {
@@ -421,7 +422,7 @@ pub async fn comment(State(s): State<AppState>, Path(r): Path<String>, p: Posted
         Ok(t.number)
     };
     let result = done.await;
-    after(&s, &v, &r, result, if public { "flash.replied" } else { "flash.noted" }).await
+    after(&s, &v, &actor, &r, result, if public { "flash.replied" } else { "flash.noted" }).await
 }
 
 /// `g:3` is group 3, `g:3:u:7` person 7 in group 3; `auto` (escalation) the next tier's group.
@@ -435,12 +436,12 @@ fn parse_assign(value: &str) -> (Option<i64>, Option<i64>) {
 }
 
 /// One lifecycle action, from the form the ticket page offers for it.
-pub async fn act(State(s): State<AppState>, Path((r, action)): Path<(String, String)>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = staff_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn act(
+    State(s): State<AppState>,
+    Path((r, action)): Path<(String, String)>,
+    p: Posted<StaffOnly>,
+) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let (group_id, assignee_id) = parse_assign(form.get("assign"));
     let text = |name: &str| form.fields.get(name).map(|t| t.to_string());
     let body = match action.as_str() {
@@ -510,7 +511,7 @@ pub async fn act(State(s): State<AppState>, Path((r, action)): Path<(String, Str
         Ok(req) => req,
         Err(e) => {
             return match view::explain_api(&v, e) {
-                Ok((status, msg)) => ticket_page(&s, &v, &r, status, Some(msg)).await,
+                Ok((status, msg)) => ticket_page(&s, &v, &actor, &r, status, Some(msg)).await,
                 Err(page) => page,
             };
         }
@@ -524,15 +525,11 @@ pub async fn act(State(s): State<AppState>, Path((r, action)): Path<(String, Str
         Ok(t.number)
     };
     let result = done.await;
-    after(&s, &v, &r, result, "flash.done").await
+    after(&s, &v, &actor, &r, result, "flash.done").await
 }
 
-pub async fn link(State(s): State<AppState>, Path(r): Path<String>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = staff_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn link(State(s): State<AppState>, Path(r): Path<String>, p: Posted<StaffOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let tr = TicketRef::parse(&r);
     let done = async {
         let mut tx = s.store.write().await?;
@@ -542,11 +539,15 @@ pub async fn link(State(s): State<AppState>, Path(r): Path<String>, p: Posted) -
         Ok(t.number)
     };
     let result = done.await;
-    after(&s, &v, &r, result, "flash.linked").await
+    after(&s, &v, &actor, &r, result, "flash.linked").await
 }
 
-pub async fn download(State(s): State<AppState>, Staff(v): Staff, Path((r, id)): Path<(String, i64)>) -> Response {
-    super::portal::send_attachment(&s, &v, &r, id).await
+pub async fn download(
+    State(s): State<AppState>,
+    Staff(v, actor): Staff,
+    Path((r, id)): Path<(String, i64)>,
+) -> Response {
+    super::portal::send_attachment(&s, &v, &actor, &r, id).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -589,18 +590,24 @@ impl NewPage {
     }
 }
 
-async fn new_page(s: &AppState, v: &Viewer, status: StatusCode, error: Option<String>, form: FormData) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+async fn new_page(
+    s: &AppState,
+    v: &Viewer,
+    actor: &Actor,
+    status: StatusCode,
+    error: Option<String>,
+    form: FormData,
+) -> Response {
     let loaded = async {
         let mut tx = s.store.read().await?;
-        let ts = tenants::list(&mut tx, &actor).await?;
+        let ts = tenants::list(&mut tx, actor).await?;
         let people = users::list(
             &mut tx,
-            &actor,
+            actor,
             &users::UserFilter { role: Some("end_user".into()), active: Some(true), ..Default::default() },
         )
         .await?;
-        let locs = locations::list(&mut tx, &actor, None).await?;
+        let locs = locations::list(&mut tx, actor, None).await?;
         let cats = categories::list(&mut tx).await?;
         Ok::<_, StoreError>((ts, people, locs, cats))
     };
@@ -643,20 +650,16 @@ async fn new_page(s: &AppState, v: &Viewer, status: StatusCode, error: Option<St
     render(v, status, page)
 }
 
-pub async fn new_form(State(s): State<AppState>, Staff(v): Staff) -> Response {
+pub async fn new_form(State(s): State<AppState>, Staff(v, actor): Staff) -> Response {
     let mut form = FormData::default();
     form.fields.insert("channel".into(), "phone".into());
     form.fields.insert("impact".into(), "3".into());
     form.fields.insert("urgency".into(), "3".into());
-    new_page(&s, &v, StatusCode::OK, None, form).await
+    new_page(&s, &v, &actor, StatusCode::OK, None, form).await
 }
 
-pub async fn create(State(s): State<AppState>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = staff_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn create(State(s): State<AppState>, p: Posted<StaffOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     if !actor.may(Permission::CreateForOthers) {
         return view::not_found(&v);
     }
@@ -689,9 +692,9 @@ pub async fn create(State(s): State<AppState>, p: Posted) -> Response {
     match done.await {
         Ok(number) => view::redirect_with(&v, &format!("/console/tickets/{number}"), "flash.created"),
         Err(Refusal::Store(e)) => match view::explain(&v, e) {
-            Ok((status, msg)) => new_page(&s, &v, status, Some(msg), form).await,
+            Ok((status, msg)) => new_page(&s, &v, &actor, status, Some(msg), form).await,
             Err(page) => page,
         },
-        Err(Refusal::Form(status, msg)) => new_page(&s, &v, status, Some(msg), form).await,
+        Err(Refusal::Form(status, msg)) => new_page(&s, &v, &actor, status, Some(msg), form).await,
     }
 }

@@ -158,8 +158,7 @@ fn start_of(date: jiff::civil::Date, tz: &jiff::tz::TimeZone) -> i64 {
     date.to_zoned(tz.clone()).map(|z| z.timestamp().as_microsecond()).unwrap_or(0)
 }
 
-pub async fn show(State(s): State<AppState>, Staff(v): Staff) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn show(State(s): State<AppState>, Staff(v, actor): Staff) -> Response {
     let today = jiff::Timestamp::now().to_zoned(v.tz.clone()).date();
     let dates: Vec<jiff::civil::Date> =
         (0..DAYS as i64).rev().filter_map(|n| today.checked_sub(jiff::Span::new().days(n)).ok()).collect();

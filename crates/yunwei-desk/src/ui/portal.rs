@@ -17,9 +17,10 @@ use yunwei_db::Tx;
 use yunwei_org::locations;
 
 use super::shared::{self, CategoryGroup, EventView, Names};
+use yunwei_kernel::permission::Actor;
 use yunwei_web::AppState;
 use yunwei_web::ui::i18n;
-use yunwei_web::ui::session::{Ctx, FormData, Posted, Viewer};
+use yunwei_web::ui::session::{Ctx, FormData, Posted, SignedIn, Viewer};
 use yunwei_web::ui::view::{self, Ui, render};
 
 #[derive(Template)]
@@ -41,8 +42,7 @@ pub struct ListQuery {
 const PORTAL_SORT: &str = "-updated_at";
 
 /// The viewer's own tickets, most recently changed first; open ones unless asked for all.
-pub async fn my_tickets(State(s): State<AppState>, Ctx(v): Ctx, Query(q): Query<ListQuery>) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn my_tickets(State(s): State<AppState>, Ctx(v, actor): Ctx, Query(q): Query<ListQuery>) -> Response {
     let show = if q.show.as_deref() == Some("all") { "all" } else { "open" };
     let f = TicketFilter {
         requester_id: Some(actor.user_id),
@@ -87,12 +87,18 @@ struct NewPage {
     location_id: i64,
 }
 
-async fn new_page(s: &AppState, v: &Viewer, status: StatusCode, error: Option<String>, form: &FormData) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+async fn new_page(
+    s: &AppState,
+    v: &Viewer,
+    actor: &Actor,
+    status: StatusCode,
+    error: Option<String>,
+    form: &FormData,
+) -> Response {
     let loaded = async {
         let mut tx = s.store.read().await?;
         let cats = categories::list(&mut tx).await?;
-        let locs = locations::list(&mut tx, &actor, Some(actor.tenant_id)).await?;
+        let locs = locations::list(&mut tx, actor, Some(actor.tenant_id)).await?;
         Ok::<_, yunwei_db::StoreError>((cats, locs))
     };
     match loaded.await {
@@ -114,8 +120,8 @@ async fn new_page(s: &AppState, v: &Viewer, status: StatusCode, error: Option<St
     }
 }
 
-pub async fn new_form(State(s): State<AppState>, Ctx(v): Ctx) -> Response {
-    new_page(&s, &v, StatusCode::OK, None, &FormData::default()).await
+pub async fn new_form(State(s): State<AppState>, Ctx(v, actor): Ctx) -> Response {
+    new_page(&s, &v, &actor, StatusCode::OK, None, &FormData::default()).await
 }
 
 /// Attaches the form's file, if any, in the same transaction as what it belongs to.
@@ -136,16 +142,15 @@ fn too_large(s: &AppState, form: &FormData) -> bool {
     form.file.as_ref().is_some_and(|(_, b)| b.len() > s.config.max_attachment_bytes)
 }
 
-pub async fn create(State(s): State<AppState>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    let Some(actor) = v.actor().cloned() else { return Redirect::to("/login").into_response() };
+pub async fn create(State(s): State<AppState>, p: Posted<SignedIn>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     if too_large(&s, &form) {
         let msg = i18n::tf(
             v.locale,
             "error.file_too_large",
             &[("mb", &(s.config.max_attachment_bytes / (1024 * 1024)).to_string())],
         );
-        return new_page(&s, &v, StatusCode::PAYLOAD_TOO_LARGE, Some(msg), &form).await;
+        return new_page(&s, &v, &actor, StatusCode::PAYLOAD_TOO_LARGE, Some(msg), &form).await;
     }
     let new = NewTicket {
         ticket_type: if form.get("type") == "request" { "request".into() } else { "incident".into() },
@@ -166,7 +171,7 @@ pub async fn create(State(s): State<AppState>, p: Posted) -> Response {
     match done.await {
         Ok(t) => view::redirect_with(&v, &format!("/portal/tickets/{}", t.number), "flash.created"),
         Err(e) => match view::explain(&v, e) {
-            Ok((status, msg)) => new_page(&s, &v, status, Some(msg), &form).await,
+            Ok((status, msg)) => new_page(&s, &v, &actor, status, Some(msg), &form).await,
             Err(page) => page,
         },
     }
@@ -214,21 +219,27 @@ impl TicketPage {
     }
 }
 
-async fn ticket_page(s: &AppState, v: &Viewer, r: &str, status: StatusCode, error: Option<String>) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+async fn ticket_page(
+    s: &AppState,
+    v: &Viewer,
+    actor: &Actor,
+    r: &str,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
     let r = TicketRef::parse(r);
     let loaded = async {
         let mut tx = s.store.read().await?;
-        let t = tickets::get(&mut tx, &actor, &r).await?;
-        let events = tickets::timeline(&mut tx, &actor, &r).await?;
-        let files = tickets::attachments(&mut tx, &actor, &r).await?;
-        let rating = ratings::for_ticket(&mut tx, &actor, &r).await?;
+        let t = tickets::get(&mut tx, actor, &r).await?;
+        let events = tickets::timeline_of(&mut tx, actor, &t).await?;
+        let files = tickets::attachments_of(&mut tx, actor, &t).await?;
+        let rating = ratings::for_ticket_of(&mut tx, &t).await?;
         let cats = categories::list(&mut tx).await?;
         let location = match t.location_id {
-            Some(id) => locations::get(&mut tx, &actor, id).await.ok().map(|l| shared::location_name(&l)),
+            Some(id) => locations::get(&mut tx, actor, id).await.ok().map(|l| shared::location_name(&l)),
             None => None,
         };
-        let clocks = super::sla::clock_lines(&mut tx, v, &r).await;
+        let clocks = super::sla::clock_lines(&mut tx, v, actor, &t).await;
         Ok::<_, yunwei_db::StoreError>((t, events, files, rating, cats, location, clocks))
     };
     let (t, events, files, rating, cats, location, clocks) = match loaded.await {
@@ -240,7 +251,7 @@ async fn ticket_page(s: &AppState, v: &Viewer, r: &str, status: StatusCode, erro
     if t.requester_id != actor.user_id {
         return Redirect::to(&format!("/console/tickets/{}", t.number)).into_response();
     }
-    let actions = t.actions_for(&actor);
+    let actions = t.actions_for(actor);
     let names = Names::default();
     let page = TicketPage {
         ui: Ui::new(v, "portal"),
@@ -263,32 +274,38 @@ async fn ticket_page(s: &AppState, v: &Viewer, r: &str, status: StatusCode, erro
     render(v, status, page)
 }
 
-pub async fn ticket(State(s): State<AppState>, Ctx(v): Ctx, Path(r): Path<String>) -> Response {
-    ticket_page(&s, &v, &r, StatusCode::OK, None).await
+pub async fn ticket(State(s): State<AppState>, Ctx(v, actor): Ctx, Path(r): Path<String>) -> Response {
+    ticket_page(&s, &v, &actor, &r, StatusCode::OK, None).await
 }
 
 /// After a form on the ticket page: back to it with a message, or the page again with the
 /// refusal beside the forms.
-async fn after(s: &AppState, v: &Viewer, r: &str, result: yunwei_db::Result<String>, flash: &'static str) -> Response {
+async fn after(
+    s: &AppState,
+    v: &Viewer,
+    actor: &Actor,
+    r: &str,
+    result: yunwei_db::Result<String>,
+    flash: &'static str,
+) -> Response {
     match result {
         Ok(number) => view::redirect_with(v, &format!("/portal/tickets/{number}"), flash),
         Err(e) => match view::explain(v, e) {
-            Ok((status, msg)) => ticket_page(s, v, r, status, Some(msg)).await,
+            Ok((status, msg)) => ticket_page(s, v, actor, r, status, Some(msg)).await,
             Err(page) => page,
         },
     }
 }
 
-pub async fn reply(State(s): State<AppState>, Path(r): Path<String>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    let Some(actor) = v.actor().cloned() else { return Redirect::to("/login").into_response() };
+pub async fn reply(State(s): State<AppState>, Path(r): Path<String>, p: Posted<SignedIn>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     if too_large(&s, &form) {
         let msg = i18n::tf(
             v.locale,
             "error.file_too_large",
             &[("mb", &(s.config.max_attachment_bytes / (1024 * 1024)).to_string())],
         );
-        return ticket_page(&s, &v, &r, StatusCode::PAYLOAD_TOO_LARGE, Some(msg)).await;
+        return ticket_page(&s, &v, &actor, &r, StatusCode::PAYLOAD_TOO_LARGE, Some(msg)).await;
     }
     let tr = TicketRef::parse(&r);
     let done = async {
@@ -309,13 +326,16 @@ pub async fn reply(State(s): State<AppState>, Path(r): Path<String>, p: Posted) 
         Ok(t.number)
     };
     let result = done.await;
-    after(&s, &v, &r, result, "flash.replied").await
+    after(&s, &v, &actor, &r, result, "flash.replied").await
 }
 
 /// Confirm (close), reopen or cancel one's own ticket.
-pub async fn act(State(s): State<AppState>, Path((r, action)): Path<(String, String)>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    let Some(actor) = v.actor().cloned() else { return Redirect::to("/login").into_response() };
+pub async fn act(
+    State(s): State<AppState>,
+    Path((r, action)): Path<(String, String)>,
+    p: Posted<SignedIn>,
+) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let reason = form.get("reason").to_string();
     let (req, flash) = match action.as_str() {
         "close" => (ActionRequest::Close, "flash.closed"),
@@ -336,12 +356,11 @@ pub async fn act(State(s): State<AppState>, Path((r, action)): Path<(String, Str
         Ok(t.number)
     };
     let result = done.await;
-    after(&s, &v, &r, result, flash).await
+    after(&s, &v, &actor, &r, result, flash).await
 }
 
-pub async fn rate(State(s): State<AppState>, Path(r): Path<String>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    let Some(actor) = v.actor().cloned() else { return Redirect::to("/login").into_response() };
+pub async fn rate(State(s): State<AppState>, Path(r): Path<String>, p: Posted<SignedIn>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let tr = TicketRef::parse(&r);
     let done = async {
         let mut tx = s.store.write().await?;
@@ -352,20 +371,25 @@ pub async fn rate(State(s): State<AppState>, Path(r): Path<String>, p: Posted) -
         Ok(t.number)
     };
     let result = done.await;
-    after(&s, &v, &r, result, "flash.rated").await
+    after(&s, &v, &actor, &r, result, "flash.rated").await
 }
 
 /// Serves a file of a ticket the viewer may see, with the type derived from its name.
-pub async fn download(State(s): State<AppState>, Ctx(v): Ctx, Path((r, id)): Path<(String, i64)>) -> Response {
-    send_attachment(&s, &v, &r, id).await
+pub async fn download(State(s): State<AppState>, Ctx(v, actor): Ctx, Path((r, id)): Path<(String, i64)>) -> Response {
+    send_attachment(&s, &v, &actor, &r, id).await
 }
 
 /// The one way the portal and the console serve a file: scoped by the viewer, typed by name.
-pub(super) async fn send_attachment(s: &AppState, v: &yunwei_web::ui::session::Viewer, r: &str, id: i64) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub(super) async fn send_attachment(
+    s: &AppState,
+    v: &yunwei_web::ui::session::Viewer,
+    actor: &Actor,
+    r: &str,
+    id: i64,
+) -> Response {
     let found = async {
         let mut tx = s.store.read().await?;
-        tickets::attachment_content(&mut tx, &actor, &TicketRef::parse(r), id).await
+        tickets::attachment_content(&mut tx, actor, &TicketRef::parse(r), id).await
     };
     match found.await {
         Ok((a, bytes)) => crate::api::tickets::file_response(&a.file_name, bytes),

@@ -8,7 +8,7 @@ use crate::rules::sla::Targets;
 use crate::rules::ticket::{PendingReason, TicketType};
 use crate::store::categories;
 use crate::store::sla::{self, CalendarRow, CalendarSpec, ClockReport, ComplianceFilter, PolicyInput, PolicyRow};
-use crate::store::tickets::{self, TicketRef};
+use crate::store::tickets::{self, Ticket, TicketRef};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -18,14 +18,14 @@ use serde::Deserialize;
 use yunwei_db::StoreError;
 use yunwei_db::Tx;
 use yunwei_kernel::DomainError;
-use yunwei_kernel::permission::Permission;
 use yunwei_org::groups;
 use yunwei_org::tenants;
 
 use super::shared;
+use yunwei_kernel::permission::Actor;
 use yunwei_web::AppState;
 use yunwei_web::ui::i18n::{self, Locale};
-use yunwei_web::ui::session::{Ctx, FormData, Posted, Staff, Viewer};
+use yunwei_web::ui::session::{Admin, AdminOnly, FormData, Posted, Staff, Viewer};
 use yunwei_web::ui::view::{self, Ui, render};
 
 const DAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
@@ -100,9 +100,8 @@ fn clock_line(locale: Locale, c: &ClockReport) -> ClockLine {
 
 /// A ticket's clocks for its page; a ticket without clocks (or a failure to measure them) shows
 /// none rather than breaking the page.
-pub async fn clock_lines(tx: &mut Tx, v: &Viewer, r: &TicketRef) -> Vec<ClockLine> {
-    let Some(actor) = v.actor() else { return Vec::new() };
-    match sla::clocks(tx, actor, r).await {
+pub async fn clock_lines(tx: &mut Tx, v: &Viewer, actor: &Actor, t: &Ticket) -> Vec<ClockLine> {
+    match sla::clocks_of(tx, actor, t).await {
         Ok(list) => list.iter().map(|c| clock_line(v.locale, c)).collect(),
         Err(e) => {
             tracing::warn!(error = %e, "SLA clocks could not be measured for a ticket page");
@@ -144,8 +143,7 @@ fn parse_hours(text: Option<&str>, default: i64) -> i64 {
     text.and_then(|h| h.trim().parse::<i64>().ok()).filter(|h| (1..=24 * 31).contains(h)).unwrap_or(default)
 }
 
-pub async fn soon(State(s): State<AppState>, Staff(v): Staff, Query(q): Query<SoonQuery>) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn soon(State(s): State<AppState>, Staff(v, actor): Staff, Query(q): Query<SoonQuery>) -> Response {
     let hours = parse_hours(q.hours.as_deref(), 4);
     let loaded = async {
         let mut tx = s.store.read().await?;
@@ -234,8 +232,7 @@ fn percent(met: i64, breached: i64) -> String {
     if decided == 0 { "—".into() } else { format!("{:.1} %", met as f64 * 100.0 / decided as f64) }
 }
 
-pub async fn report(State(s): State<AppState>, Staff(v): Staff, Query(q): Query<ReportQuery>) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn report(State(s): State<AppState>, Staff(v, actor): Staff, Query(q): Query<ReportQuery>) -> Response {
     let group_by = q.group_by.clone().filter(|g| GROUP_BY.contains(&g.as_str())).unwrap_or_else(|| "none".into());
     let from = q.from.clone().unwrap_or_default().trim().to_string();
     let to = q.to.clone().unwrap_or_default().trim().to_string();
@@ -326,17 +323,6 @@ pub async fn report(State(s): State<AppState>, Staff(v): Staff, Query(q): Query<
 // Administration
 // ---------------------------------------------------------------------------------------------
 
-/// Administrators only: anyone else signed in is told they may not (403).
-fn admin_only(v: &Viewer) -> Option<Response> {
-    match v.actor() {
-        None => Some(yunwei_web::ui::session::to_login(&v.path)),
-        Some(a) if !a.may(Permission::ManageOrganisation) => {
-            Some(view::problem_page(v, StatusCode::FORBIDDEN, "error.refused_title", "error.forbidden"))
-        }
-        Some(_) => None,
-    }
-}
-
 #[derive(Template)]
 #[template(path = "sla_admin.html")]
 struct AdminPage {
@@ -360,11 +346,7 @@ impl AdminPage {
     }
 }
 
-pub async fn admin(State(s): State<AppState>, Ctx(v): Ctx) -> Response {
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn admin(State(s): State<AppState>, Admin(v, actor): Admin) -> Response {
     let loaded = async {
         let mut tx = s.store.read().await?;
         let calendars = sla::list_calendars(&mut tx, &actor).await?;
@@ -575,18 +557,11 @@ fn calendar_page(v: &Viewer, status: StatusCode, f: CalendarForm, error: Option<
     render(v, status, CalendarPage { ui: Ui::new(v, "sla_admin"), f, days: DAYS.to_vec(), error })
 }
 
-pub async fn new_calendar(Ctx(v): Ctx) -> Response {
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
+pub async fn new_calendar(Admin(v, _): Admin) -> Response {
     calendar_page(&v, StatusCode::OK, CalendarForm::blank(), None)
 }
 
-pub async fn edit_calendar(State(s): State<AppState>, Ctx(v): Ctx, Path(id): Path<i64>) -> Response {
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn edit_calendar(State(s): State<AppState>, Admin(v, actor): Admin, Path(id): Path<i64>) -> Response {
     let loaded = async {
         let mut tx = s.store.read().await?;
         sla::get_calendar(&mut tx, &actor, id).await
@@ -597,18 +572,14 @@ pub async fn edit_calendar(State(s): State<AppState>, Ctx(v): Ctx, Path(id): Pat
     }
 }
 
-async fn save_calendar(s: &AppState, v: &Viewer, id: Option<i64>, form: &FormData) -> Response {
-    if let Some(res) = admin_only(v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+async fn save_calendar(s: &AppState, v: &Viewer, actor: &Actor, id: Option<i64>, form: &FormData) -> Response {
     let f = CalendarForm::from_post(id, form);
     let spec = f.spec();
     let saved = async {
         let mut tx = s.store.write().await?;
         match id {
-            Some(id) => sla::update_calendar(&mut tx, &actor, id, f.version, spec).await?,
-            None => sla::create_calendar(&mut tx, &actor, spec).await?,
+            Some(id) => sla::update_calendar(&mut tx, actor, id, f.version, spec).await?,
+            None => sla::create_calendar(&mut tx, actor, spec).await?,
         };
         tx.commit().await
     };
@@ -621,12 +592,12 @@ async fn save_calendar(s: &AppState, v: &Viewer, id: Option<i64>, form: &FormDat
     }
 }
 
-pub async fn create_calendar(State(s): State<AppState>, p: Posted) -> Response {
-    save_calendar(&s, &p.viewer, None, &p.form).await
+pub async fn create_calendar(State(s): State<AppState>, p: Posted<AdminOnly>) -> Response {
+    save_calendar(&s, &p.viewer, &p.actor, None, &p.form).await
 }
 
-pub async fn update_calendar(State(s): State<AppState>, Path(id): Path<i64>, p: Posted) -> Response {
-    save_calendar(&s, &p.viewer, Some(id), &p.form).await
+pub async fn update_calendar(State(s): State<AppState>, Path(id): Path<i64>, p: Posted<AdminOnly>) -> Response {
+    save_calendar(&s, &p.viewer, &p.actor, Some(id), &p.form).await
 }
 
 /// The policy form's values, as text.
@@ -838,28 +809,35 @@ impl PolicyPage {
     }
 }
 
-async fn policy_page(s: &AppState, v: &Viewer, status: StatusCode, f: Option<PolicyForm>, id: Option<i64>) -> Response {
+async fn policy_page(
+    s: &AppState,
+    v: &Viewer,
+    actor: &Actor,
+    status: StatusCode,
+    f: Option<PolicyForm>,
+    id: Option<i64>,
+) -> Response {
     let error = None;
-    policy_page_with(s, v, status, f, id, error).await
+    policy_page_with(s, v, actor, status, f, id, error).await
 }
 
 async fn policy_page_with(
     s: &AppState,
     v: &Viewer,
+    actor: &Actor,
     status: StatusCode,
     f: Option<PolicyForm>,
     id: Option<i64>,
     error: Option<FieldError>,
 ) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
     let loaded = async {
         let mut tx = s.store.read().await?;
-        let calendars = sla::list_calendars(&mut tx, &actor).await?;
-        let tenants = tenants::list(&mut tx, &actor).await?;
+        let calendars = sla::list_calendars(&mut tx, actor).await?;
+        let tenants = tenants::list(&mut tx, actor).await?;
         let cats = categories::list(&mut tx).await?;
-        let groups = groups::list(&mut tx, &actor).await?;
+        let groups = groups::list(&mut tx, actor).await?;
         let row = match id {
-            Some(id) if f.is_none() => Some(sla::get_policy(&mut tx, &actor, id).await?),
+            Some(id) if f.is_none() => Some(sla::get_policy(&mut tx, actor, id).await?),
             _ => None,
         };
         Ok::<_, StoreError>((calendars, tenants, cats, groups, row))
@@ -891,50 +869,40 @@ async fn policy_page_with(
     render(v, status, page)
 }
 
-pub async fn new_policy(State(s): State<AppState>, Ctx(v): Ctx) -> Response {
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    policy_page(&s, &v, StatusCode::OK, None, None).await
+pub async fn new_policy(State(s): State<AppState>, Admin(v, actor): Admin) -> Response {
+    policy_page(&s, &v, &actor, StatusCode::OK, None, None).await
 }
 
-pub async fn edit_policy(State(s): State<AppState>, Ctx(v): Ctx, Path(id): Path<i64>) -> Response {
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    policy_page(&s, &v, StatusCode::OK, None, Some(id)).await
+pub async fn edit_policy(State(s): State<AppState>, Admin(v, actor): Admin, Path(id): Path<i64>) -> Response {
+    policy_page(&s, &v, &actor, StatusCode::OK, None, Some(id)).await
 }
 
-async fn save_policy(s: &AppState, v: &Viewer, id: Option<i64>, form: &FormData) -> Response {
-    if let Some(res) = admin_only(v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+async fn save_policy(s: &AppState, v: &Viewer, actor: &Actor, id: Option<i64>, form: &FormData) -> Response {
     let f = PolicyForm::from_post(id, form);
     let saved = async {
         let input = f.input()?;
         let mut tx = s.store.write().await?;
         match id {
-            Some(id) => sla::update_policy(&mut tx, &actor, id, f.version, input).await?,
-            None => sla::create_policy(&mut tx, &actor, input).await?,
+            Some(id) => sla::update_policy(&mut tx, actor, id, f.version, input).await?,
+            None => sla::create_policy(&mut tx, actor, input).await?,
         };
         tx.commit().await
     };
     match saved.await {
         Ok(()) => view::redirect_with(v, "/admin/sla", "flash.sla_saved"),
         Err(e) => match field_error(v, e) {
-            Ok((status, err)) => policy_page_with(s, v, status, Some(f), id, Some(err)).await,
+            Ok((status, err)) => policy_page_with(s, v, actor, status, Some(f), id, Some(err)).await,
             Err(page) => page,
         },
     }
 }
 
-pub async fn create_policy(State(s): State<AppState>, p: Posted) -> Response {
-    save_policy(&s, &p.viewer, None, &p.form).await
+pub async fn create_policy(State(s): State<AppState>, p: Posted<AdminOnly>) -> Response {
+    save_policy(&s, &p.viewer, &p.actor, None, &p.form).await
 }
 
-pub async fn update_policy(State(s): State<AppState>, Path(id): Path<i64>, p: Posted) -> Response {
-    save_policy(&s, &p.viewer, Some(id), &p.form).await
+pub async fn update_policy(State(s): State<AppState>, Path(id): Path<i64>, p: Posted<AdminOnly>) -> Response {
+    save_policy(&s, &p.viewer, &p.actor, Some(id), &p.form).await
 }
 
 #[cfg(test)]

@@ -15,9 +15,10 @@ pub struct Env {
 
 pub async fn start(store: &TestStore) -> Env {
     let w = World::build(store).await;
+    let password = yunwei_db::identity::HashedPassword::new(PASSWORD).await.expect("hash");
     let mut tx = store.write().await.expect("begin");
     for a in [&w.admin, &w.agent, &w.engineer, &w.user_a, &w.user_b] {
-        yunwei_org::users::set_password(&mut tx, None, a.user_id, PASSWORD).await.expect("password");
+        yunwei_org::users::set_password(&mut tx, None, a.user_id, &password).await.expect("password");
     }
     tx.commit().await.expect("commit");
     let base = yunwei_web::testing::serve(store, crate::MODULES).await;

@@ -445,8 +445,8 @@ both_backends!(tokens_identify_their_user_until_the_user_is_disabled, |store| as
     let patch = users::UserPatch { active: Some(false), ..Default::default() };
     users::update(&mut tx, &w.admin, w.agent.user_id, u.user.version, patch).await.unwrap();
     assert!(yunwei_db::identity::by_token(&mut tx, &token).await.unwrap().is_none());
-    assert!(yunwei_db::identity::check_password(&mut tx, "admin", "correct horse").await.unwrap().is_some());
-    assert!(yunwei_db::identity::check_password(&mut tx, "admin", "wrong horse").await.unwrap().is_none());
+    assert!(yunwei_db::identity::check_password(&store, "admin", "correct horse").await.unwrap().is_some());
+    assert!(yunwei_db::identity::check_password(&store, "admin", "wrong horse").await.unwrap().is_none());
     let err = users::create(
         &mut tx,
         Some(&w.admin),

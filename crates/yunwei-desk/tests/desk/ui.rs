@@ -372,6 +372,47 @@ both_backends!(users_set_their_own_language_and_time_zone_on_their_settings_page
     assert_eq!((u.locale.as_str(), u.time_zone.as_str()), ("zh-CN", "Europe/Berlin"));
 });
 
+both_backends!(users_change_their_own_password_and_are_signed_out_everywhere_else, |store| async move {
+    let env = start(&store).await;
+    let mut laptop = Browser::new(&env.base, "en");
+    laptop.login("user.a", PASSWORD).await;
+    let mut phone = Browser::new(&env.base, "zh-CN");
+    phone.login("user.a", PASSWORD).await;
+    phone.get("/portal").await.expect(200);
+
+    let page = laptop.get("/account").await;
+    assert!(page.expect(200).body.contains("action=\"/account/password\""));
+    let csrf = page.csrf();
+    let change = |current: &'static str, new: &'static str, again: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("current_password", current.into()),
+            ("new_password", new.into()),
+            ("repeat_password", again.into()),
+        ]
+    };
+    let post = async |b: &mut Browser, fields: Vec<(&str, String)>| {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        b.post("/account/password", &fields).await
+    };
+    let res = post(&mut laptop, change(PASSWORD, "new pass word", "new pass wordd")).await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("differ"), "{}", res.body);
+    let res = post(&mut laptop, change("not my password", "new pass word", "new pass word")).await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("not your current password"), "{}", res.body);
+    let res = post(&mut laptop, change(PASSWORD, "short", "short")).await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("New password") && res.body.contains("8"), "{}", res.body);
+
+    post(&mut laptop, change(PASSWORD, "new pass word", "new pass word")).await.redirects_to("/account");
+    assert!(laptop.get("/account").await.expect(200).body.contains("signed out everywhere else"));
+    assert_eq!(phone.get("/portal").await.status, 303, "the other session ended");
+    let mut again = Browser::new(&env.base, "en");
+    assert_eq!(again.login("user.a", PASSWORD).await.status, 401, "the old password no longer works");
+    assert_eq!(again.login("user.a", "new pass word").await.status, 303);
+});
+
 /// Takes an action through the console's form for it, at the version the page shows.
 async fn console_act(b: &mut Browser, number: &str, action: &str, fields: &[(&str, &str)]) -> Page {
     let page = b.get(&format!("/console/tickets/{number}")).await;

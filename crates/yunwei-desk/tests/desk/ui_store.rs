@@ -6,6 +6,7 @@ use yunwei_db::StoreError;
 use yunwei_db::both_backends;
 use yunwei_db::preferences;
 use yunwei_db::sessions::{self, LoginOutcome};
+use yunwei_db::{audit, identity};
 use yunwei_desk::store::queues::{self, Queue};
 use yunwei_desk::store::ratings;
 use yunwei_desk::store::tickets::{self, ActionRequest, NewTicket, TicketRef};
@@ -15,16 +16,14 @@ use yunwei_kernel::permission::Actor;
 use yunwei_org::users;
 
 async fn set_password(store: &Store, user_id: i64, password: &str) {
+    let password = yunwei_db::identity::HashedPassword::new(password).await.unwrap();
     let mut tx = store.write().await.unwrap();
-    users::set_password(&mut tx, None, user_id, password).await.unwrap();
+    users::set_password(&mut tx, None, user_id, &password).await.unwrap();
     tx.commit().await.unwrap();
 }
 
 async fn login(store: &Store, login: &str, password: &str) -> LoginOutcome {
-    let mut tx = store.write().await.unwrap();
-    let out = sessions::login(&mut tx, login, password).await.unwrap();
-    tx.commit().await.unwrap();
-    out
+    sessions::login(store, login, password, "en").await.unwrap()
 }
 
 async fn new_ticket(store: &Store, actor: &Actor, title: &str) -> tickets::Ticket {
@@ -85,6 +84,76 @@ both_backends!(a_login_opens_a_session_whose_token_is_stored_only_as_a_hash, |st
     tx.commit().await.unwrap();
     let mut tx = store.read().await.unwrap();
     assert!(sessions::lookup(&mut tx, &token).await.unwrap().is_none(), "logged out");
+});
+
+/// The token and session id of a successful login.
+async fn signed_in(store: &Store, login_name: &str, password: &str) -> (String, i64) {
+    match login(store, login_name, password).await {
+        LoginOutcome::LoggedIn { token, session, .. } => (token, session.id),
+        other => panic!("login refused: {other:?}"),
+    }
+}
+
+async fn session_alive(store: &Store, token: &str) -> bool {
+    let mut tx = store.read().await.unwrap();
+    sessions::lookup(&mut tx, token).await.unwrap().is_some()
+}
+
+both_backends!(a_password_reset_ends_every_session_of_the_user_and_no_one_elses, |store| async move {
+    let w = World::build(&store).await;
+    set_password(&store, w.agent.user_id, "agent-pass").await;
+    set_password(&store, w.engineer.user_id, "engineer-pass").await;
+    let (office, _) = signed_in(&store, "agent", "agent-pass").await;
+    let (home, _) = signed_in(&store, "agent", "agent-pass").await;
+    let (other, _) = signed_in(&store, "engineer", "engineer-pass").await;
+    set_password(&store, w.agent.user_id, "a-new-agent-pass").await;
+    assert!(!session_alive(&store, &office).await, "the reset signs the user out");
+    assert!(!session_alive(&store, &home).await, "everywhere");
+    assert!(session_alive(&store, &other).await, "another user's session stays");
+    assert!(matches!(login(&store, "agent", "agent-pass").await, LoginOutcome::Failed { .. }));
+    signed_in(&store, "agent", "a-new-agent-pass").await;
+});
+
+both_backends!(changing_ones_own_password_keeps_this_session_and_ends_the_others, |store| async move {
+    let w = World::build(&store).await;
+    set_password(&store, w.user_a.user_id, "user-a-pass").await;
+    let (here, here_id) = signed_in(&store, "user.a", "user-a-pass").await;
+    let (elsewhere, _) = signed_in(&store, "user.a", "user-a-pass").await;
+    identity::change_password(&store, &w.user_a, Some(here_id), "user-a-pass", "a brand new pass").await.unwrap();
+    assert!(session_alive(&store, &here).await, "the session that changed it stays");
+    assert!(!session_alive(&store, &elsewhere).await, "every other session ends");
+    assert!(matches!(login(&store, "user.a", "user-a-pass").await, LoginOutcome::Failed { .. }));
+    signed_in(&store, "user.a", "a brand new pass").await;
+    let mut tx = store.read().await.unwrap();
+    let entries = audit::for_entity(&mut tx, &w.admin, "user", w.user_a.user_id).await.unwrap();
+    let last = entries.iter().rev().find(|e| e.action == "user.password").expect("audited");
+    let after: serde_json::Value = serde_json::from_str(last.after.as_deref().expect("after")).unwrap();
+    assert_eq!(after["sessions_ended"], 1);
+    assert!(!after.to_string().contains("brand new"), "no password in the audit");
+});
+
+both_backends!(a_wrong_current_password_changes_nothing_and_counts_as_a_failed_login, |store| async move {
+    let w = World::build(&store).await;
+    set_password(&store, w.user_a.user_id, "user-a-pass").await;
+    let (here, here_id) = signed_in(&store, "user.a", "user-a-pass").await;
+    let field_of = |e: StoreError| match e {
+        StoreError::Domain(DomainError::Invalid(f)) => (f.field, f.message),
+        other => panic!("unexpected {other:?}"),
+    };
+    let short = identity::change_password(&store, &w.user_a, Some(here_id), "user-a-pass", "short").await.unwrap_err();
+    assert_eq!(field_of(short).0, "new_password");
+    for _ in 0..5 {
+        let e = identity::change_password(&store, &w.user_a, Some(here_id), "guess", "a brand new pass").await;
+        assert_eq!(
+            field_of(e.unwrap_err()),
+            ("current_password".to_string(), "is not your current password".to_string())
+        );
+    }
+    // The login is now locked, for the form as for the login page, even with the right password.
+    let e = identity::change_password(&store, &w.user_a, Some(here_id), "user-a-pass", "a brand new pass").await;
+    assert!(field_of(e.unwrap_err()).1.starts_with("too many"));
+    assert!(matches!(login(&store, "user.a", "user-a-pass").await, LoginOutcome::Locked { .. }));
+    assert!(session_alive(&store, &here).await, "a refusal ends no session");
 });
 
 both_backends!(repeated_failed_logins_lock_the_login_for_a_while_even_with_the_right_password, |store| async move {

@@ -9,9 +9,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use yunwei_db::StoreError;
 use yunwei_db::identity::User;
+use yunwei_kernel::permission::Actor;
 use yunwei_web::AppState;
-use yunwei_web::ui::forms::{Errors, admin_only, change, ticked};
-use yunwei_web::ui::session::{Ctx, Posted, Viewer};
+use yunwei_web::ui::forms::{Errors, change, ticked};
+use yunwei_web::ui::session::{Admin, AdminOnly, Posted, Viewer};
 use yunwei_web::ui::view::{self, Ui, render};
 
 use crate::groups::{self, GroupInput, GroupView};
@@ -36,15 +37,15 @@ struct TenantsPage {
 async fn tenants_page(
     s: &AppState,
     v: &Viewer,
+    actor: &Actor,
     status: StatusCode,
     code: String,
     name: String,
     errors: Errors,
 ) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
     let loaded = async {
         let mut tx = s.store.read().await?;
-        tenants::list(&mut tx, &actor).await
+        tenants::list(&mut tx, actor).await
     };
     match loaded.await {
         Ok(tenants) => render(v, status, TenantsPage { ui: Ui::new(v, "admin"), tenants, code, name, errors }),
@@ -52,33 +53,22 @@ async fn tenants_page(
     }
 }
 
-pub async fn tenants_list(State(s): State<AppState>, Ctx(v): Ctx) -> Response {
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    tenants_page(&s, &v, StatusCode::OK, String::new(), String::new(), Errors::default()).await
+pub async fn tenants_list(State(s): State<AppState>, Admin(v, actor): Admin) -> Response {
+    tenants_page(&s, &v, &actor, StatusCode::OK, String::new(), String::new(), Errors::default()).await
 }
 
-pub async fn tenant_create(State(s): State<AppState>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn tenant_create(State(s): State<AppState>, p: Posted<AdminOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let (code, name) = (form.get("code").trim().to_string(), form.get("name").trim().to_string());
     let new = NewTenant { code: code.clone(), name: name.clone(), kind: "client".into() };
     match change(&s, &v, "/admin/tenants", async |tx| tenants::create(tx, Some(&actor), new).await.map(|_| ())).await {
         Ok(res) | Err(Err(res)) => res,
-        Err(Ok((status, errors))) => tenants_page(&s, &v, status, code, name, errors).await,
+        Err(Ok((status, errors))) => tenants_page(&s, &v, &actor, status, code, name, errors).await,
     }
 }
 
-pub async fn tenant_update(State(s): State<AppState>, Path(id): Path<i64>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn tenant_update(State(s): State<AppState>, Path(id): Path<i64>, p: Posted<AdminOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let version = form.int("version").unwrap_or(0);
     let patch = TenantPatch { name: Some(form.get("name").to_string()), active: Some(form.get("active") == "1") };
     let res =
@@ -91,7 +81,7 @@ pub async fn tenant_update(State(s): State<AppState>, Path(id): Path<i64>, p: Po
                 let text: Vec<String> = errors.fields.drain().map(|(_, m)| m).collect();
                 errors.form = Some(format!("#{id}: {}", text.join(" ")));
             }
-            tenants_page(&s, &v, status, String::new(), String::new(), errors).await
+            tenants_page(&s, &v, &actor, status, String::new(), String::new(), errors).await
         }
     }
 }
@@ -113,15 +103,15 @@ struct GroupsPage {
 async fn groups_page(
     s: &AppState,
     v: &Viewer,
+    actor: &Actor,
     status: StatusCode,
     name: String,
     tier: i64,
     errors: Errors,
 ) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
     let loaded = async {
         let mut tx = s.store.read().await?;
-        groups::list(&mut tx, &actor).await
+        groups::list(&mut tx, actor).await
     };
     match loaded.await {
         Ok(groups) => render(v, status, GroupsPage { ui: Ui::new(v, "admin"), groups, name, tier, errors }),
@@ -129,25 +119,18 @@ async fn groups_page(
     }
 }
 
-pub async fn groups_list(State(s): State<AppState>, Ctx(v): Ctx) -> Response {
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    groups_page(&s, &v, StatusCode::OK, String::new(), 1, Errors::default()).await
+pub async fn groups_list(State(s): State<AppState>, Admin(v, actor): Admin) -> Response {
+    groups_page(&s, &v, &actor, StatusCode::OK, String::new(), 1, Errors::default()).await
 }
 
-pub async fn group_create(State(s): State<AppState>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn group_create(State(s): State<AppState>, p: Posted<AdminOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let name = form.get("name").trim().to_string();
     let tier = form.int("tier").unwrap_or(0);
     let input = GroupInput { name: Some(name.clone()), tier: Some(tier), ..Default::default() };
     match change(&s, &v, "/admin/groups", async |tx| groups::create(tx, &actor, input).await.map(|_| ())).await {
         Ok(res) | Err(Err(res)) => res,
-        Err(Ok((status, errors))) => groups_page(&s, &v, status, name, tier, errors).await,
+        Err(Ok((status, errors))) => groups_page(&s, &v, &actor, status, name, tier, errors).await,
     }
 }
 
@@ -175,16 +158,16 @@ impl GroupPage {
 async fn group_page(
     s: &AppState,
     v: &Viewer,
+    actor: &Actor,
     id: i64,
     status: StatusCode,
     typed: Option<GroupPage>,
     errors: Errors,
 ) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
     let loaded = async {
         let mut tx = s.store.read().await?;
-        let g = groups::get(&mut tx, &actor, id).await?;
-        let staff = users::list(&mut tx, &actor, &UserFilter { active: Some(true), ..Default::default() }).await?;
+        let g = groups::get(&mut tx, actor, id).await?;
+        let staff = users::list(&mut tx, actor, &UserFilter { active: Some(true), ..Default::default() }).await?;
         Ok::<_, StoreError>((g, staff))
     };
     let (g, staff) = match loaded.await {
@@ -214,19 +197,12 @@ async fn group_page(
     render(v, status, page)
 }
 
-pub async fn group_show(State(s): State<AppState>, Ctx(v): Ctx, Path(id): Path<i64>) -> Response {
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    group_page(&s, &v, id, StatusCode::OK, None, Errors::default()).await
+pub async fn group_show(State(s): State<AppState>, Admin(v, actor): Admin, Path(id): Path<i64>) -> Response {
+    group_page(&s, &v, &actor, id, StatusCode::OK, None, Errors::default()).await
 }
 
-pub async fn group_update(State(s): State<AppState>, Path(id): Path<i64>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn group_update(State(s): State<AppState>, Path(id): Path<i64>, p: Posted<AdminOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let typed = GroupPage {
         ui: Ui::new(&v, "admin"),
         id,
@@ -251,7 +227,7 @@ pub async fn group_update(State(s): State<AppState>, Path(id): Path<i64>, p: Pos
     let to = format!("/admin/groups/{id}");
     match change(&s, &v, &to, async |tx| groups::update(tx, &actor, id, version, input).await.map(|_| ())).await {
         Ok(res) | Err(Err(res)) => res,
-        Err(Ok((status, errors))) => group_page(&s, &v, id, status, Some(typed), errors).await,
+        Err(Ok((status, errors))) => group_page(&s, &v, &actor, id, status, Some(typed), errors).await,
     }
 }
 
@@ -283,13 +259,19 @@ impl LocationsPage {
 
 type NewLocation = (i64, String, String, String, i64);
 
-async fn locations_page(s: &AppState, v: &Viewer, status: StatusCode, new: NewLocation, errors: Errors) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+async fn locations_page(
+    s: &AppState,
+    v: &Viewer,
+    actor: &Actor,
+    status: StatusCode,
+    new: NewLocation,
+    errors: Errors,
+) -> Response {
     let loaded = async {
         let mut tx = s.store.read().await?;
-        let locations = locations::list(&mut tx, &actor, None).await?;
-        let tenants = tenants::list(&mut tx, &actor).await?;
-        let groups = groups::list(&mut tx, &actor).await?;
+        let locations = locations::list(&mut tx, actor, None).await?;
+        let tenants = tenants::list(&mut tx, actor).await?;
+        let groups = groups::list(&mut tx, actor).await?;
         Ok::<_, StoreError>((locations, tenants, groups))
     };
     match loaded.await {
@@ -301,11 +283,8 @@ async fn locations_page(s: &AppState, v: &Viewer, status: StatusCode, new: NewLo
     }
 }
 
-pub async fn locations_list(State(s): State<AppState>, Ctx(v): Ctx) -> Response {
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    locations_page(&s, &v, StatusCode::OK, NewLocation::default(), Errors::default()).await
+pub async fn locations_list(State(s): State<AppState>, Admin(v, actor): Admin) -> Response {
+    locations_page(&s, &v, &actor, StatusCode::OK, NewLocation::default(), Errors::default()).await
 }
 
 fn location_input(form: &yunwei_web::ui::session::FormData) -> LocationInput {
@@ -318,12 +297,8 @@ fn location_input(form: &yunwei_web::ui::session::FormData) -> LocationInput {
     }
 }
 
-pub async fn location_create(State(s): State<AppState>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn location_create(State(s): State<AppState>, p: Posted<AdminOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let mut input = location_input(&form);
     input.tenant_id = form.int("tenant_id");
     let typed = (
@@ -335,16 +310,12 @@ pub async fn location_create(State(s): State<AppState>, p: Posted) -> Response {
     );
     match change(&s, &v, "/admin/locations", async |tx| locations::create(tx, &actor, input).await.map(|_| ())).await {
         Ok(res) | Err(Err(res)) => res,
-        Err(Ok((status, errors))) => locations_page(&s, &v, status, typed, errors).await,
+        Err(Ok((status, errors))) => locations_page(&s, &v, &actor, status, typed, errors).await,
     }
 }
 
-pub async fn location_update(State(s): State<AppState>, Path(id): Path<i64>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn location_update(State(s): State<AppState>, Path(id): Path<i64>, p: Posted<AdminOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let version = form.int("version").unwrap_or(0);
     let mut input = location_input(&form);
     input.active = Some(form.get("active") == "1");
@@ -358,7 +329,7 @@ pub async fn location_update(State(s): State<AppState>, Path(id): Path<i64>, p: 
                 let text: Vec<String> = errors.fields.drain().map(|(f, m)| format!("{f}: {m}")).collect();
                 errors.form = Some(format!("#{id}: {}", text.join(" ")));
             }
-            locations_page(&s, &v, status, NewLocation::default(), errors).await
+            locations_page(&s, &v, &actor, status, NewLocation::default(), errors).await
         }
     }
 }

@@ -11,11 +11,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use yunwei_db::StoreError;
-use yunwei_db::identity::User;
+use yunwei_db::identity::{HashedPassword, User};
+use yunwei_kernel::permission::Actor;
 use yunwei_kernel::permission::Role;
 use yunwei_web::AppState;
-use yunwei_web::ui::forms::{Errors, admin_only, refusal, ticked};
-use yunwei_web::ui::session::{Ctx, FormData, Posted, Viewer};
+use yunwei_web::ui::forms::{Errors, refusal, ticked};
+use yunwei_web::ui::session::{Admin, AdminOnly, FormData, Posted, Viewer};
 use yunwei_web::ui::view::{self, Ui, render};
 
 use crate::groups::{self, GroupView};
@@ -101,17 +102,23 @@ impl UsersPage {
     }
 }
 
-async fn users_page(s: &AppState, v: &Viewer, status: StatusCode, form: UserForm, errors: Errors) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+async fn users_page(
+    s: &AppState,
+    v: &Viewer,
+    actor: &Actor,
+    status: StatusCode,
+    form: UserForm,
+    errors: Errors,
+) -> Response {
     let q = v.path.split_once("q=").map(|(_, q)| q.split('&').next().unwrap_or("")).unwrap_or("");
     let q: String =
         form_urlencoded::parse(format!("q={q}").as_bytes()).map(|(_, v)| v.into_owned()).next().unwrap_or_default();
     let loaded = async {
         let mut tx = s.store.read().await?;
         let f = UserFilter { text: Some(q.clone()).filter(|q| !q.trim().is_empty()), ..Default::default() };
-        let users = users::list(&mut tx, &actor, &f).await?;
-        let tenants = tenants::list(&mut tx, &actor).await?;
-        let groups = groups::list(&mut tx, &actor).await?;
+        let users = users::list(&mut tx, actor, &f).await?;
+        let tenants = tenants::list(&mut tx, actor).await?;
+        let groups = groups::list(&mut tx, actor).await?;
         Ok::<_, StoreError>((users, tenants, groups))
     };
     let (users, tenants, groups) = match loaded.await {
@@ -132,20 +139,13 @@ async fn users_page(s: &AppState, v: &Viewer, status: StatusCode, form: UserForm
     render(v, status, page)
 }
 
-pub async fn users_list(State(s): State<AppState>, Ctx(v): Ctx) -> Response {
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
+pub async fn users_list(State(s): State<AppState>, Admin(v, actor): Admin) -> Response {
     let form = UserForm { role: "agent".into(), active: true, ..Default::default() };
-    users_page(&s, &v, StatusCode::OK, form, Errors::default()).await
+    users_page(&s, &v, &actor, StatusCode::OK, form, Errors::default()).await
 }
 
-pub async fn user_create(State(s): State<AppState>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn user_create(State(s): State<AppState>, p: Posted<AdminOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let typed = UserForm::posted(&form);
     let new = NewUser {
         tenant_id: Some(typed.tenant_id).filter(|t| *t > 0),
@@ -154,12 +154,12 @@ pub async fn user_create(State(s): State<AppState>, p: Posted) -> Response {
         email: Some(typed.email.clone()).filter(|e| !e.is_empty()),
         phone: Some(typed.phone.clone()).filter(|p| !p.is_empty()),
         role: typed.role.clone(),
-        password: Some(form.get("password").to_string()),
         served_tenants: typed.served.clone(),
         groups: typed.groups.clone(),
         ..Default::default()
     };
     let created = async {
+        let new = NewUser { password: Some(HashedPassword::new(form.get("password")).await?), ..new };
         let mut tx = s.store.write().await?;
         let u = users::create(&mut tx, Some(&actor), new).await?;
         tx.commit().await?;
@@ -168,7 +168,7 @@ pub async fn user_create(State(s): State<AppState>, p: Posted) -> Response {
     match created.await {
         Ok(u) => view::redirect_with(&v, &format!("/admin/users/{}", u.user.id), "flash.saved"),
         Err(e) => match refusal(&v, e) {
-            Ok((status, errors)) => users_page(&s, &v, status, typed, errors).await,
+            Ok((status, errors)) => users_page(&s, &v, &actor, status, typed, errors).await,
             Err(page) => page,
         },
     }
@@ -193,17 +193,17 @@ struct UserPage {
 async fn user_page(
     s: &AppState,
     v: &Viewer,
+    actor: &Actor,
     id: i64,
     status: StatusCode,
     typed: Option<UserForm>,
     errors: Errors,
 ) -> Response {
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
     let loaded = async {
         let mut tx = s.store.read().await?;
-        let user = users::get(&mut tx, &actor, id).await?;
-        let tenants = tenants::list(&mut tx, &actor).await?;
-        let groups = groups::list(&mut tx, &actor).await?;
+        let user = users::get(&mut tx, actor, id).await?;
+        let tenants = tenants::list(&mut tx, actor).await?;
+        let groups = groups::list(&mut tx, actor).await?;
         Ok::<_, StoreError>((user, tenants, groups))
     };
     let (user, tenants, groups) = match loaded.await {
@@ -230,17 +230,15 @@ async fn user_page(
     render(v, status, page)
 }
 
-pub async fn user_show(State(s): State<AppState>, Ctx(v): Ctx, Path(id): Path<i64>) -> Response {
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    user_page(&s, &v, id, StatusCode::OK, None, Errors::default()).await
+pub async fn user_show(State(s): State<AppState>, Admin(v, actor): Admin, Path(id): Path<i64>) -> Response {
+    user_page(&s, &v, &actor, id, StatusCode::OK, None, Errors::default()).await
 }
 
 /// Runs a user change in a write transaction and answers with a redirect or the form again.
 async fn user_change(
     s: &AppState,
     v: &Viewer,
+    actor: &Actor,
     id: i64,
     typed: Option<UserForm>,
     change: impl AsyncFnOnce(&mut yunwei_db::Tx) -> Result<(), StoreError>,
@@ -253,18 +251,14 @@ async fn user_change(
     match saved.await {
         Ok(()) => view::redirect_with(v, &format!("/admin/users/{id}"), "flash.saved"),
         Err(e) => match refusal(v, e) {
-            Ok((status, errors)) => user_page(s, v, id, status, typed, errors).await,
+            Ok((status, errors)) => user_page(s, v, actor, id, status, typed, errors).await,
             Err(page) => page,
         },
     }
 }
 
-pub async fn user_update(State(s): State<AppState>, Path(id): Path<i64>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn user_update(State(s): State<AppState>, Path(id): Path<i64>, p: Posted<AdminOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let typed = UserForm::posted(&form);
     let version = typed.version;
     let patch = UserPatch {
@@ -276,30 +270,33 @@ pub async fn user_update(State(s): State<AppState>, Path(id): Path<i64>, p: Post
         served_tenants: Some(typed.served.clone()),
         ..Default::default()
     };
-    user_change(&s, &v, id, Some(typed), async |tx| users::update(tx, &actor, id, version, patch).await.map(|_| ()))
-        .await
+    user_change(&s, &v, &actor, id, Some(typed), async |tx| {
+        users::update(tx, &actor, id, version, patch).await.map(|_| ())
+    })
+    .await
 }
 
 /// Disables or enables an account (a disabled user's sessions and tokens end at once).
-pub async fn user_active(State(s): State<AppState>, Path(id): Path<i64>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
+pub async fn user_active(State(s): State<AppState>, Path(id): Path<i64>, p: Posted<AdminOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let version = form.int("version").unwrap_or(0);
     let patch = UserPatch { active: Some(form.get("active") == "1"), ..Default::default() };
-    user_change(&s, &v, id, None, async |tx| users::update(tx, &actor, id, version, patch).await.map(|_| ())).await
+    user_change(&s, &v, &actor, id, None, async |tx| users::update(tx, &actor, id, version, patch).await.map(|_| ()))
+        .await
 }
 
-pub async fn user_password(State(s): State<AppState>, Path(id): Path<i64>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    if let Some(res) = admin_only(&v) {
-        return res;
-    }
-    let Some(actor) = v.actor().cloned() else { return yunwei_web::ui::session::to_login(&v.path) };
-    let password = form.get("password").to_string();
-    user_change(&s, &v, id, None, async |tx| {
+pub async fn user_password(State(s): State<AppState>, Path(id): Path<i64>, p: Posted<AdminOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
+    let password = match HashedPassword::new(form.get("password")).await {
+        Ok(p) => p,
+        Err(e) => {
+            return match refusal(&v, e) {
+                Ok((status, errors)) => user_page(&s, &v, &actor, id, status, None, errors).await,
+                Err(page) => page,
+            };
+        }
+    };
+    user_change(&s, &v, &actor, id, None, async |tx| {
         users::get(tx, &actor, id).await?;
         users::set_password(tx, Some(&actor), id, &password).await
     })

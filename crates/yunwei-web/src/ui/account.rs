@@ -1,13 +1,14 @@
-//! The signed-in user's own settings: language and time zone.
+//! The signed-in user's own settings: language and time zone, and their password.
 
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use yunwei_db::preferences;
+use yunwei_db::{StoreError, identity, preferences};
+use yunwei_kernel::DomainError;
 
-use super::i18n::Locale;
-use super::session::{Ctx, LANG_COOKIE, Posted, set_cookie};
+use super::i18n::{self, Locale};
+use super::session::{Ctx, LANG_COOKIE, Posted, SignedIn, Viewer, set_cookie};
 use super::view::{self, Ui, render};
 use crate::AppState;
 
@@ -40,26 +41,27 @@ struct AccountPage {
     zone: String,
     login: String,
     error: Option<String>,
+    /// A refusal of the password form, shown beside it.
+    password_error: Option<String>,
 }
 
-fn page(v: &super::session::Viewer, status: StatusCode, error: Option<String>) -> Response {
+fn page(v: &Viewer, status: StatusCode, error: Option<String>, password_error: Option<String>) -> Response {
     let Some(s) = &v.signed else { return super::session::to_login(&v.path) };
     let zone = s.user.time_zone.clone();
     let mut zones: Vec<String> = ZONES.iter().map(|z| z.to_string()).collect();
     if !zones.contains(&zone) {
         zones.insert(0, zone.clone());
     }
-    let p = AccountPage { ui: Ui::new(v, "account"), zones, zone, login: s.user.login.clone(), error };
+    let p = AccountPage { ui: Ui::new(v, "account"), zones, zone, login: s.user.login.clone(), error, password_error };
     render(v, status, p)
 }
 
-pub async fn show(Ctx(v): Ctx) -> Response {
-    page(&v, StatusCode::OK, None)
+pub async fn show(Ctx(v, _): Ctx) -> Response {
+    page(&v, StatusCode::OK, None, None)
 }
 
-pub async fn save(State(s): State<AppState>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
-    let Some(actor) = v.actor().cloned() else { return super::session::to_login("/account") };
+pub async fn save(State(s): State<AppState>, p: Posted<SignedIn>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
     let locale = Locale::parse(form.get("lang")).unwrap_or(v.locale);
     let saved = async {
         let mut tx = s.store.write().await?;
@@ -77,7 +79,43 @@ pub async fn save(State(s): State<AppState>, p: Posted) -> Response {
             res.into_response()
         }
         Err(e) => match view::explain(&v, e) {
-            Ok((status, msg)) => page(&v, status, Some(msg)),
+            Ok((status, msg)) => page(&v, status, Some(msg), None),
+            Err(page) => page,
+        },
+    }
+}
+
+/// Changes the viewer's own password: the current one, the new one twice. Every other session
+/// of theirs ends; this one stays.
+pub async fn change_password(State(s): State<AppState>, p: Posted<SignedIn>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
+    let session = v.signed.as_ref().map(|s| s.session.id);
+    let l = v.locale;
+    let new = form.get("new_password");
+    if new != form.get("repeat_password") {
+        let msg = i18n::t(l, "account.password_mismatch").to_string();
+        return page(&v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg));
+    }
+    let changed = identity::change_password(&s.store, &actor, session, form.get("current_password"), new).await;
+    match changed {
+        Ok(()) => view::redirect_with(&v, "/account", "flash.password_changed"),
+        Err(StoreError::Domain(DomainError::Invalid(f))) => {
+            let msg = match f.field.as_str() {
+                "current_password" if f.message.starts_with("too many") => {
+                    i18n::t(l, "account.password_locked").to_string()
+                }
+                "current_password" => i18n::t(l, "account.password_wrong").to_string(),
+                _ => format!(
+                    "{}{}{}",
+                    i18n::t(l, "field.new_password"),
+                    i18n::t(l, "common.colon"),
+                    super::forms::message(l, &f.message)
+                ),
+            };
+            page(&v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg))
+        }
+        Err(e) => match view::explain(&v, e) {
+            Ok((status, msg)) => page(&v, status, None, Some(msg)),
             Err(page) => page,
         },
     }

@@ -100,22 +100,12 @@ fn locked_page(v: Viewer, until: i64, login: String, next: String) -> Response {
 }
 
 pub async fn login(State(s): State<AppState>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
+    let Posted { viewer: v, form, .. } = p;
     let login_name = form.get("login").trim().to_string();
     let next = safe_back(form.get("next"), "/");
-    let attempt = async {
-        let mut tx = s.store.write().await?;
-        let out = sessions::login(&mut tx, &login_name, form.get("password")).await?;
-        if let LoginOutcome::LoggedIn { user, first_login: true, .. } = &out {
-            // On the first visit the browser's language (or the one picked on this page)
-            // becomes the user's language; afterwards the stored one is used.
-            let actor = yunwei_db::identity::actor(&mut tx, user).await?;
-            preferences::set_locale(&mut tx, &actor, v.locale.as_str()).await?;
-        }
-        tx.commit().await?;
-        Ok::<_, yunwei_db::StoreError>(out)
-    };
-    match attempt.await {
+    // On the first visit the browser's language (or the one picked on this page) becomes the
+    // user's language; afterwards the stored one is used.
+    match sessions::login(&s.store, &login_name, form.get("password"), v.locale.as_str()).await {
         Ok(LoginOutcome::LoggedIn { token, .. }) => {
             let mut res = Redirect::to(&next).into_response();
             let h = res.headers_mut();
@@ -152,14 +142,14 @@ pub async fn logout(State(s): State<AppState>, headers: axum::http::HeaderMap, p
 
 /// Switches language: remembered for the user when signed in, in a cookie otherwise.
 pub async fn switch_language(State(s): State<AppState>, p: Posted) -> Response {
-    let Posted { viewer: v, form } = p;
+    let Posted { viewer: v, actor, form } = p;
     let Some(locale) = Locale::parse(form.get("lang")) else {
         return view::problem_page(&v, StatusCode::UNPROCESSABLE_ENTITY, "error.bad_form_title", "error.bad_form");
     };
-    if let Some(actor) = v.actor() {
+    if let Some(actor) = actor {
         let saved = async {
             let mut tx = s.store.write().await?;
-            preferences::set_locale(&mut tx, actor, locale.as_str()).await?;
+            preferences::set_locale(&mut tx, &actor, locale.as_str()).await?;
             tx.commit().await
         };
         if let Err(e) = saved.await {

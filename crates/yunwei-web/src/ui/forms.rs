@@ -1,4 +1,4 @@
-//! What the administration forms share: who may use them, refusals shown beside the field
+//! What the administration forms share: refusals shown beside the field
 //! they concern in the viewer's language, ticked checkboxes, and running a change in a write
 //! transaction that answers with a redirect or the form again.
 
@@ -8,23 +8,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use yunwei_db::{StoreError, Tx};
 use yunwei_kernel::DomainError;
-use yunwei_kernel::permission::Permission;
 
 use super::i18n::{self, Locale};
 use super::session::{FormData, Viewer};
 use super::view;
 use crate::AppState;
-
-/// Administrators only: anyone else signed in is told they may not (403).
-pub fn admin_only(v: &Viewer) -> Option<Response> {
-    match v.actor() {
-        None => Some(super::session::to_login(&v.path)),
-        Some(a) if !a.may(Permission::ManageOrganisation) => {
-            Some(view::problem_page(v, StatusCode::FORBIDDEN, "error.refused_title", "error.forbidden"))
-        }
-        Some(_) => None,
-    }
-}
 
 /// Refusals shown on a form: one message per field, and one for the form as a whole.
 #[derive(Default)]

@@ -52,6 +52,7 @@ pub fn routes(state: &AppState, pages: Router<AppState>) -> Router<AppState> {
         .route("/logout", post(auth::logout))
         .route("/lang", post(auth::switch_language))
         .route("/account", get(account::show).post(account::save))
+        .route("/account/password", post(account::change_password))
         .merge(pages)
         // Room for the multipart framing around the largest allowed attachment.
         .layer(DefaultBodyLimit::max(state.config.max_attachment_bytes + 64 * 1024))

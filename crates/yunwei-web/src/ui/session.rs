@@ -165,8 +165,61 @@ impl FromRequestParts<AppState> for Viewer {
     }
 }
 
-/// A signed-in viewer; anyone else is sent to the login page and brought back afterwards.
-pub struct Ctx(pub Viewer);
+/// Who a page or form is for. Each is checked once, by the extractor, and hands the handler
+/// proof of the caller (`Proof`), so handlers never look the caller up or check a role again.
+pub trait Who {
+    type Proof: Send;
+    /// The proof for this viewer, or the answer for someone it is not for.
+    // A response is made once per refused request; boxing it would buy nothing.
+    #[allow(clippy::result_large_err)]
+    fn check(v: &Viewer) -> Result<Self::Proof, Response>;
+}
+
+/// Anyone, signed in or not (the login page, the language switch).
+pub struct Anyone;
+
+impl Who for Anyone {
+    type Proof = Option<Actor>;
+    fn check(v: &Viewer) -> Result<Option<Actor>, Response> {
+        Ok(v.actor().cloned())
+    }
+}
+
+/// Anyone signed in; others are sent to the login page and brought back afterwards.
+pub struct SignedIn;
+
+impl Who for SignedIn {
+    type Proof = Actor;
+    fn check(v: &Viewer) -> Result<Actor, Response> {
+        v.actor().cloned().ok_or_else(|| to_login(&v.path))
+    }
+}
+
+/// Staff who work tickets; anyone else signed in gets the 404 page, as if it did not exist.
+pub struct StaffOnly;
+
+impl Who for StaffOnly {
+    type Proof = Actor;
+    fn check(v: &Viewer) -> Result<Actor, Response> {
+        let actor = SignedIn::check(v)?;
+        if actor.may(Permission::WorkTickets) { Ok(actor) } else { Err(view::not_found(v)) }
+    }
+}
+
+/// Administrators; anyone else signed in is told they may not (403).
+pub struct AdminOnly;
+
+impl Who for AdminOnly {
+    type Proof = Actor;
+    fn check(v: &Viewer) -> Result<Actor, Response> {
+        let actor = SignedIn::check(v)?;
+        if actor.may(Permission::ManageOrganisation) {
+            Ok(actor)
+        } else {
+            Err(view::problem_page(v, StatusCode::FORBIDDEN, "error.refused_title", "error.forbidden"))
+        }
+    }
+}
 
 /// Sends the visitor to the login page, to come back to `path` afterwards.
 pub fn to_login(path: &str) -> Response {
@@ -174,32 +227,38 @@ pub fn to_login(path: &str) -> Response {
     Redirect::to(&format!("/login?next={next}")).into_response()
 }
 
-impl FromRequestParts<AppState> for Ctx {
-    type Rejection = Response;
+macro_rules! page_extractor {
+    ($(#[$doc:meta])* $name:ident, $who:ty) => {
+        $(#[$doc])*
+        pub struct $name(pub Viewer, pub Actor);
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let v = Viewer::from_request_parts(parts, state).await?;
-        if v.signed.is_none() {
-            return Err(to_login(&v.path));
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = Response;
+
+            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+                let v = Viewer::from_request_parts(parts, state).await?;
+                let actor = <$who>::check(&v)?;
+                Ok($name(v, actor))
+            }
         }
-        Ok(Ctx(v))
-    }
+    };
 }
 
-/// A signed-in member of staff (who works tickets); anyone else signed in gets the 404 page.
-pub struct Staff(pub Viewer);
-
-impl FromRequestParts<AppState> for Staff {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Ctx(v) = Ctx::from_request_parts(parts, state).await?;
-        if !v.signed.as_ref().is_some_and(Signed::is_staff) {
-            return Err(view::not_found(&v));
-        }
-        Ok(Staff(v))
-    }
-}
+page_extractor!(
+    /// A page for anyone signed in: the viewer and their `Actor`.
+    Ctx,
+    SignedIn
+);
+page_extractor!(
+    /// A page for staff: the viewer and their `Actor`; anyone else signed in gets the 404 page.
+    Staff,
+    StaffOnly
+);
+page_extractor!(
+    /// A page for administrators: the viewer and their `Actor`; others signed in get a 403.
+    Admin,
+    AdminOnly
+);
 
 /// A form's fields and its one optional file.
 #[derive(Default)]
@@ -223,9 +282,11 @@ impl FormData {
     }
 }
 
-/// A form post that passed the CSRF check, with the viewer behind it.
-pub struct Posted {
+/// A form post that passed the CSRF check, with the viewer behind it and proof of who they are
+/// (`Posted<StaffOnly>`: `actor` is a member of staff's `Actor`; plain `Posted`: anyone).
+pub struct Posted<W: Who = Anyone> {
     pub viewer: Viewer,
+    pub actor: W::Proof,
     pub form: FormData,
 }
 
@@ -262,7 +323,7 @@ async fn read_form(req: Request, state: &AppState) -> Result<FormData, StatusCod
     Ok(form)
 }
 
-impl FromRequest<AppState> for Posted {
+impl<W: Who> FromRequest<AppState> for Posted<W> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -291,7 +352,14 @@ impl FromRequest<AppState> for Posted {
         if expected.is_empty() || !constant_time_eq(expected, form.get("csrf")) {
             return Err(view::problem_page(&viewer, StatusCode::FORBIDDEN, "error.csrf_title", "error.csrf"));
         }
-        Ok(Posted { viewer, form })
+        let actor = match W::check(&viewer) {
+            Ok(actor) => actor,
+            // A form whose session ended meanwhile: sign in again (the form's address is no page
+            // to come back to).
+            Err(_) if viewer.signed.is_none() => return Err(Redirect::to("/login").into_response()),
+            Err(refused) => return Err(refused),
+        };
+        Ok(Posted { viewer, actor, form })
     }
 }
 
