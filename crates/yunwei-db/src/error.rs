@@ -25,6 +25,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Config(String),
+    /// Stored data that cannot be read as what it should be; never defaulted silently.
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
 }
 
 impl StoreError {

@@ -1,6 +1,7 @@
 //! Yunwei's persistence platform: one schema on SQLite (the embedded default) and PostgreSQL
 //! (shared by several instances), all migrations, transactions with one way to run a query
-//! (the macros in [`db`]), the audit log, installation-wide settings, and who is calling (user
+//! (the macros in [`db`]), the audit log, background jobs ([`jobs`]), installation-wide
+//! settings, and who is calling (user
 //! accounts as the platform sees them, sessions, API tokens, preferences).
 //!
 //! Module crates (`yunwei-org`, `yunwei-desk`, …) keep their own typed operations, which take
@@ -14,6 +15,7 @@ pub mod db;
 pub mod audit;
 pub mod error;
 pub mod identity;
+pub mod jobs;
 pub mod preferences;
 pub mod sessions;
 pub mod settings;

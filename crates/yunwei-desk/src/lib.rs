@@ -15,6 +15,7 @@ pub mod store;
 pub mod testing;
 pub mod ui;
 
+use yunwei_db::jobs::JobKind;
 use yunwei_web::Module;
 use yunwei_web::ui::nav::{Audience, NavLink};
 
@@ -30,6 +31,7 @@ pub const MODULE: Module = Module {
     api: api::routes,
     pages: ui::routes,
     jobs: jobs::spawn,
+    job_kinds: &[JobKind { kind: store::sla::RECOMPUTE_JOB, run: store::sla::recompute_job }],
     nav: &[
         NavLink::new("queues", "/console", "nav.queues", "", Audience::Staff),
         NavLink::new("log", "/console/new", "nav.log_call", "", Audience::Staff),

@@ -119,3 +119,9 @@ pub async fn forget_search_document(tx: &mut yunwei_db::Tx, ticket_id: i64) -> y
     )?;
     Ok(())
 }
+
+/// Runs every queued job of the service desk that is due (the server's runner does this in the
+/// background), and says what ran.
+pub async fn run_jobs(store: &Store) -> yunwei_db::jobs::Ran {
+    yunwei_db::jobs::run_due(store, crate::MODULE.job_kinds, "test-runner", 10_000).await.expect("jobs run")
+}

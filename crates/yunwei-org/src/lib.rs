@@ -22,6 +22,7 @@ pub const MODULE: Module = Module {
     api: api::routes,
     pages: ui::routes,
     jobs: no_jobs,
+    job_kinds: &[],
     nav: &[NavLink::new("admin", "/admin/users", "nav.admin", "nav-admin", Audience::Admin)],
     texts: &[],
 };

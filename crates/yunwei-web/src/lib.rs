@@ -69,8 +69,11 @@ pub struct Module {
     pub api: fn(&AppState) -> Router<AppState>,
     /// Pages; they get the security headers, the Origin check and a body limit for uploads.
     pub pages: fn(&AppState) -> Router<AppState>,
-    /// Background work, started with the server and stopped when `stop` turns true.
+    /// Background loops of its own, started with the server and stopped when `stop` turns
+    /// true (the SLA scan).
     pub jobs: fn(&AppState, watch::Receiver<bool>) -> Vec<JoinHandle<()>>,
+    /// The kinds of queued job it runs (`yunwei_db::jobs`); every instance runs them.
+    pub job_kinds: &'static [yunwei_db::jobs::JobKind],
     /// Its links in the top navigation.
     pub nav: &'static [ui::nav::NavLink],
     /// The module's translation catalogues (`&[texts!()]`: its `i18n/zh-CN.toml` and
@@ -81,6 +84,30 @@ pub struct Module {
 /// A module with nothing to add where it has nothing (`jobs: no_jobs`).
 pub fn no_jobs(_: &AppState, _: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
     Vec::new()
+}
+
+/// Runs the modules' queued jobs until `stop` turns true: whatever is due, then again when a
+/// job is committed in this process ([`yunwei_db::jobs::wake`]) or after a second.
+fn spawn_job_runner(
+    state: AppState,
+    kinds: Vec<yunwei_db::jobs::JobKind>,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let mut tag = [0u8; 4];
+    let _ = getrandom::fill(&mut tag);
+    let worker = format!("{}-{}", std::process::id(), hex::encode(tag));
+    tokio::spawn(async move {
+        loop {
+            match yunwei_db::jobs::run_due(&state.store, &kinds, &worker, 100).await {
+                Ok(ran) => state.metrics.observe_jobs(ran),
+                Err(e) => tracing::warn!(error = %e, "the job runner could not reach the database"),
+            }
+            tokio::select! {
+                _ = yunwei_db::jobs::woken_or(std::time::Duration::from_secs(1)) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    })
 }
 
 async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
@@ -133,7 +160,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let store = state.store.clone();
     let (stop, stopped) = watch::channel(false);
-    let jobs: Vec<JoinHandle<()>> = modules.iter().flat_map(|m| (m.jobs)(&state, stopped.clone())).collect();
+    let mut jobs: Vec<JoinHandle<()>> = modules.iter().flat_map(|m| (m.jobs)(&state, stopped.clone())).collect();
+    let kinds: Vec<yunwei_db::jobs::JobKind> = modules.iter().flat_map(|m| m.job_kinds.iter().copied()).collect();
+    jobs.push(spawn_job_runner(state.clone(), kinds, stopped));
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     let _ = stop.send(true);
     for job in jobs {

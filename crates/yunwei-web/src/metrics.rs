@@ -40,6 +40,7 @@ pub struct Metrics {
     inner: Arc<Mutex<BTreeMap<Key, Series>>>,
     started: Arc<Mutex<Option<Instant>>>,
     scans: Arc<Mutex<Scans>>,
+    jobs: Arc<Mutex<yunwei_db::jobs::Ran>>,
 }
 
 impl Metrics {
@@ -70,6 +71,15 @@ impl Metrics {
         s.seconds += seconds;
         s.max_seconds = s.max_seconds.max(seconds);
         s.fired += u64::try_from(fired).unwrap_or(u64::MAX);
+    }
+
+    /// Counts what a run of the job runner did.
+    pub fn observe_jobs(&self, ran: yunwei_db::jobs::Ran) {
+        if let Ok(mut j) = self.jobs.lock() {
+            j.done += ran.done;
+            j.retried += ran.retried;
+            j.failed += ran.failed;
+        }
     }
 
     /// Counts an SLA escalation scan that failed.
@@ -103,6 +113,15 @@ impl Metrics {
                  # HELP yunwei_sla_scan_failures_total SLA escalation scans that failed (retried at the next tick).\n\
                  # TYPE yunwei_sla_scan_failures_total counter\nyunwei_sla_scan_failures_total {}\n",
                 scans.seconds, scans.count, scans.max_seconds, scans.fired, scans.failed
+            ));
+        }
+        if let Ok(j) = self.jobs.lock() {
+            out.push_str(&format!(
+                "# HELP yunwei_jobs_total Queued jobs run on this instance, by outcome.\n\
+                 # TYPE yunwei_jobs_total counter\n\
+                 yunwei_jobs_total{{outcome=\"done\"}} {}\nyunwei_jobs_total{{outcome=\"retried\"}} {}\n\
+                 yunwei_jobs_total{{outcome=\"failed\"}} {}\n",
+                j.done, j.retried, j.failed
             ));
         }
         let Ok(map) = self.inner.lock() else { return out };
@@ -148,6 +167,16 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 
 pub async fn endpoint(State(state): State<AppState>) -> impl IntoResponse {
     let mut body = state.metrics.render();
+    let pending = async {
+        let mut tx = state.store.read().await?;
+        yunwei_db::jobs::pending(&mut tx).await
+    };
+    match pending.await {
+        Ok(n) => body.push_str(&format!(
+            "# HELP yunwei_jobs_queued Queued jobs waiting to run (all instances).\n# TYPE yunwei_jobs_queued gauge\nyunwei_jobs_queued {n}\n"
+        )),
+        Err(e) => tracing::warn!(error = %e, "queued jobs could not be counted"),
+    }
     if let Some(n) = state.store.background_checkpoints() {
         body.push_str(&format!(
             "# HELP yunwei_sqlite_background_checkpoints_total Background checkpoints of the SQLite log (copies into the database file) run.\n# TYPE yunwei_sqlite_background_checkpoints_total counter\nyunwei_sqlite_background_checkpoints_total {n}\n"

@@ -115,6 +115,7 @@ pub async fn update_calendar(
     let mut tx = s.store.write().await?;
     let row = sla::update_calendar(&mut tx, &auth.actor, id, version, b.spec()).await?;
     tx.commit().await?;
+    yunwei_db::jobs::wake();
     Ok(Json(row.into()))
 }
 
@@ -277,6 +278,7 @@ pub async fn update_policy(
     let mut tx = s.store.write().await?;
     let p = sla::update_policy(&mut tx, &auth.actor, id, version, b.input()).await?;
     tx.commit().await?;
+    yunwei_db::jobs::wake();
     Ok(Json(p.into()))
 }
 

@@ -22,6 +22,7 @@ use yunwei_db::StoreError;
 use yunwei_db::Tx;
 use yunwei_db::audit;
 use yunwei_db::db::{self, Arg, Conn, Sql};
+use yunwei_db::jobs;
 use yunwei_db::now_micros;
 
 fn ts(micros: i64) -> Timestamp {
@@ -215,7 +216,7 @@ pub async fn update_calendar(
     audit::record(tx, Some(actor), change).await?;
     let policies = fetch_all!(tx, (i64,), "SELECT id FROM sla_policies WHERE calendar_id = $1", id)?;
     for (p,) in policies {
-        recompute_policy_clocks(tx, p).await?;
+        enqueue_recompute(tx, p, 0).await?;
     }
     Ok(after)
 }
@@ -536,7 +537,7 @@ pub async fn update_policy(tx: &mut Tx, actor: &Actor, id: i64, version: i64, in
         after: serde_json::to_value(&after).ok(),
     };
     audit::record(tx, Some(actor), change).await?;
-    recompute_policy_clocks(tx, id).await?;
+    enqueue_recompute(tx, id, 0).await?;
     Ok(after)
 }
 
@@ -1111,9 +1112,40 @@ async fn start_ola(tx: &mut Tx, t: &Ticket, now: Timestamp) -> Result<()> {
     db::execute_all(tx, vec![history]).await
 }
 
-/// Re-derives every open clock under a policy after the policy or its calendar changed.
-async fn recompute_policy_clocks(tx: &mut Tx, policy_id: i64) -> Result<()> {
-    let policy = policy_by_id(tx, policy_id).await?;
+/// The job that re-derives the open clocks under a policy after the policy or its calendar
+/// changed. It runs after the change commits, in batches, so an edit never holds the writer for
+/// the whole recompute.
+pub const RECOMPUTE_JOB: &str = "sla.recompute";
+
+/// How many clocks one run of the recompute job measures again.
+const RECOMPUTE_BATCH: i64 = 500;
+
+async fn enqueue_recompute(tx: &mut Tx, policy_id: i64, after_clock: i64) -> Result<()> {
+    let payload = serde_json::json!({ "policy_id": policy_id, "after_clock": after_clock });
+    jobs::enqueue(tx, RECOMPUTE_JOB, &payload, None).await?;
+    Ok(())
+}
+
+/// Runs one batch of [`RECOMPUTE_JOB`] and queues the next while clocks remain.
+pub fn recompute_job(tx: &mut Tx, payload: serde_json::Value) -> jobs::BoxedRun<'_> {
+    Box::pin(async move {
+        let field = |name: &str| {
+            payload[name].as_i64().ok_or_else(|| StoreError::Corrupt(format!("{RECOMPUTE_JOB} job without {name}")))
+        };
+        let (policy_id, after_clock) = (field("policy_id")?, field("after_clock")?);
+        if let Some(last) = recompute_policy_clocks(tx, policy_id, after_clock, RECOMPUTE_BATCH).await? {
+            enqueue_recompute(tx, policy_id, last).await?;
+        }
+        Ok(())
+    })
+}
+
+/// Re-derives up to `limit` open clocks under a policy with ids above `after_clock`; returns
+/// the last id when there may be more.
+async fn recompute_policy_clocks(tx: &mut Tx, policy_id: i64, after_clock: i64, limit: i64) -> Result<Option<i64>> {
+    let Some(policy) = fetch_opt!(tx, PolicyRow, "SELECT * FROM sla_policies WHERE id = $1", policy_id)? else {
+        return Ok(None);
+    };
     let cal = calendar_by_id(tx, policy.calendar_id).await?.calendar()?;
     let targets = policy.targets();
     let thresholds = policy.thresholds();
@@ -1121,10 +1153,13 @@ async fn recompute_policy_clocks(tx: &mut Tx, policy_id: i64) -> Result<()> {
         tx,
         ClockRowWithPriority,
         "SELECT c.*, t.priority AS ticket_priority FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
-         WHERE c.policy_id = $1 AND c.stopped_at IS NULL",
-        policy_id
+         WHERE c.policy_id = $1 AND c.stopped_at IS NULL AND c.id > $2 ORDER BY c.id LIMIT $3",
+        policy_id,
+        after_clock,
+        limit
     )?;
     let now = Timestamp::now();
+    let last = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.row.id)).flatten();
     let mut tickets = Vec::new();
     for r in rows {
         let mut clock = r.row.clock();
@@ -1134,11 +1169,12 @@ async fn recompute_policy_clocks(tx: &mut Tx, policy_id: i64) -> Result<()> {
         save_clock(tx, &r.row, &clock, &cal, &thresholds, now).await?;
         tickets.push(r.row.ticket_id);
     }
+    tickets.sort_unstable();
     tickets.dedup();
     for t in tickets {
         write_due(tx, t).await?;
     }
-    Ok(())
+    Ok(last)
 }
 
 #[derive(Debug, FromRow)]

@@ -584,7 +584,10 @@ async fn save_calendar(s: &AppState, v: &Viewer, actor: &Actor, id: Option<i64>,
         tx.commit().await
     };
     match saved.await {
-        Ok(()) => view::redirect_with(v, "/admin/sla", "flash.sla_saved"),
+        Ok(()) => {
+            yunwei_db::jobs::wake();
+            view::redirect_with(v, "/admin/sla", "flash.sla_saved")
+        }
         Err(e) => match field_error(v, e) {
             Ok((status, err)) => calendar_page(v, status, f, Some(err)),
             Err(page) => page,
@@ -889,7 +892,10 @@ async fn save_policy(s: &AppState, v: &Viewer, actor: &Actor, id: Option<i64>, f
         tx.commit().await
     };
     match saved.await {
-        Ok(()) => view::redirect_with(v, "/admin/sla", "flash.sla_saved"),
+        Ok(()) => {
+            yunwei_db::jobs::wake();
+            view::redirect_with(v, "/admin/sla", "flash.sla_saved")
+        }
         Err(e) => match field_error(v, e) {
             Ok((status, err)) => policy_page_with(s, v, actor, status, Some(f), id, Some(err)).await,
             Err(page) => page,

@@ -1114,6 +1114,10 @@ both_backends!(metrics_count_requests_by_route_template, |store| async move {
     assert!(text.contains("# TYPE yunwei_sla_scan_duration_seconds summary"), "{text}");
     assert!(text.contains("yunwei_sla_thresholds_fired_total 0"), "nothing was due: {text}");
     assert!(text.contains("yunwei_sla_scan_failures_total 0"), "{text}");
+    // The job queue: what this instance ran, and what waits across all of them.
+    assert!(text.contains("# TYPE yunwei_jobs_total counter"), "{text}");
+    assert!(text.contains("yunwei_jobs_total{outcome=\"failed\"} 0"), "{text}");
+    assert!(text.contains("yunwei_jobs_queued 0"), "{text}");
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -1179,7 +1183,8 @@ both_backends!(administrators_define_calendars_and_policies_and_tickets_carry_th
     let soon = api.get_query(&tok.agent, "/sla/breaching-soon", &[("within_hours", "800")]).await;
     assert_eq!(soon.expect(200)["items"][0]["ticket_id"], t["id"]);
 
-    // Changing the policy (stale version refused) recomputes the open clock at once.
+    // Changing the policy (stale version refused) recomputes the open clock, right after the
+    // change commits, in the server's background job.
     let stale = json!({ "version": 0, "name": "x" });
     api.patch(&tok.admin, &format!("/sla-policies/{}", p["id"]), stale).await.error(
         409,
@@ -1188,9 +1193,16 @@ both_backends!(administrators_define_calendars_and_policies_and_tickets_carry_th
     );
     let change = json!({ "version": p["version"], "targets_minutes": { "response": [15, 30, 60, 120], "resolution": [240, 480, 1920, 4800] } });
     api.patch(&tok.admin, &format!("/sla-policies/{}", p["id"]), change).await.expect(200);
-    let after = api.get(&tok.agent, &format!("/tickets/{number}/sla")).await.expect(200).clone();
-    let resolution = after["items"].as_array().unwrap().iter().find(|c| c["kind"] == "resolution").unwrap().clone();
-    assert_eq!(resolution["target_secs"], 1920 * 60, "the P3 target changed");
+    let started = std::time::Instant::now();
+    let target = loop {
+        let after = api.get(&tok.agent, &format!("/tickets/{number}/sla")).await.expect(200).clone();
+        let resolution = after["items"].as_array().unwrap().iter().find(|c| c["kind"] == "resolution").unwrap().clone();
+        if resolution["target_secs"] == 1920 * 60 || started.elapsed() > std::time::Duration::from_secs(10) {
+            break resolution["target_secs"].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(target, 1920 * 60, "the P3 target changed");
 
     // Notifications are the caller's own; an unknown one is 404.
     let mine = api.get(&tok.agent, "/notifications").await.expect(200).clone();

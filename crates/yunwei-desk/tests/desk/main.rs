@@ -9,6 +9,7 @@ mod common;
 mod conformance;
 mod dashboard;
 mod intake;
+mod jobs;
 mod search;
 mod sla;
 mod ui;

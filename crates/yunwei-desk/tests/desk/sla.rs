@@ -11,7 +11,7 @@ use yunwei_db::testing::TestStore;
 use yunwei_desk::rules::sla::Targets;
 use yunwei_desk::store::sla::{self, CalendarSpec, ComplianceFilter, PolicyInput};
 use yunwei_desk::store::tickets::{self, ActionRequest, NewTicket, TicketPatch, TicketRef};
-use yunwei_desk::testing::World;
+use yunwei_desk::testing::{World, run_jobs};
 use yunwei_kernel::DomainError;
 use yunwei_kernel::permission::Actor;
 
@@ -196,11 +196,16 @@ both_backends!(a_policy_change_recomputes_open_clocks_without_losing_time, |stor
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let t2 = {
+    let due = async || {
         let mut tx = store.read().await.unwrap();
-        tickets::get(&mut tx, &w.agent, &TicketRef::Id(t.id)).await.unwrap()
+        let t = tickets::get(&mut tx, &w.agent, &TicketRef::Id(t.id)).await.unwrap();
+        t.resolution_due_at.unwrap() - t.created_at
     };
-    assert_eq!(t2.resolution_due_at.unwrap() - t2.created_at, 8 * 3600 * 1_000_000);
+    // The edit only queued the recompute: the clocks move when the job runs, not in the
+    // edit's transaction.
+    assert_ne!(due().await, 8 * 3600 * 1_000_000);
+    assert_eq!(run_jobs(&store).await.done, 1);
+    assert_eq!(due().await, 8 * 3600 * 1_000_000);
     // A stale version and bad input are refused.
     let mut tx = store.write().await.unwrap();
     let err = sla::update_policy(&mut tx, &w.admin, pid, p.version, PolicyInput::default()).await.unwrap_err();
@@ -330,6 +335,7 @@ both_backends!(a_calendar_change_recomputes_the_clocks_that_count_in_it, |store|
     let office = spec.build().unwrap();
     sla::update_calendar(&mut tx, &w.admin, cal.id, cal.version, spec).await.unwrap();
     tx.commit().await.unwrap();
+    assert!(run_jobs(&store).await.done >= 1);
     let mut tx = store.read().await.unwrap();
     let after = tickets::get(&mut tx, &w.agent, &TicketRef::Id(t.id)).await.unwrap();
     // The due instant is now where 4 business hours of the new calendar end.
