@@ -5,7 +5,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, login, logout, newPage, shot, startServer, submit } from './lib.mjs';
+import { PASSWORD, launchBrowser, login, logout, newPage, shot, startServer, submit } from './lib.mjs';
 
 const XSS = '<script>window.__xss=1</script>"><img src=x onerror="window.__xss=2">';
 
@@ -195,6 +195,26 @@ describe('on the embedded store', () => {
     await page.goto(`${server.base}/portal?show=all`);
     await shot(page, 'portal-list-all-en');
     await page.context().close();
+  });
+
+  test('people change their own password and are signed out everywhere else, in both languages', async () => {
+    for (const [lang, who, done] of [['zh-CN', 'sun.li', '密码已修改'], ['en', 'raj.patel', 'Your password is changed']]) {
+      const laptop = await newPage(browser, lang);
+      const phone = await newPage(browser, lang);
+      await login(laptop, server.base, who);
+      await login(phone, server.base, who);
+      await laptop.goto(`${server.base}/account`);
+      await laptop.fill('#password input[name=current_password]', PASSWORD);
+      await laptop.fill('#password input[name=new_password]', 'a new pass phrase');
+      await laptop.fill('#password input[name=repeat_password]', 'a new pass phrase');
+      await submit(laptop, '#password button.primary');
+      assert.ok((await laptop.textContent('.flash')).includes(done));
+      await shot(laptop, `account-password-${lang}`);
+      // The other browser's session ended: the next page asks it to sign in.
+      await phone.goto(`${server.base}/portal`);
+      assert.ok(phone.url().includes('/login'), `still signed in at ${phone.url()}`);
+      for (const p of [laptop, phone]) await p.context().close();
+    }
   });
 
   test('a stored XSS attempt in a title and a reply is shown as text and never runs', async () => {
