@@ -21,7 +21,7 @@ use std::sync::LazyLock;
 use serde_json::Value;
 use tokio::sync::Notify;
 
-use crate::db::Sql;
+use crate::db::{Conn, Sql};
 use crate::{Backend, Result, Store, StoreError, Tx, now_micros};
 
 /// How long a claimed job is the claimer's before another runner may take it over.
@@ -105,6 +105,20 @@ const JOB_COLUMNS: &str = "id, kind, payload, run_at, attempts, max_attempts, la
 /// Takes the next due job of `kinds` for `worker`, if any, with a lease.
 async fn claim(store: &Store, kinds: &[JobKind], worker: &str) -> Result<Option<Job>> {
     let now = now_micros();
+    // The runner looks every second on every instance: a read-only look first, so an idle
+    // queue never takes SQLite's writer (or a PostgreSQL row lock).
+    let due: Option<(i64,)> = {
+        let mut c = store.lookup().await?;
+        c.fetch_opt(sql!(
+            "SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $1
+               AND (locked_until IS NULL OR locked_until < $1) LIMIT 1",
+            now
+        ))
+        .await?
+    };
+    if due.is_none() {
+        return Ok(None);
+    }
     let mut txo = store.write().await?;
     let tx = &mut txo;
     let mut sql =
