@@ -83,12 +83,7 @@ pub async fn for_entity(tx: &mut Tx, actor: &Actor, entity: &str, entity_id: i64
     actor.require(Permission::ReadAudit)?;
     let mut sql = Sql::new("SELECT * FROM audit_log WHERE entity = ");
     sql.arg(Arg::Text(entity.to_string())).push(" AND entity_id = ").arg(Arg::Int(entity_id));
-    if let yunwei_kernel::permission::TenantScope::Only(ids) = actor.tenant_scope() {
-        sql.push(" AND (tenant_id IS NULL OR ");
-        sql.in_list("tenant_id", &ids);
-        sql.push(")");
-    }
-    sql.push(" ORDER BY id");
+    sql.scoped_or_shared("tenant_id", &actor.tenant_scope()).push(" ORDER BY id");
     let rows = fetch_sql!(tx, AuditRow, sql, fetch_all)?;
     Ok(rows)
 }

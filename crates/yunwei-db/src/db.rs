@@ -16,6 +16,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRo
 use sqlx::{Postgres, Sqlite};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use yunwei_kernel::permission::TenantScope;
+
 use crate::Result;
 use crate::StoreError;
 
@@ -640,6 +642,28 @@ impl Sql {
         self.push(")")
     }
 
+    /// Appends ` AND <column> IN (…)` limiting rows to the tenants in `scope`, nothing for an
+    /// actor who sees every tenant. The one way a query is limited to the caller's tenants:
+    /// `sql.scoped("t.tenant_id", &actor.tenant_scope())`.
+    pub fn scoped(&mut self, column: &str, scope: &TenantScope) -> &mut Self {
+        if let TenantScope::Only(ids) = scope {
+            self.push(" AND ");
+            self.in_list(column, ids);
+        }
+        self
+    }
+
+    /// [`Sql::scoped`] for a table whose rows may belong to no tenant (installation-wide SLA
+    /// policies, audit entries of installation settings): those are in every scope.
+    pub fn scoped_or_shared(&mut self, column: &str, scope: &TenantScope) -> &mut Self {
+        if let TenantScope::Only(ids) = scope {
+            self.push(" AND (").push(column).push(" IS NULL OR ");
+            self.in_list(column, ids);
+            self.push(")");
+        }
+        self
+    }
+
     /// Appends the rows of a multi-row `VALUES` list, `(…), (…)`, one placeholder per value:
     /// anonymous ones on SQLite (see [`Sql::values_as`]), so the statement may have no other.
     pub fn values(&mut self, backend: Backend, rows: Vec<Vec<Arg>>) -> &mut Self {
@@ -880,8 +904,41 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::{Arg, Backend, Conn, Lookup, Pools, bind_direct, has_numbered_placeholder};
+    use super::{Arg, Backend, Conn, Lookup, Pools, Sql, bind_direct, has_numbered_placeholder};
     use crate::testing::TestStore;
+    use yunwei_kernel::permission::TenantScope;
+
+    /// The scope clause on both stores: an administrator's query is unchanged, an empty scope
+    /// matches nothing, and rows of no tenant are in every scope only where asked.
+    #[tokio::test]
+    async fn the_scope_clause_limits_rows_to_the_tenants_in_scope() {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let store = TestStore::new(backend).await;
+            let mut owned = store.write().await.unwrap();
+            let tx = &mut owned;
+            execute!(tx, "CREATE TEMPORARY TABLE scoped_rows (id BIGINT, tenant_id BIGINT)").unwrap();
+            execute!(tx, "INSERT INTO scoped_rows VALUES (1, 1), (2, 2), (3, 3), (4, NULL)").unwrap();
+            let cases: [(TenantScope, bool, &[i64]); 6] = [
+                (TenantScope::All, false, &[1, 2, 3, 4]),
+                (TenantScope::Only(vec![1, 3]), false, &[1, 3]),
+                (TenantScope::Only(vec![]), false, &[]),
+                (TenantScope::All, true, &[1, 2, 3, 4]),
+                (TenantScope::Only(vec![2]), true, &[2, 4]),
+                (TenantScope::Only(vec![]), true, &[4]),
+            ];
+            for (scope, shared, want) in cases {
+                let mut sql = Sql::new("SELECT id FROM scoped_rows WHERE 1 = 1");
+                if shared {
+                    sql.scoped_or_shared("tenant_id", &scope);
+                } else {
+                    sql.scoped("tenant_id", &scope);
+                }
+                sql.push(" ORDER BY id");
+                let got: Vec<i64> = fetch_sql!(tx, (i64,), sql, fetch_all).unwrap().into_iter().map(|(i,)| i).collect();
+                assert_eq!(got, want, "{backend:?} {scope:?} shared={shared}");
+            }
+        }
+    }
 
     #[tokio::test]
     async fn a_sqlite_lookup_sees_each_commit_cannot_write_and_goes_back_to_the_store() {

@@ -58,6 +58,9 @@ pub fn wake() {
     WAKE.notify_one();
 }
 
+/// The platform's own job kinds, which every runner runs beside the modules' kinds.
+pub const PLATFORM: &[JobKind] = &[JobKind { kind: crate::notify::DELIVER, run: crate::notify::deliver }];
+
 /// Waits for [`wake`] or `timeout`, whichever comes first.
 pub async fn woken_or(timeout: std::time::Duration) {
     let _ = tokio::time::timeout(timeout, WAKE.notified()).await;
@@ -167,9 +170,8 @@ impl Ran {
 /// Runs due jobs of `kinds` one after another until none is due or `limit` have run.
 pub async fn run_due(store: &Store, kinds: &[JobKind], worker: &str, limit: usize) -> Result<Ran> {
     let mut ran = Ran::default();
-    if kinds.is_empty() {
-        return Ok(ran);
-    }
+    let kinds: Vec<JobKind> = PLATFORM.iter().chain(kinds).copied().collect();
+    let kinds = kinds.as_slice();
     while ran.total() < limit {
         let Some(job) = claim(store, kinds, worker).await? else { break };
         let Some(kind) = kinds.iter().find(|k| k.kind == job.kind) else { break };

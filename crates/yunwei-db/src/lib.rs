@@ -16,7 +16,9 @@ pub mod audit;
 pub mod error;
 pub mod identity;
 pub mod jobs;
+pub mod notify;
 pub mod preferences;
+pub mod search;
 pub mod sessions;
 pub mod settings;
 #[cfg(feature = "testing")]

@@ -60,6 +60,20 @@ pub enum TenantScope {
 }
 
 impl TenantScope {
+    /// The scope with one more tenant in it (staff also see the people of their own
+    /// organisation).
+    pub fn and(self, tenant_id: i64) -> Self {
+        match self {
+            TenantScope::All => TenantScope::All,
+            TenantScope::Only(mut ids) => {
+                if !ids.contains(&tenant_id) {
+                    ids.push(tenant_id);
+                }
+                TenantScope::Only(ids)
+            }
+        }
+    }
+
     pub fn contains(&self, tenant_id: i64) -> bool {
         match self {
             TenantScope::All => true,

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use sqlx::FromRow;
-use yunwei_kernel::permission::{Actor, Permission, TenantScope};
+use yunwei_kernel::permission::{Actor, Permission};
 use yunwei_kernel::validate;
 
 use yunwei_db::Result;
@@ -95,10 +95,7 @@ pub async fn get(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Location> {
 /// Locations in the actor's scope, optionally of one tenant.
 pub async fn list(tx: &mut Tx, actor: &Actor, tenant_id: Option<i64>) -> Result<Vec<Location>> {
     let mut sql = Sql::new("SELECT * FROM locations WHERE 1 = 1");
-    if let TenantScope::Only(ids) = actor.tenant_scope() {
-        sql.push(" AND ");
-        sql.in_list("tenant_id", &ids);
-    }
+    sql.scoped("tenant_id", &actor.tenant_scope());
     if let Some(t) = tenant_id {
         sql.push(" AND tenant_id = ").arg(Arg::Int(t));
     }

@@ -4,7 +4,7 @@ use serde::Serialize;
 use yunwei_db::db::{Arg, Sql};
 use yunwei_db::identity::{HashedPassword, USER_COLUMNS, User};
 use yunwei_db::{Result, StoreError, Tx, audit, now_micros, sessions};
-use yunwei_kernel::permission::{Actor, Permission, Role, TenantScope};
+use yunwei_kernel::permission::{Actor, Permission, Role};
 use yunwei_kernel::validate;
 
 use crate::tenants;
@@ -167,8 +167,7 @@ pub async fn create(tx: &mut Tx, actor: Option<&Actor>, new: NewUser) -> Result<
 /// and of their own organisation; administrators see everyone.
 fn may_read(actor: &Actor, user: &User) -> bool {
     user.id == actor.user_id
-        || (actor.may(Permission::ReadDirectory)
-            && (actor.tenant_scope().contains(user.tenant_id) || user.tenant_id == actor.tenant_id))
+        || (actor.may(Permission::ReadDirectory) && actor.tenant_scope().and(actor.tenant_id).contains(user.tenant_id))
 }
 
 pub async fn get(tx: &mut Tx, actor: &Actor, id: i64) -> Result<UserView> {
@@ -179,7 +178,10 @@ pub async fn get(tx: &mut Tx, actor: &Actor, id: i64) -> Result<UserView> {
     }
 }
 
-pub async fn by_login(tx: &mut Tx, login: &str) -> Result<User> {
+/// A user by login, whoever asks: for the command line only. Request code reads users with
+/// [`get`] and [`list`], which apply the caller's scope (a test keeps `_unscoped` out of the
+/// API and the pages).
+pub async fn by_login_unscoped(tx: &mut Tx, login: &str) -> Result<User> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE login = $1");
     fetch_opt!(tx, User, &sql, login.trim().to_lowercase())?.ok_or(StoreError::NotFound("user"))
 }
@@ -198,11 +200,7 @@ pub struct UserFilter {
 pub async fn list(tx: &mut Tx, actor: &Actor, f: &UserFilter) -> Result<Vec<User>> {
     actor.require(Permission::ReadDirectory)?;
     let mut sql = Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE 1 = 1"));
-    if let TenantScope::Only(mut ids) = actor.tenant_scope() {
-        ids.push(actor.tenant_id);
-        sql.push(" AND ");
-        sql.in_list("tenant_id", &ids);
-    }
+    sql.scoped("tenant_id", &actor.tenant_scope().and(actor.tenant_id));
     if let Some(t) = f.tenant_id {
         sql.push(" AND tenant_id = ").arg(Arg::Int(t));
     }

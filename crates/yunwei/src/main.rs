@@ -196,9 +196,12 @@ async fn run(cli: Cli) -> Fallible {
             let password = password.lines().next().unwrap_or("").to_string();
             let mut tx = store.write().await?;
             let tenant_id = match tenant {
-                Some(code) => {
-                    Some(tenants::by_code(&mut tx, &code).await.map_err(|_| format!("no tenant with code {code}"))?.id)
-                }
+                Some(code) => Some(
+                    tenants::by_code_unscoped(&mut tx, &code)
+                        .await
+                        .map_err(|_| format!("no tenant with code {code}"))?
+                        .id,
+                ),
                 None => None,
             };
             let new = users::NewUser {
@@ -219,7 +222,8 @@ async fn run(cli: Cli) -> Fallible {
             let settings = Settings::load(&store, None)?;
             let store = open(&settings).await?;
             let mut tx = store.write().await?;
-            let user = users::by_login(&mut tx, &login).await.map_err(|_| format!("no user with login {login}"))?;
+            let user =
+                users::by_login_unscoped(&mut tx, &login).await.map_err(|_| format!("no user with login {login}"))?;
             let token = yunwei_db::identity::create_token(&mut tx, None, user.id, &name).await?;
             tx.commit().await?;
             println!("{token}");

@@ -274,6 +274,50 @@ fn configuration_comes_from_a_file_and_bad_configuration_is_explained() {
 
 /// The README's five-minute tour, run exactly as written (with this build's binary, a free
 /// port, and curl told to fail on any HTTP error).
+/// Lookups that ignore the caller's tenant scope are named `…_unscoped` and kept for the
+/// command line; request code (every module's `api` and `ui`) must not reach them.
+#[test]
+fn request_code_never_calls_an_unscoped_lookup() {
+    fn walk(dir: &Path, found: &mut Vec<String>, files: &mut usize) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, found, files);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                *files += 1;
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (i, line) in text.lines().enumerate() {
+                    if line.contains("_unscoped(") {
+                        found.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let (mut found, mut files) = (Vec::new(), 0);
+    for krate in std::fs::read_dir(crates).unwrap() {
+        let src = krate.unwrap().path().join("src");
+        for part in ["api", "ui", "api.rs", "ui.rs"] {
+            let p = src.join(part);
+            if p.is_dir() {
+                walk(&p, &mut found, &mut files);
+            } else if p.is_file() {
+                files += 1;
+                let text = std::fs::read_to_string(&p).unwrap();
+                if text.contains("_unscoped(") {
+                    found.push(p.display().to_string());
+                }
+            }
+        }
+    }
+    assert!(
+        files >= 10,
+        "the walk found only {files} request-code files: is the layout still crates/*/src/{{api,ui}}?"
+    );
+    assert!(found.is_empty(), "request code calls unscoped lookups:\n{}", found.join("\n"));
+}
+
 #[test]
 fn the_readme_tour_works_as_written() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();

@@ -12,10 +12,12 @@ use axum::http::StatusCode;
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 
+use yunwei_db::notify;
 use yunwei_web::AppState;
 use yunwei_web::dto::{Items, double_option, parse_ts, ts};
 use yunwei_web::error::{ApiError, ApiResult};
 use yunwei_web::extract::{ApiJson, ApiPath as Path, ApiQuery, Auth};
+use yunwei_web::ui::i18n::{self, Locale};
 
 #[derive(Serialize)]
 pub struct CalendarOut {
@@ -452,14 +454,48 @@ pub async fn breaching_soon(
     }))
 }
 
+/// One notification, worded in the caller's language.
 #[derive(Serialize)]
 pub struct NotificationOut {
     pub id: i64,
-    pub ticket_id: Option<i64>,
+    /// What happened, e.g. `sla.breach`.
     pub kind: String,
-    pub body: String,
+    /// The record it is about.
+    pub subject: Option<SubjectOut>,
+    /// The ticket it is about (the subject, when that is a ticket).
+    pub ticket_id: Option<i64>,
+    /// The values the text is made from.
+    pub args: BTreeMap<String, String>,
+    /// The notification in the caller's language (their profile's).
+    pub text: String,
     pub created_at: String,
     pub read_at: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct SubjectOut {
+    pub kind: String,
+    pub id: i64,
+}
+
+impl NotificationOut {
+    pub fn new(n: notify::Notification, locale: Locale) -> Self {
+        let text = if n.legacy_body.is_empty() {
+            i18n::render(locale, &format!("notice.{}", n.kind), &n.args)
+        } else {
+            n.legacy_body
+        };
+        NotificationOut {
+            id: n.id,
+            ticket_id: n.subject.as_ref().filter(|s| s.kind == "ticket").map(|s| s.id),
+            subject: n.subject.map(|s| SubjectOut { kind: s.kind, id: s.id }),
+            kind: n.kind,
+            args: n.args,
+            text,
+            created_at: ts(n.created_at),
+            read_at: n.read_at.map(ts),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -474,25 +510,14 @@ pub async fn notifications(
     ApiQuery(q): ApiQuery<NotificationQuery>,
 ) -> ApiResult<Json<Items<NotificationOut>>> {
     let mut tx = s.store.read().await?;
-    let rows = sla::notifications(&mut tx, &auth.actor, q.unread.unwrap_or(false)).await?;
-    Ok(Json(Items {
-        items: rows
-            .into_iter()
-            .map(|n| NotificationOut {
-                id: n.id,
-                ticket_id: n.ticket_id,
-                kind: n.kind,
-                body: n.body,
-                created_at: ts(n.created_at),
-                read_at: n.read_at.map(ts),
-            })
-            .collect(),
-    }))
+    let rows = notify::for_actor(&mut tx, &auth.actor, q.unread.unwrap_or(false)).await?;
+    let locale = Locale::parse(&auth.user.locale).unwrap_or(Locale::ZhCn);
+    Ok(Json(Items { items: rows.into_iter().map(|n| NotificationOut::new(n, locale)).collect() }))
 }
 
 pub async fn mark_read(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let mut tx = s.store.write().await?;
-    sla::mark_read(&mut tx, &auth.actor, id).await?;
+    notify::mark_read(&mut tx, &auth.actor, id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -284,7 +284,7 @@ pub async fn insert_history(tx: &mut Tx, tickets: &[HistoryTicket]) -> Result<()
         .collect();
     insert_rows(tx, "sla_firings", &["clock_id", "threshold", "target_secs", "fired_at"], firings).await?;
 
-    let (search_columns, search_templates) = crate::store::search::bulk_columns(tx.backend());
+    let (search_columns, search_templates) = crate::store::search::TICKETS.bulk_columns(tx.backend());
     let docs = tickets
         .iter()
         .map(|t| {
@@ -294,7 +294,8 @@ pub async fn insert_history(tx: &mut Tx, tickets: &[HistoryTicket]) -> Result<()
             if search_columns.len() == 3 { vec![Int(t.id), Int(t.id), doc] } else { vec![Int(t.id), doc] }
         })
         .collect();
-    insert_rows_as(tx, "ticket_search", search_columns, search_templates, docs).await?;
+    let index = crate::store::search::TICKETS.table;
+    insert_rows_as(tx, index, &search_columns, &search_templates, docs).await?;
 
     let audit = tickets
         .iter()

@@ -12,10 +12,10 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::FromRow;
 use yunwei_kernel::calendar::{ALL_WEEK, Calendar, HolidayTable, Hours, WEEKDAYS};
-use yunwei_kernel::permission::{Actor, Permission, TenantScope};
+use yunwei_kernel::permission::{Actor, Permission};
 use yunwei_kernel::validate;
 
-use crate::store::tickets::Ticket;
+use crate::store::tickets::{SystemReason, Ticket};
 use yunwei_db::Backend;
 use yunwei_db::Result;
 use yunwei_db::StoreError;
@@ -23,6 +23,7 @@ use yunwei_db::Tx;
 use yunwei_db::audit;
 use yunwei_db::db::{self, Arg, Conn, Sql};
 use yunwei_db::jobs;
+use yunwei_db::notify::{self, Notice, Subject};
 use yunwei_db::now_micros;
 
 fn ts(micros: i64) -> Timestamp {
@@ -485,9 +486,9 @@ pub async fn create_policy(tx: &mut Tx, actor: &Actor, input: PolicyInput) -> Re
 /// Policies the actor may see: installation-wide ones and those of tenants in scope.
 pub async fn list_policies(tx: &mut Tx, actor: &Actor) -> Result<Vec<PolicyRow>> {
     actor.require(Permission::ReadDirectory)?;
-    let all = fetch_all!(tx, PolicyRow, "SELECT * FROM sla_policies ORDER BY id")?;
-    let scope = actor.tenant_scope();
-    Ok(all.into_iter().filter(|p| p.tenant_id.is_none_or(|t| scope.contains(t))).collect())
+    let mut sql = Sql::new("SELECT * FROM sla_policies WHERE 1 = 1");
+    sql.scoped_or_shared("tenant_id", &actor.tenant_scope()).push(" ORDER BY id");
+    Ok(fetch_sql!(tx, PolicyRow, sql, fetch_all)?)
 }
 
 pub async fn get_policy(tx: &mut Tx, actor: &Actor, id: i64) -> Result<PolicyRow> {
@@ -1320,12 +1321,10 @@ pub async fn fire_due(tx: &mut Tx, now: Timestamp, limit: i64) -> Result<usize> 
     }
     for (ticket_id, raise, escalate) in breach_actions {
         if raise {
-            let reason = "SLA breached: priority raised automatically / 超出服务级别，自动提高优先级";
-            crate::store::tickets::raise_priority_by_system(tx, ticket_id, reason).await?;
+            crate::store::tickets::raise_priority_by_system(tx, ticket_id, SystemReason::SlaBreach).await?;
         }
         if escalate {
-            let reason = "SLA breached: escalated automatically / 超出服务级别，自动升级";
-            crate::store::tickets::escalate_by_system(tx, ticket_id, reason).await?;
+            crate::store::tickets::escalate_by_system(tx, ticket_id, SystemReason::SlaBreach).await?;
         }
     }
     Ok(fired)
@@ -1354,11 +1353,6 @@ async fn announce(tx: &mut Tx, row: &ClockRow, policy: &PolicyRow, pct: u32, at:
         data.to_string(),
         now_micros(),
     )?;
-    let body = if pct >= 100 {
-        format!("{number}: {} SLA breached / 已超出服务级别", row.kind)
-    } else {
-        format!("{number}: {pct}% of the {} SLA used / 已用 {pct}%", row.kind)
-    };
     let mut recipients: Vec<i64> = assignee.into_iter().collect();
     if let Some(g) = group {
         let leads = fetch_all!(
@@ -1380,57 +1374,18 @@ async fn announce(tx: &mut Tx, row: &ClockRow, policy: &PolicyRow, pct: u32, at:
             recipients.extend(next.into_iter().map(|(u,)| u));
         }
     }
-    recipients.sort_unstable();
-    recipients.dedup();
-    for user in recipients {
-        execute!(
-            tx,
-            "INSERT INTO notifications (user_id, tenant_id, ticket_id, kind, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            user,
-            tenant_id,
-            row.ticket_id,
-            kind,
-            &body,
-            now_micros(),
-        )?;
-    }
-    Ok(())
-}
-
-#[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
-pub struct Notification {
-    pub id: i64,
-    pub ticket_id: Option<i64>,
-    pub kind: String,
-    pub body: String,
-    pub created_at: i64,
-    pub read_at: Option<i64>,
-}
-
-/// The actor's own notifications, newest first.
-pub async fn notifications(tx: &mut Tx, actor: &Actor, unread_only: bool) -> Result<Vec<Notification>> {
-    Ok(fetch_all!(
-        tx,
-        Notification,
-        "SELECT id, ticket_id, kind, body, created_at, read_at FROM notifications
-         WHERE user_id = $1 AND ($2 = FALSE OR read_at IS NULL) ORDER BY id DESC LIMIT 200",
-        actor.user_id,
-        unread_only,
-    )?)
-}
-
-pub async fn mark_read(tx: &mut Tx, actor: &Actor, id: i64) -> Result<()> {
-    let n = execute!(
-        tx,
-        "UPDATE notifications SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND user_id = $3",
-        now_micros(),
-        id,
-        actor.user_id
-    )?;
-    if n == 0 {
-        return Err(StoreError::NotFound("notification"));
-    }
-    Ok(())
+    let notice = Notice {
+        kind: if pct >= 100 { "sla.breach" } else { "sla.warning" }.to_string(),
+        tenant_id: Some(tenant_id),
+        subject: Some(Subject { kind: "ticket".to_string(), id: row.ticket_id }),
+        args: BTreeMap::from([
+            ("number".to_string(), number),
+            ("clock_key".to_string(), format!("sla.kind.{}", row.kind)),
+            ("pct".to_string(), pct.to_string()),
+        ]),
+        recipients,
+    };
+    notify::send(tx, &notice).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1507,10 +1462,7 @@ pub async fn compliance(tx: &mut Tx, actor: &Actor, f: &ComplianceFilter) -> Res
         " THEN 1 ELSE 0 END) AS BIGINT) AS breaching_soon
          FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE t.status <> 'cancelled'",
     );
-    if let TenantScope::Only(ids) = actor.tenant_scope() {
-        sql.push(" AND ");
-        sql.in_list("t.tenant_id", &ids);
-    }
+    sql.scoped("t.tenant_id", &actor.tenant_scope());
     let group = "COALESCE(c.group_id, t.group_id)";
     for (col, v) in [("t.tenant_id", f.tenant_id), ("t.priority", f.priority), (group, f.group_id)] {
         if let Some(v) = v {
@@ -1541,10 +1493,7 @@ pub async fn breaching_soon(
          WHERE c.stopped_at IS NULL AND c.paused_since IS NULL AND c.breached = FALSE AND c.due_at <= ",
     );
     sql.arg(Arg::Int(now_micros() + within_secs.max(0) * 1_000_000));
-    if let TenantScope::Only(ids) = actor.tenant_scope() {
-        sql.push(" AND ");
-        sql.in_list("t.tenant_id", &ids);
-    }
+    sql.scoped("t.tenant_id", &actor.tenant_scope());
     sql.push(" ORDER BY c.due_at LIMIT ").arg(Arg::Int(limit.clamp(1, 500)));
     Ok(fetch_sql!(tx, (i64, String, i64), sql, fetch_all)?)
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::FromRow;
 use yunwei_kernel::attachment;
-use yunwei_kernel::permission::{Actor, Permission, Role, TenantScope};
+use yunwei_kernel::permission::{Actor, Permission, Role};
 use yunwei_kernel::search::Term;
 use yunwei_kernel::validate;
 
@@ -111,10 +111,7 @@ fn select() -> String {
 
 /// Limits `sql` (which has a `WHERE`) to the tickets the actor may see.
 pub(crate) fn scope(sql: &mut Sql, actor: &Actor) {
-    if let TenantScope::Only(ids) = actor.tenant_scope() {
-        sql.push(" AND ");
-        sql.in_list("t.tenant_id", &ids);
-    }
+    sql.scoped("t.tenant_id", &actor.tenant_scope());
     if actor.own_tickets_only() {
         sql.push(" AND t.requester_id = ").arg(Arg::Int(actor.user_id));
     }
@@ -328,7 +325,7 @@ pub async fn create(tx: &mut Tx, actor: &Actor, new: NewTicket) -> Result<Ticket
 /// the first active group of the next tier, through the same lifecycle rule as a person's
 /// escalation. Returns whether it moved (not when there is no higher tier, or the ticket is in
 /// a state that cannot be escalated).
-pub(crate) async fn escalate_by_system(tx: &mut Tx, ticket_id: i64, reason: &str) -> Result<bool> {
+pub(crate) async fn escalate_by_system(tx: &mut Tx, ticket_id: i64, reason: SystemReason) -> Result<bool> {
     let before = get_unscoped(tx, ticket_id).await?;
     let from_tier = match before.group_id {
         Some(g) => Some(group_facts(tx, "group_id", g).await?.tier as u8),
@@ -342,8 +339,13 @@ pub(crate) async fn escalate_by_system(tx: &mut Tx, ticket_id: i64, reason: &str
         next
     )?;
     let Some((group_id,)) = target else { return Ok(false) };
-    let action =
-        Action::Escalate { group_id, from_tier, to_tier: next as u8, assignee_id: None, reason: reason.to_string() };
+    let action = Action::Escalate {
+        group_id,
+        from_tier,
+        to_tier: next as u8,
+        assignee_id: None,
+        reason: reason.code().to_string(),
+    };
     let Ok(out) = ticket::apply(&before.lifecycle(), &action) else { return Ok(false) };
     let now = now_micros();
     let n = execute!(
@@ -362,7 +364,7 @@ pub(crate) async fn escalate_by_system(tx: &mut Tx, ticket_id: i64, reason: &str
     let after = get_unscoped(tx, ticket_id).await?;
     crate::store::sla::sync(tx, Some(&before), &after).await?;
     let data = json!({ "group_id": group_id, "from_tier": from_tier, "to_tier": next, "automatic": true,
-        "from": before.status, "to": after.status });
+        "reason": reason.code(), "from": before.status, "to": after.status });
     let lifecycle = |t: &Ticket| json!({ "status": t.status, "group_id": t.group_id, "assignee_id": t.assignee_id, "version": t.version });
     let change = audit::Change {
         action: "ticket.escalate",
@@ -372,28 +374,37 @@ pub(crate) async fn escalate_by_system(tx: &mut Tx, ticket_id: i64, reason: &str
         before: Some(lifecycle(&before)),
         after: Some(lifecycle(&after)),
     };
-    system_event(tx, &after, "escalate", reason, data, change).await?;
+    system_event(tx, &after, "escalate", data, change).await?;
     Ok(true)
 }
 
+/// Why the system changed a ticket with no person acting. The timeline keeps the code in the
+/// entry's data (`reason`) and the page words it in the reader's language
+/// (`event.reason.<code>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SystemReason {
+    /// A resolution clock passed its target and the policy acts on breaches.
+    SlaBreach,
+}
+
+impl SystemReason {
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            SystemReason::SlaBreach => "sla_breach",
+        }
+    }
+}
+
 /// The internal timeline entry and the audit record of a change the SLA scan made, with no
-/// person acting.
-async fn system_event(
-    tx: &mut Tx,
-    t: &Ticket,
-    kind: &str,
-    reason: &str,
-    data: Value,
-    change: audit::Change<'_>,
-) -> Result<()> {
+/// person acting. The entry has no text: its data says what and why.
+async fn system_event(tx: &mut Tx, t: &Ticket, kind: &str, data: Value, change: audit::Change<'_>) -> Result<()> {
     execute!(
         tx,
         "INSERT INTO ticket_events (ticket_id, tenant_id, kind, actor_id, public, body, data, created_at)
-         VALUES ($1, $2, $3, NULL, FALSE, $4, $5, $6)",
+         VALUES ($1, $2, $3, NULL, FALSE, '', $4, $5)",
         t.id,
         t.tenant_id,
         kind,
-        reason,
         data.to_string(),
         t.updated_at,
     )?;
@@ -404,7 +415,7 @@ async fn system_event(
 /// the clocks take the new targets, keeping the time counted. Returns whether it changed (not
 /// at P1, or on a ticket no longer open). A later edit of impact or urgency sets the priority
 /// from the matrix again.
-pub(crate) async fn raise_priority_by_system(tx: &mut Tx, ticket_id: i64, reason: &str) -> Result<bool> {
+pub(crate) async fn raise_priority_by_system(tx: &mut Tx, ticket_id: i64, reason: SystemReason) -> Result<bool> {
     let before = get_unscoped(tx, ticket_id).await?;
     if before.priority <= 1 || !before.status().is_open() {
         return Ok(false);
@@ -424,7 +435,8 @@ pub(crate) async fn raise_priority_by_system(tx: &mut Tx, ticket_id: i64, reason
     let after = get_unscoped(tx, ticket_id).await?;
     crate::store::sla::sync(tx, Some(&before), &after).await?;
     let after = get_unscoped(tx, ticket_id).await?;
-    let data = json!({ "priority": { "from": before.priority, "to": after.priority }, "automatic": true });
+    let data = json!({ "priority": { "from": before.priority, "to": after.priority }, "automatic": true,
+        "reason": reason.code() });
     let change = audit::Change {
         action: "ticket.raise_priority",
         entity: "ticket",
@@ -433,7 +445,7 @@ pub(crate) async fn raise_priority_by_system(tx: &mut Tx, ticket_id: i64, reason
         before: Some(json!({ "priority": before.priority, "version": before.version })),
         after: Some(json!({ "priority": after.priority, "version": after.version })),
     };
-    system_event(tx, &after, "priority_raised", reason, data, change).await?;
+    system_event(tx, &after, "priority_raised", data, change).await?;
     Ok(true)
 }
 
@@ -1320,13 +1332,13 @@ fn push_text(sql: &mut Sql, backend: Backend, text: &str, terms: &[Term], from: 
     sql.push(" AND (t.number = ").arg(Arg::Text(text.to_uppercase()));
     if !terms.is_empty() {
         sql.push(" OR ");
-        crate::store::search::push_match(sql, backend, terms, from, below);
+        crate::store::search::TICKETS.push_match(sql, backend, "t.id", terms, from, below);
     }
     sql.push(")");
 }
 
 /// A text search, newest first: walks the index down from the newest match in chunks that grow
-/// fourfold (see [`crate::store::search::chunk_floor`]), each checked against the filters and the
+/// fourfold (see [`yunwei_db::search::Index::chunk_floor`]), each checked against the filters and the
 /// scope, until the page is full. A common word then costs the newest few hundred matches,
 /// not all of them.
 async fn search_newest_first(
@@ -1341,7 +1353,7 @@ async fn search_newest_first(
     let mut below = f.after.map(|c| c.id);
     let mut chunk = 256;
     loop {
-        let floor = crate::store::search::chunk_floor(tx, terms, below, chunk).await?;
+        let floor = crate::store::search::TICKETS.chunk_floor(tx, terms, below, chunk).await?;
         let mut sql = filtered(tx, actor, f).await?;
         if let Some(b) = below {
             sql.push(" AND t.id < ").arg(Arg::Int(b));

@@ -89,6 +89,10 @@ pub fn event_view(locale: Locale, e: &Event, names: &Names) -> EventView {
         }
         _ => {}
     }
+    // A change the system made says why as a code (`SystemReason`), worded here.
+    if let Some(reason) = s("reason").filter(|_| e.actor_id.is_none()) {
+        details.push(label(locale, "event.reason", &reason));
+    }
     if let (Some(from), Some(to)) = (s("from"), s("to"))
         && from != to
         && e.kind != "merged"

@@ -1208,6 +1208,45 @@ both_backends!(administrators_define_calendars_and_policies_and_tickets_carry_th
     let mine = api.get(&tok.agent, "/notifications").await.expect(200).clone();
     assert!(mine["items"].as_array().unwrap().is_empty());
     api.post(&tok.agent, "/notifications/999/read", json!({})).await.error(404, "not_found", None);
+
+    // A breach tells the assignee: queued in the scan's transaction, delivered by the server's
+    // job runner, stored as a kind and arguments and worded in the reader's own language.
+    let cur = api.get(&tok.agent, &format!("/tickets/{number}")).await.expect(200).clone();
+    let to_agent = json!({ "version": cur["version"], "group_id": w.l1, "assignee_id": w.agent.user_id });
+    api.post(&tok.agent, &format!("/tickets/{number}/dispatch"), to_agent).await.expect(200);
+    let mut tx = store.write().await.unwrap();
+    let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 400);
+    assert!(yunwei_desk::store::sla::fire_due(&mut tx, later, 100).await.unwrap() > 0);
+    tx.commit().await.unwrap();
+    yunwei_db::jobs::wake();
+    let started = std::time::Instant::now();
+    let items = loop {
+        let mine = api.get(&tok.agent, "/notifications").await.expect(200).clone();
+        let items = mine["items"].as_array().unwrap().clone();
+        if !items.is_empty() || started.elapsed() > std::time::Duration::from_secs(10) {
+            break items;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let breach = items.iter().find(|n| n["kind"] == "sla.breach").expect("a breach notice").clone();
+    assert_eq!(breach["ticket_id"], t["id"]);
+    assert_eq!(breach["subject"], json!({ "kind": "ticket", "id": t["id"] }));
+    assert_eq!(breach["args"]["number"], number);
+    let zh = breach["text"].as_str().unwrap().to_string();
+    assert!(zh.contains(number) && zh.contains("已超出服务级别"), "{zh}");
+    let me = api.get(&tok.agent, "/me").await.expect(200).clone();
+    let english = json!({ "version": me["version"], "locale": "en" });
+    api.patch(&tok.admin, &format!("/users/{}", w.agent.user_id), english).await.expect(200);
+    let mine = api.get(&tok.agent, "/notifications").await.expect(200).clone();
+    let en = mine["items"].as_array().unwrap().iter().find(|n| n["id"] == breach["id"]).unwrap()["text"].clone();
+    let en = en.as_str().unwrap();
+    assert!(en.contains(number) && en.contains("target breached") && !en.contains('{'), "{en}");
+    // Only the reader marks it read.
+    let read = format!("/notifications/{}/read", breach["id"]);
+    api.post(&tok.user_a, &read, json!({})).await.error(404, "not_found", None);
+    api.post(&tok.agent, &read, json!({})).await.expect(204);
+    let unread = api.get_query(&tok.agent, "/notifications", &[("unread", "true")]).await.expect(200).clone();
+    assert!(unread["items"].as_array().unwrap().iter().all(|n| n["id"] != breach["id"]));
 });
 
 both_backends!(group_olas_arrival_on_site_and_clock_history_through_the_api, |store| async move {

@@ -159,8 +159,24 @@ both_backends!(each_threshold_fires_once_at_its_business_time_and_notifies, |sto
     assert_eq!(timeline.iter().filter(|e| e.kind == "sla_breach").count(), 2);
     let user_view = tickets::timeline(&mut tx, &w.user_a, &TicketRef::Id(t.id)).await.unwrap();
     assert!(!user_view.iter().any(|e| e.kind.starts_with("sla_")), "escalations are internal");
-    let mine = sla::notifications(&mut tx, &w.agent, true).await.unwrap();
+    // Notices go out through the job queue, queued in the scan's transaction: nothing is in
+    // anyone's list until the runner delivers them, and running it again tells nobody twice.
+    assert!(yunwei_db::notify::for_actor(&mut tx, &w.agent, true).await.unwrap().is_empty());
+    drop(tx);
+    assert_eq!(run_jobs(&store).await.done, 3);
+    assert_eq!(run_jobs(&store).await.total(), 0);
+    let mut tx = store.read().await.unwrap();
+    let mine = yunwei_db::notify::for_actor(&mut tx, &w.agent, true).await.unwrap();
     assert_eq!(mine.len(), 3, "the assignee hears of every announced firing");
+    let kinds: Vec<&str> = mine.iter().map(|n| n.kind.as_str()).collect();
+    assert_eq!(kinds, ["sla.breach", "sla.breach", "sla.warning"], "newest first");
+    for n in &mine {
+        assert_eq!(n.subject, Some(yunwei_db::notify::Subject { kind: "ticket".into(), id: t.id }));
+        assert_eq!(n.args["number"], t.number);
+        assert!(n.legacy_body.is_empty(), "no words are stored: {:?}", n.legacy_body);
+    }
+    assert_eq!(mine[2].args["pct"], "50");
+    assert_eq!(mine[2].args["clock_key"], "sla.kind.response");
 });
 
 both_backends!(reminders_respect_a_five_by_eight_calendar, |store| async move {
@@ -548,6 +564,15 @@ both_backends!(a_breach_raises_the_priority_once_and_the_clocks_take_the_new_tar
     assert_eq!(t.priority, 2);
     let timeline = tickets::timeline(&mut tx, &w.agent, &TicketRef::Id(t.id)).await.unwrap();
     assert_eq!(timeline.iter().filter(|e| e.kind == "priority_raised").count(), 1);
+    // The entry stores why as a code, no words; each language words it when shown.
+    let raised = timeline.iter().find(|e| e.kind == "priority_raised").unwrap();
+    assert_eq!(raised.body, "");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&raised.data).unwrap()["reason"], "sla_breach");
+    yunwei_web::ui::i18n::install(crate::MODULES.iter().flat_map(|m| m.texts.iter().copied()).collect());
+    let names = yunwei_desk::ui::shared::Names::default();
+    let [zh, en] = [yunwei_web::ui::i18n::Locale::ZhCn, yunwei_web::ui::i18n::Locale::En]
+        .map(|l| yunwei_desk::ui::shared::event_view(l, raised, &names).details.join(" "));
+    assert!(zh.contains("超出服务级别") && en.contains("SLA breached"), "{zh} / {en}");
 });
 
 both_backends!(ola_policies_are_checked_and_a_refusal_changes_nothing, |store| async move {

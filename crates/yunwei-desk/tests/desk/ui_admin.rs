@@ -236,7 +236,7 @@ both_backends!(an_admin_manages_tenants_and_groups_through_the_forms, |store| as
     assert_eq!(res.status, 409, "{}", res.body);
     assert!(res.body.contains("id=\"err-code\">已有使用此代码的单位"), "{}", res.body);
     let mut tx = store.read().await.unwrap();
-    let t = yunwei_org::tenants::by_code(&mut tx, "NEWCO").await.unwrap();
+    let t = yunwei_org::tenants::by_code_unscoped(&mut tx, "NEWCO").await.unwrap();
     drop(tx);
     let path = format!("/admin/tenants/{}", t.id);
     let v = t.version.to_string();
@@ -249,7 +249,7 @@ both_backends!(an_admin_manages_tenants_and_groups_through_the_forms, |store| as
     assert_eq!(res.status, 409);
     assert!(res.body.contains("id=\"form-error\""));
     let mut tx = store.read().await.unwrap();
-    let t = yunwei_org::tenants::by_code(&mut tx, "NEWCO").await.unwrap();
+    let t = yunwei_org::tenants::by_code_unscoped(&mut tx, "NEWCO").await.unwrap();
     assert_eq!((t.name.as_str(), t.active), ("艾克米 Acme", false));
     drop(tx);
 

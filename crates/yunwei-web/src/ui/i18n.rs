@@ -185,6 +185,21 @@ pub fn tf(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
     s
 }
 
+/// The text of `key` with `{name}` placeholders filled from stored arguments (a notification's,
+/// a timeline entry's). An argument named `name_key` holds a catalogue key: its text in
+/// `locale` fills `{name}`. So a stored message has no words of its own, only codes.
+pub fn render(locale: Locale, key: &str, args: &std::collections::BTreeMap<String, String>) -> String {
+    let owned: Vec<(String, String)> = args
+        .iter()
+        .map(|(name, value)| match name.strip_suffix("_key") {
+            Some(base) => (base.to_string(), t(locale, value).to_string()),
+            None => (name.clone(), value.clone()),
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = owned.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    tf(locale, key, &pairs)
+}
+
 /// What is wrong with a set of catalogues: a key in one language and not the other, an empty
 /// text, a key defined twice, a file that does not parse.
 pub fn problems(texts: &[Texts]) -> Vec<String> {
@@ -262,6 +277,21 @@ mod tests {
     fn the_platform_catalogues_have_the_same_keys_in_both_languages_and_no_empty_text() {
         assert_eq!(problems(&[PLATFORM]), Vec::<String>::new());
         assert!(parse_catalogue(PLATFORM.zh_cn).expect("parses").len() > 100);
+    }
+
+    #[test]
+    fn stored_arguments_are_filled_in_and_key_arguments_translated_in_the_readers_language() {
+        let mut args = std::collections::BTreeMap::new();
+        args.insert("n".to_string(), "64".to_string());
+        assert_eq!(render(Locale::En, "error.too_long", &args), tf(Locale::En, "error.too_long", &[("n", "64")]));
+        assert!(render(Locale::En, "error.too_long", &args).contains("64"));
+        let mut keyed = std::collections::BTreeMap::new();
+        keyed.insert("n_key".to_string(), "common.system".to_string());
+        for l in [Locale::ZhCn, Locale::En] {
+            let text = render(l, "error.too_long", &keyed);
+            assert!(text.contains(t(l, "common.system")), "{text}");
+            assert!(!text.contains('{') && !text.contains("common.system"), "{text}");
+        }
     }
 
     #[test]
