@@ -220,6 +220,147 @@ macro_rules! stored_row {
     };
 }
 
+/// Makes closed sets of values (types with `parse(field, text)`, as `string_enum!` declares
+/// them) columns a row reads directly, on both backends and SQLite's own connections: text that
+/// is none of the values fails the read, naming the type and the text, instead of turning into
+/// some default. Invoke it in the crate that declares the types (the orphan rule), outside the
+/// pure rules: `stored_enum!(Status, TicketType);` in the module's store.
+#[macro_export]
+macro_rules! stored_enum {
+    ($($t:ty),+ $(,)?) => {$(
+        impl $crate::sqlx::Type<$crate::sqlx::Sqlite> for $t {
+            fn type_info() -> <$crate::sqlx::Sqlite as $crate::sqlx::Database>::TypeInfo {
+                <str as $crate::sqlx::Type<$crate::sqlx::Sqlite>>::type_info()
+            }
+            fn compatible(ty: &<$crate::sqlx::Sqlite as $crate::sqlx::Database>::TypeInfo) -> bool {
+                <str as $crate::sqlx::Type<$crate::sqlx::Sqlite>>::compatible(ty)
+            }
+        }
+        impl<'r> $crate::sqlx::Decode<'r, $crate::sqlx::Sqlite> for $t {
+            fn decode(
+                value: <$crate::sqlx::Sqlite as $crate::sqlx::Database>::ValueRef<'r>,
+            ) -> ::std::result::Result<Self, $crate::sqlx::error::BoxDynError> {
+                let text = <&str as $crate::sqlx::Decode<$crate::sqlx::Sqlite>>::decode(value)?;
+                Ok($crate::db::stored_value(<$t>::parse("", text), stringify!($t), text)?)
+            }
+        }
+        impl $crate::sqlx::Type<$crate::sqlx::Postgres> for $t {
+            fn type_info() -> <$crate::sqlx::Postgres as $crate::sqlx::Database>::TypeInfo {
+                <str as $crate::sqlx::Type<$crate::sqlx::Postgres>>::type_info()
+            }
+            fn compatible(ty: &<$crate::sqlx::Postgres as $crate::sqlx::Database>::TypeInfo) -> bool {
+                <str as $crate::sqlx::Type<$crate::sqlx::Postgres>>::compatible(ty)
+            }
+        }
+        impl<'r> $crate::sqlx::Decode<'r, $crate::sqlx::Postgres> for $t {
+            fn decode(
+                value: <$crate::sqlx::Postgres as $crate::sqlx::Database>::ValueRef<'r>,
+            ) -> ::std::result::Result<Self, $crate::sqlx::error::BoxDynError> {
+                let text = <&str as $crate::sqlx::Decode<$crate::sqlx::Postgres>>::decode(value)?;
+                Ok($crate::db::stored_value(<$t>::parse("", text), stringify!($t), text)?)
+            }
+        }
+        impl $crate::rusqlite::types::FromSql for $t {
+            fn column_result(value: $crate::rusqlite::types::ValueRef<'_>) -> $crate::rusqlite::types::FromSqlResult<Self> {
+                let text = value.as_str()?;
+                $crate::db::stored_value(<$t>::parse("", text), stringify!($t), text)
+                    .map_err(|e| $crate::rusqlite::types::FromSqlError::Other(Box::new(e)))
+            }
+        }
+    )+};
+}
+
+/// A column holding JSON as text, read as the `T` it describes: text that is not a `T` fails
+/// the read (an unreadable pause list is an error, not an empty list). Serialises as `T`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JsonText<T>(pub T);
+
+impl<T> Deref for JsonText<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for JsonText<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<T: serde::Serialize> JsonText<T> {
+    /// The text to store.
+    pub fn text(&self) -> String {
+        // Serialising plain data (maps, lists, numbers, strings) cannot fail.
+        serde_json::to_string(&self.0).unwrap_or_else(|e| unreachable!("plain data serialises: {e}"))
+    }
+}
+
+fn json_text<T: serde::de::DeserializeOwned>(text: &str) -> std::result::Result<JsonText<T>, UnknownStoredValue> {
+    serde_json::from_str(text).map(JsonText).map_err(|e| {
+        UnknownStoredValue(format!("unreadable {} in the database ({e}): {text:.80}", std::any::type_name::<T>()))
+    })
+}
+
+impl<T> sqlx::Type<Sqlite> for JsonText<T> {
+    fn type_info() -> <Sqlite as sqlx::Database>::TypeInfo {
+        <str as sqlx::Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &<Sqlite as sqlx::Database>::TypeInfo) -> bool {
+        <str as sqlx::Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl<'r, T: serde::de::DeserializeOwned> sqlx::Decode<'r, Sqlite> for JsonText<T> {
+    fn decode(value: <Sqlite as sqlx::Database>::ValueRef<'r>) -> std::result::Result<Self, sqlx::error::BoxDynError> {
+        Ok(json_text(<&str as sqlx::Decode<Sqlite>>::decode(value)?)?)
+    }
+}
+
+impl<T> sqlx::Type<Postgres> for JsonText<T> {
+    fn type_info() -> <Postgres as sqlx::Database>::TypeInfo {
+        <str as sqlx::Type<Postgres>>::type_info()
+    }
+    fn compatible(ty: &<Postgres as sqlx::Database>::TypeInfo) -> bool {
+        <str as sqlx::Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r, T: serde::de::DeserializeOwned> sqlx::Decode<'r, Postgres> for JsonText<T> {
+    fn decode(
+        value: <Postgres as sqlx::Database>::ValueRef<'r>,
+    ) -> std::result::Result<Self, sqlx::error::BoxDynError> {
+        Ok(json_text(<&str as sqlx::Decode<Postgres>>::decode(value)?)?)
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> rusqlite::types::FromSql for JsonText<T> {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        json_text(value.as_str()?).map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
+    }
+}
+
+/// A stored value that does not parse, named for the log: `unknown Status "closd" in the database`.
+#[derive(Debug)]
+pub struct UnknownStoredValue(pub String);
+
+impl std::fmt::Display for UnknownStoredValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UnknownStoredValue {}
+
+/// What [`stored_enum!`] reads: the parsed value, or an error naming the type and the text.
+pub fn stored_value<T, E>(
+    parsed: std::result::Result<T, E>,
+    type_name: &str,
+    text: &str,
+) -> std::result::Result<T, UnknownStoredValue> {
+    parsed.map_err(|_| UnknownStoredValue(format!("unknown {type_name} {text:?} in the database")))
+}
+
 /// `execute!(tx, sql, args…)`: the number of rows affected.
 #[macro_export]
 macro_rules! execute {

@@ -23,9 +23,11 @@ pub mod sessions;
 pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod time;
 
-pub use db::{Backend, Held, Lookup, Store, Tx, now_micros};
+pub use db::{Backend, Held, JsonText, Lookup, Store, Tx, now_micros};
 pub use error::StoreError;
+pub use time::Time;
 /// The database crates the query macros expand to, so module crates use the same versions.
 pub use {rusqlite, sqlx};
 

@@ -426,7 +426,7 @@ async fn generate_tickets(tx: &mut Tx, cast: &Cast) -> Fallible {
             t = step(tx, desk, &t, ActionRequest::Cancel { reason: "用户已自行解决 Resolved by the user".into() })
                 .await?;
         } else if target != "new" {
-            if t.status != "new" && t.group_id != Some(group) {
+            if t.status.as_str() != "new" && t.group_id != Some(group) {
                 t = step(
                     tx,
                     desk,
@@ -438,7 +438,7 @@ async fn generate_tickets(tx: &mut Tx, cast: &Cast) -> Fallible {
                     },
                 )
                 .await?;
-            } else if t.status == "new" {
+            } else if t.status.as_str() == "new" {
                 t = step(tx, desk, &t, ActionRequest::Dispatch { group_id: group, assignee_id: None }).await?;
             }
             if target != "assigned" {

@@ -8,52 +8,12 @@ use yunwei_web::dto::ts;
 
 use crate::store::{categories, tickets};
 
-fn ts_opt(micros: Option<i64>) -> Option<String> {
-    micros.map(ts)
-}
-
+/// A ticket as the API sends it: the stored ticket, field for field (one list of fields, in
+/// [`tickets::Ticket`]), and what the caller may do with it now.
 #[derive(Serialize)]
 pub struct TicketOut {
-    pub id: i64,
-    pub number: String,
-    #[serde(rename = "type")]
-    pub ticket_type: String,
-    pub tenant_id: i64,
-    pub tenant_code: String,
-    pub title: String,
-    pub description: String,
-    pub category_id: Option<i64>,
-    pub channel: String,
-    pub requester_id: i64,
-    pub requester_name: String,
-    pub location_id: Option<i64>,
-    pub impact: i64,
-    pub urgency: i64,
-    pub priority: i64,
-    pub status: String,
-    pub pending_reason: Option<String>,
-    pub group_id: Option<i64>,
-    pub group_name: Option<String>,
-    pub assignee_id: Option<i64>,
-    pub assignee_name: Option<String>,
-    pub resolution_code: Option<String>,
-    pub resolution_notes: Option<String>,
-    pub response_due_at: Option<String>,
-    pub resolution_due_at: Option<String>,
-    pub created_by: i64,
-    pub created_at: String,
-    pub updated_at: String,
-    pub assigned_at: Option<String>,
-    pub first_response_at: Option<String>,
-    pub in_progress_at: Option<String>,
-    pub pending_at: Option<String>,
-    pub resolved_at: Option<String>,
-    pub closed_at: Option<String>,
-    pub cancelled_at: Option<String>,
-    /// 到场: when the engineer arrived on site.
-    pub arrived_at: Option<String>,
-    pub reopen_count: i64,
-    pub version: i64,
+    #[serde(flatten)]
+    pub ticket: tickets::Ticket,
     /// The actions the caller could take now.
     pub actions: Vec<&'static str>,
 }
@@ -61,47 +21,7 @@ pub struct TicketOut {
 impl TicketOut {
     pub fn new(t: tickets::Ticket, actor: &Actor) -> Self {
         let actions = t.actions_for(actor).into_iter().map(|a| a.as_str()).collect();
-        TicketOut {
-            id: t.id,
-            number: t.number,
-            ticket_type: t.ticket_type,
-            tenant_id: t.tenant_id,
-            tenant_code: t.tenant_code,
-            title: t.title,
-            description: t.description,
-            category_id: t.category_id,
-            channel: t.channel,
-            requester_id: t.requester_id,
-            requester_name: t.requester_name,
-            location_id: t.location_id,
-            impact: t.impact,
-            urgency: t.urgency,
-            priority: t.priority,
-            status: t.status,
-            pending_reason: t.pending_reason,
-            group_id: t.group_id,
-            group_name: t.group_name,
-            assignee_id: t.assignee_id,
-            assignee_name: t.assignee_name,
-            resolution_code: t.resolution_code,
-            resolution_notes: t.resolution_notes,
-            response_due_at: ts_opt(t.response_due_at),
-            resolution_due_at: ts_opt(t.resolution_due_at),
-            created_by: t.created_by,
-            created_at: ts(t.created_at),
-            updated_at: ts(t.updated_at),
-            assigned_at: ts_opt(t.assigned_at),
-            arrived_at: ts_opt(t.arrived_at),
-            first_response_at: ts_opt(t.first_response_at),
-            in_progress_at: ts_opt(t.in_progress_at),
-            pending_at: ts_opt(t.pending_at),
-            resolved_at: ts_opt(t.resolved_at),
-            closed_at: ts_opt(t.closed_at),
-            cancelled_at: ts_opt(t.cancelled_at),
-            reopen_count: t.reopen_count,
-            version: t.version,
-            actions,
-        }
+        TicketOut { ticket: t, actions }
     }
 }
 
@@ -126,7 +46,7 @@ impl From<tickets::Event> for EventOut {
             actor_name: e.actor_name,
             public: e.public,
             body: e.body,
-            data: serde_json::from_str(&e.data).unwrap_or(Value::Null),
+            data: e.data.0,
             created_at: ts(e.created_at),
         }
     }

@@ -27,9 +27,9 @@ use yunwei_db::Backend;
 use yunwei_db::Result;
 use yunwei_db::Store;
 use yunwei_db::StoreError;
+use yunwei_db::Time;
 use yunwei_db::audit;
 use yunwei_db::db::{Arg, Conn, DirectWriter, Sql};
-use yunwei_db::now_micros;
 
 /// A new ticket that passed its checks, with everything its writes need.
 #[derive(Debug, Clone)]
@@ -123,8 +123,9 @@ pub async fn insert(w: &mut impl Conn, drafts: &[Draft]) -> Result<Vec<Ticket>> 
     }
     let matrix = matrix::get(w).await?;
     let clocks = ClockContext::load(w).await?;
-    let now = now_micros();
-    let at = jiff::Timestamp::from_microsecond(now).unwrap_or_else(|_| jiff::Timestamp::now());
+    let at = jiff::Timestamp::now();
+    let now_t = Time::from(at);
+    let now = now_t.micros();
 
     // Readable numbers: one counter update per ticket type in the batch.
     let mut next_seq: BTreeMap<&str, i64> = BTreeMap::new();
@@ -153,25 +154,25 @@ pub async fn insert(w: &mut impl Conn, drafts: &[Draft]) -> Result<Vec<Ticket>> 
             priority,
             status,
             pending_reason: None,
-            created_at: now,
+            created_at: at,
             first_response_at: None,
         };
         let plan = clocks.plan(&start, at);
         inserted.push(Ticket {
             id: 0,
             number: d.ticket_type.number(seq),
-            ticket_type: d.ticket_type.as_str().to_string(),
+            ticket_type: d.ticket_type,
             tenant_id: d.tenant_id,
             title: d.title.clone(),
             description: d.description.clone(),
             category_id: d.category_id,
-            channel: d.channel.as_str().to_string(),
+            channel: d.channel,
             requester_id: d.requester_id,
             location_id: d.location_id,
             impact: i64::from(d.impact),
             urgency: i64::from(d.urgency),
             priority,
-            status: status.as_str().to_string(),
+            status,
             pending_reason: None,
             group_id: d.group_id,
             assignee_id: d.assignee_id,
@@ -180,9 +181,9 @@ pub async fn insert(w: &mut impl Conn, drafts: &[Draft]) -> Result<Vec<Ticket>> 
             response_due_at: plan.due(ClockKind::Response, at),
             resolution_due_at: plan.due(ClockKind::Resolution, at),
             created_by: d.created_by,
-            created_at: now,
-            updated_at: now,
-            assigned_at: d.group_id.map(|_| now),
+            created_at: now_t,
+            updated_at: now_t,
+            assigned_at: d.group_id.map(|_| now_t),
             first_response_at: None,
             in_progress_at: None,
             pending_at: None,
@@ -202,27 +203,27 @@ pub async fn insert(w: &mut impl Conn, drafts: &[Draft]) -> Result<Vec<Ticket>> 
     let rows = inserted.iter().zip(&plans).map(|(t, plan)| {
         vec![
             Text(t.number.clone()),
-            Text(t.ticket_type.clone()),
+            Text(t.ticket_type.to_string()),
             Int(t.tenant_id),
             Text(t.title.clone()),
             Text(t.description.clone()),
             OptInt(t.category_id),
-            Text(t.channel.clone()),
+            Text(t.channel.to_string()),
             Int(t.requester_id),
             OptInt(t.location_id),
             Int(t.impact),
             Int(t.urgency),
             Int(t.priority),
-            Text(t.status.clone()),
+            Text(t.status.to_string()),
             OptInt(t.group_id),
             OptInt(t.assignee_id),
             OptInt(plan.policy_id),
-            OptInt(t.response_due_at),
-            OptInt(t.resolution_due_at),
+            t.response_due_at.into(),
+            t.resolution_due_at.into(),
             Int(t.created_by),
-            Int(t.created_at),
-            Int(t.updated_at),
-            OptInt(t.assigned_at),
+            t.created_at.into(),
+            t.updated_at.into(),
+            t.assigned_at.into(),
         ]
     });
     let mut sql = Sql::new(

@@ -17,8 +17,10 @@ use yunwei_kernel::validate;
 
 use crate::store::tickets::{SystemReason, Ticket};
 use yunwei_db::Backend;
+use yunwei_db::JsonText;
 use yunwei_db::Result;
 use yunwei_db::StoreError;
+use yunwei_db::Time;
 use yunwei_db::Tx;
 use yunwei_db::audit;
 use yunwei_db::db::{self, Arg, Conn, Sql};
@@ -26,8 +28,10 @@ use yunwei_db::jobs;
 use yunwei_db::notify::{self, Notice, Subject};
 use yunwei_db::now_micros;
 
-fn ts(micros: i64) -> Timestamp {
-    Timestamp::from_microsecond(micros).unwrap_or(Timestamp::UNIX_EPOCH)
+/// A stored instant. One outside the supported range is corrupt data, not 1970.
+fn ts(micros: i64) -> Result<Timestamp> {
+    Timestamp::from_microsecond(micros)
+        .map_err(|e| StoreError::Corrupt(format!("stored instant {micros} µs is out of range: {e}")))
 }
 
 fn micros(t: Timestamp) -> i64 {
@@ -52,15 +56,17 @@ fn date(field: &str, text: &str) -> Result<Date> {
 // Calendars
 // ---------------------------------------------------------------------------------------------
 
+stored_enum!(ClockKind);
+
 stored_row! {
     #[derive(Debug, Clone, Serialize, PartialEq)]
     pub struct CalendarRow {
         pub id: i64,
         pub name: String,
         pub time_zone: String,
-        pub hours: String,
-        pub holidays: String,
-        pub make_up_days: String,
+        pub hours: JsonText<BTreeMap<String, Vec<String>>>,
+        pub holidays: JsonText<Vec<String>>,
+        pub make_up_days: JsonText<Vec<String>>,
         pub make_up_weekday: String,
         pub version: i64,
         pub created_at: i64,
@@ -112,9 +118,9 @@ impl CalendarRow {
         CalendarSpec {
             name: self.name.clone(),
             time_zone: self.time_zone.clone(),
-            hours: serde_json::from_str(&self.hours).unwrap_or_default(),
-            holidays: serde_json::from_str(&self.holidays).unwrap_or_default(),
-            make_up_days: serde_json::from_str(&self.make_up_days).unwrap_or_default(),
+            hours: self.hours.0.clone(),
+            holidays: self.holidays.0.clone(),
+            make_up_days: self.make_up_days.0.clone(),
             make_up_weekday: self.make_up_weekday.clone(),
         }
     }
@@ -286,9 +292,9 @@ stored_row! {
         pub ticket_type: Option<String>,
         pub category_id: Option<i64>,
         pub calendar_id: i64,
-        pub targets: String,
-        pub pause_on: String,
-        pub thresholds: String,
+        pub targets: JsonText<Targets>,
+        pub pause_on: JsonText<Vec<PendingReason>>,
+        pub thresholds: JsonText<Vec<u32>>,
         pub notify_next_tier: bool,
         pub escalate_on_breach: bool,
         pub active: bool,
@@ -304,15 +310,15 @@ stored_row! {
 
 impl PolicyRow {
     pub fn targets(&self) -> Targets {
-        serde_json::from_str(&self.targets).unwrap_or_default()
+        self.targets.0.clone()
     }
 
     pub fn pause_on(&self) -> Vec<PendingReason> {
-        serde_json::from_str(&self.pause_on).unwrap_or_default()
+        self.pause_on.0.clone()
     }
 
     pub fn thresholds(&self) -> Vec<u32> {
-        serde_json::from_str(&self.thresholds).unwrap_or_default()
+        self.thresholds.0.clone()
     }
 
     fn scope(&self) -> PolicyScope {
@@ -551,7 +557,7 @@ pub struct ClockRow {
     pub id: i64,
     pub ticket_id: i64,
     pub tenant_id: i64,
-    pub kind: String,
+    pub kind: ClockKind,
     pub policy_id: i64,
     /// The support group an OLA clock times.
     pub group_id: Option<i64>,
@@ -559,7 +565,7 @@ pub struct ClockRow {
     pub started_at: i64,
     pub paused_since: Option<i64>,
     pub stopped_at: Option<i64>,
-    pub pauses: String,
+    pub pauses: JsonText<Vec<(i64, i64)>>,
     pub due_at: Option<i64>,
     pub breached: bool,
     pub elapsed_secs: i64,
@@ -568,19 +574,18 @@ pub struct ClockRow {
 }
 
 impl ClockRow {
-    pub fn clock(&self) -> Clock {
-        let pauses: Vec<(i64, i64)> = serde_json::from_str(&self.pauses).unwrap_or_default();
-        Clock {
-            started_at: ts(self.started_at),
+    pub fn clock(&self) -> Result<Clock> {
+        Ok(Clock {
+            started_at: ts(self.started_at)?,
             target: SignedDuration::from_secs(self.target_secs),
-            pauses: pauses.into_iter().map(|(a, b)| (ts(a), ts(b))).collect(),
-            paused_since: self.paused_since.map(ts),
-            stopped_at: self.stopped_at.map(ts),
-        }
+            pauses: self.pauses.iter().map(|(a, b)| Ok((ts(*a)?, ts(*b)?))).collect::<Result<_>>()?,
+            paused_since: self.paused_since.map(ts).transpose()?,
+            stopped_at: self.stopped_at.map(ts).transpose()?,
+        })
     }
 
     pub fn kind(&self) -> ClockKind {
-        ClockKind::parse("kind", &self.kind).unwrap_or(ClockKind::Resolution)
+        self.kind
     }
 }
 
@@ -705,7 +710,7 @@ async fn save_clock(
     thresholds: &[u32],
     now: Timestamp,
 ) -> Result<ClockView> {
-    record_changes(tx, row, &row.clock(), clock, now).await?;
+    record_changes(tx, row, &row.clock()?, clock, now).await?;
     let view = clock.view(cal, now);
     let next = next_fire(tx, row, clock, cal, thresholds).await?;
     execute!(
@@ -776,20 +781,26 @@ async fn write_due(tx: &mut Tx, ticket_id: i64) -> Result<()> {
     Ok(())
 }
 
-fn pausing(policy: &PolicyRow, status: Status, reason: Option<&str>) -> bool {
-    status == Status::Pending
-        && reason.and_then(|r| PendingReason::parse("", r).ok()).is_some_and(|r| policy.pause_on().contains(&r))
+fn pausing(policy: &PolicyRow, status: Status, reason: Option<PendingReason>) -> bool {
+    status == Status::Pending && reason.is_some_and(|r| policy.pause_on().contains(&r))
 }
 
 /// Moves one clock on for a change of its ticket from `before` to `after` at `now`.
-fn advance(clock: &mut Clock, kind: ClockKind, policy: &PolicyRow, before: &Ticket, after: &Ticket, now: Timestamp) {
+fn advance(
+    clock: &mut Clock,
+    kind: ClockKind,
+    policy: &PolicyRow,
+    before: &Ticket,
+    after: &Ticket,
+    now: Timestamp,
+) -> Result<()> {
     let (b, a) = (before.status(), after.status());
     let reopened = b == Status::Resolved && a.is_open();
     if reopened && matches!(kind, ClockKind::Resolution | ClockKind::Ola) {
         clock.restart(now);
     }
-    let was_paused = pausing(policy, b, before.pending_reason.as_deref());
-    let is_paused = pausing(policy, a, after.pending_reason.as_deref());
+    let was_paused = pausing(policy, b, before.pending_reason);
+    let is_paused = pausing(policy, a, after.pending_reason);
     if was_paused && !is_paused {
         clock.resume(now);
     }
@@ -799,12 +810,12 @@ fn advance(clock: &mut Clock, kind: ClockKind, policy: &PolicyRow, before: &Tick
     match kind {
         ClockKind::Response if before.first_response_at.is_none() => {
             if let Some(at) = after.first_response_at {
-                clock.stop(ts(at));
+                clock.stop(at.timestamp());
             }
         }
         ClockKind::OnSite if before.arrived_at.is_none() => {
             if let Some(at) = after.arrived_at {
-                clock.stop(ts(at));
+                clock.stop(at.timestamp());
             }
         }
         // The group gave the ticket away (transfer, escalation, return).
@@ -819,6 +830,7 @@ fn advance(clock: &mut Clock, kind: ClockKind, policy: &PolicyRow, before: &Tick
     {
         clock.target = t;
     }
+    Ok(())
 }
 
 /// Keeps a ticket's clocks in step with a change to it, in the same transaction. `before` is
@@ -827,11 +839,11 @@ fn advance(clock: &mut Clock, kind: ClockKind, policy: &PolicyRow, before: &Tick
 /// period, stopped when the group hands the ticket on, carried on when a reopened ticket comes
 /// back to the same group.
 pub async fn sync(tx: &mut Tx, before: Option<&Ticket>, after: &Ticket) -> Result<()> {
-    let now = ts(after.updated_at);
+    let now = after.updated_at.timestamp();
     let Some(before) = before else {
         let ctx = ClockContext::load(tx).await?;
         let path = category_path(tx, after.category_id).await?;
-        let plan = ctx.plan(&Start::of(after, &path), now);
+        let plan = ctx.plan(&Start::of(after, &path)?, now);
         let history = insert_clocks(tx, &plan.rows(after.id, after.tenant_id), now).await?;
         db::execute_all(tx, vec![history]).await?;
         if let Some(policy_id) = plan.policy_id {
@@ -860,8 +872,8 @@ pub async fn sync(tx: &mut Tx, before: Option<&Ticket>, after: &Ticket) -> Resul
             continue;
         }
         let (policy, _, cal) = policies.get(tx, row.policy_id).await?;
-        let mut clock = row.clock();
-        advance(&mut clock, kind, policy, before, after, now);
+        let mut clock = row.clock()?;
+        advance(&mut clock, kind, policy, before, after, now)?;
         save_clock(tx, row, &clock, cal, &policy.thresholds(), now).await?;
     }
     if after.group_id != before.group_id || (before.status() == Status::Resolved && after.status().is_open()) {
@@ -886,24 +898,24 @@ pub(crate) struct Start<'a> {
     pub group_id: Option<i64>,
     pub priority: i64,
     pub status: Status,
-    pub pending_reason: Option<&'a str>,
-    pub created_at: i64,
-    pub first_response_at: Option<i64>,
+    pub pending_reason: Option<PendingReason>,
+    pub created_at: Timestamp,
+    pub first_response_at: Option<Timestamp>,
 }
 
 impl<'a> Start<'a> {
-    fn of(t: &'a Ticket, category_path: &'a [i64]) -> Self {
-        Start {
+    fn of(t: &'a Ticket, category_path: &'a [i64]) -> Result<Self> {
+        Ok(Start {
             tenant_id: t.tenant_id,
-            ticket_type: &t.ticket_type,
+            ticket_type: t.ticket_type.as_str(),
             category_path,
             group_id: t.group_id,
             priority: t.priority,
             status: t.status(),
-            pending_reason: t.pending_reason.as_deref(),
-            created_at: t.created_at,
-            first_response_at: t.first_response_at,
-        }
+            pending_reason: t.pending_reason,
+            created_at: t.created_at.timestamp(),
+            first_response_at: t.first_response_at.map(Time::timestamp),
+        })
     }
 }
 
@@ -932,9 +944,9 @@ pub(crate) struct Plan<'c> {
 
 impl<'c> Plan<'c> {
     /// When the clock of `kind` falls due, as seen at `now`.
-    pub fn due(&self, kind: ClockKind, now: Timestamp) -> Option<i64> {
+    pub fn due(&self, kind: ClockKind, now: Timestamp) -> Option<Time> {
         let c = self.clocks.iter().find(|c| c.kind == kind)?;
-        c.clock.view(c.cal, now).due_at.map(micros)
+        c.clock.view(c.cal, now).due_at.map(Time::from)
     }
 
     /// The clocks for [`insert_clocks`], for the ticket `ticket_id` of `tenant_id`.
@@ -991,11 +1003,11 @@ impl ClockContext {
             let targets = policy.targets();
             for kind in [ClockKind::Response, ClockKind::Resolution, ClockKind::OnSite] {
                 let Some(target) = targets.get(kind, s.priority as u8) else { continue };
-                let mut clock = Clock::start(ts(s.created_at), target);
+                let mut clock = Clock::start(s.created_at, target);
                 if kind == ClockKind::Response
                     && let Some(at) = s.first_response_at
                 {
-                    clock.stop(ts(at));
+                    clock.stop(at);
                 }
                 plan.clocks.push(NewClock { kind, policy, cal, group_id: None, clock });
             }
@@ -1108,7 +1120,7 @@ async fn start_ola(tx: &mut Tx, t: &Ticket, now: Timestamp) -> Result<()> {
     }
     let ctx = ClockContext::with_calendars(tx, policies).await?;
     let path = category_path(tx, t.category_id).await?;
-    let Some(clock) = ctx.ola(&Start::of(t, &path), now) else { return Ok(()) };
+    let Some(clock) = ctx.ola(&Start::of(t, &path)?, now) else { return Ok(()) };
     let history = insert_clocks(tx, &[(t.id, t.tenant_id, &clock)], now).await?;
     db::execute_all(tx, vec![history]).await
 }
@@ -1163,7 +1175,7 @@ async fn recompute_policy_clocks(tx: &mut Tx, policy_id: i64, after_clock: i64, 
     let last = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.row.id)).flatten();
     let mut tickets = Vec::new();
     for r in rows {
-        let mut clock = r.row.clock();
+        let mut clock = r.row.clock()?;
         if let Some(t) = targets.get(r.row.kind(), r.ticket_priority as u8) {
             clock.target = t;
         }
@@ -1217,7 +1229,7 @@ pub async fn clocks_of(tx: &mut Tx, actor: &Actor, t: &crate::store::tickets::Ti
     let mut out = Vec::new();
     for ClockRowWithGroup { row, group_name } in rows {
         let (policy, cal_row, cal) = policies.get(tx, row.policy_id).await?;
-        let v = row.clock().view(cal, now);
+        let v = row.clock()?.view(cal, now);
         let (policy_id, policy_name, calendar_name) = (policy.id, policy.name.clone(), cal_row.name.clone());
         let fired = fetch_all!(
             tx,
@@ -1230,7 +1242,7 @@ pub async fn clocks_of(tx: &mut Tx, actor: &Actor, t: &crate::store::tickets::Ti
         history = rest;
         out.push(ClockReport {
             id: row.id,
-            kind: row.kind.clone(),
+            kind: row.kind.as_str().to_string(),
             group_id: row.group_id,
             group_name,
             policy_id,
@@ -1284,7 +1296,7 @@ pub async fn fire_due(tx: &mut Tx, now: Timestamp, limit: i64) -> Result<usize> 
     let mut breach_actions = Vec::new();
     for row in rows {
         let (policy, _, cal) = policies.get(tx, row.policy_id).await?;
-        let clock = row.clock();
+        let clock = row.clock()?;
         let thresholds = policy.thresholds();
         let mut highest = None;
         for pct in thresholds.iter().copied().chain(std::iter::once(100)) {
@@ -1520,13 +1532,13 @@ pub async fn rebuild_from_timeline(tx: &mut Tx, ticket_id: i64) -> Result<()> {
     execute!(tx, "DELETE FROM sla_clocks WHERE ticket_id = $1", ticket_id)?;
     let events = fetch_all!(
         tx,
-        (String, String, i64, String),
+        (String, String, Time, String),
         "SELECT e.kind, e.data, e.created_at, COALESCE(u.role, '') AS role FROM ticket_events e
          LEFT JOIN users u ON u.id = e.actor_id WHERE e.ticket_id = $1 ORDER BY e.id",
         ticket_id
     )?;
     let mut state = Ticket {
-        status: "new".into(),
+        status: Status::New,
         pending_reason: None,
         group_id: None,
         assignee_id: None,
@@ -1537,10 +1549,11 @@ pub async fn rebuild_from_timeline(tx: &mut Tx, ticket_id: i64) -> Result<()> {
     };
     let mut started = false;
     for (kind, data, at, role) in events {
-        let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+        let data: serde_json::Value = serde_json::from_str(&data)
+            .map_err(|e| StoreError::Corrupt(format!("ticket {ticket_id} has an unreadable {kind} entry: {e}")))?;
         let id = |field: &str| data[field].as_i64();
         let mut next = Ticket { updated_at: at, ..state.clone() };
-        let mut status = |s: Status| next.status = s.as_str().to_string();
+        let mut status = |s: Status| next.status = s;
         match kind.as_str() {
             "created" => {
                 if let Some(g) = id("group_id") {
@@ -1572,7 +1585,12 @@ pub async fn rebuild_from_timeline(tx: &mut Tx, ticket_id: i64) -> Result<()> {
             }
             "suspend" => {
                 status(Status::Pending);
-                next.pending_reason = data["pending_reason"].as_str().map(str::to_string);
+                next.pending_reason = match data["pending_reason"].as_str() {
+                    Some(r) => Some(PendingReason::parse("pending_reason", r).map_err(|e| {
+                        StoreError::Corrupt(format!("ticket {ticket_id} has a suspend entry with {e}"))
+                    })?),
+                    None => None,
+                };
             }
             "resume" => {
                 status(if next.assignee_id.is_some() { Status::InProgress } else { Status::Assigned });
@@ -1604,7 +1622,7 @@ pub async fn rebuild_from_timeline(tx: &mut Tx, ticket_id: i64) -> Result<()> {
     let mut policies = Policies::default();
     for row in rows {
         let (policy, _, cal) = policies.get(tx, row.policy_id).await?;
-        save_clock(tx, &row, &row.clock(), cal, &policy.thresholds(), now).await?;
+        save_clock(tx, &row, &row.clock()?, cal, &policy.thresholds(), now).await?;
     }
     write_due(tx, ticket_id).await
 }

@@ -4,7 +4,8 @@
 
 use crate::rules::priority;
 use crate::rules::ticket::{
-    self, Action, ActionKind, LifecycleState, LinkKind, PendingReason, ResolutionCode, Stamp, Status, TicketType,
+    self, Action, ActionKind, Channel, LifecycleState, LinkKind, PendingReason, ResolutionCode, Stamp, Status,
+    TicketType,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -20,45 +21,50 @@ use crate::store::matrix;
 use yunwei_db::Backend;
 use yunwei_db::Result;
 use yunwei_db::StoreError;
+use yunwei_db::Time;
 use yunwei_db::Tx;
 use yunwei_db::audit;
 use yunwei_db::db::{Arg, Conn, Sql};
 use yunwei_db::now_micros;
 
+// The ticket's closed sets are read as themselves: a value that is none of them fails the read.
+stored_enum!(Status, TicketType, Channel, PendingReason, ResolutionCode);
+
 #[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
 pub struct Ticket {
     pub id: i64,
     pub number: String,
-    pub ticket_type: String,
+    #[serde(rename = "type")]
+    pub ticket_type: TicketType,
     pub tenant_id: i64,
     pub title: String,
     pub description: String,
     pub category_id: Option<i64>,
-    pub channel: String,
+    pub channel: Channel,
     pub requester_id: i64,
     pub location_id: Option<i64>,
     pub impact: i64,
     pub urgency: i64,
     pub priority: i64,
-    pub status: String,
-    pub pending_reason: Option<String>,
+    pub status: Status,
+    pub pending_reason: Option<PendingReason>,
     pub group_id: Option<i64>,
     pub assignee_id: Option<i64>,
-    pub resolution_code: Option<String>,
+    pub resolution_code: Option<ResolutionCode>,
     pub resolution_notes: Option<String>,
-    pub response_due_at: Option<i64>,
-    pub resolution_due_at: Option<i64>,
+    pub response_due_at: Option<Time>,
+    pub resolution_due_at: Option<Time>,
     pub created_by: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub assigned_at: Option<i64>,
-    pub first_response_at: Option<i64>,
-    pub in_progress_at: Option<i64>,
-    pub pending_at: Option<i64>,
-    pub resolved_at: Option<i64>,
-    pub closed_at: Option<i64>,
-    pub cancelled_at: Option<i64>,
-    pub arrived_at: Option<i64>,
+    pub created_at: Time,
+    pub updated_at: Time,
+    pub assigned_at: Option<Time>,
+    pub first_response_at: Option<Time>,
+    pub in_progress_at: Option<Time>,
+    pub pending_at: Option<Time>,
+    pub resolved_at: Option<Time>,
+    pub closed_at: Option<Time>,
+    pub cancelled_at: Option<Time>,
+    pub arrived_at: Option<Time>,
     pub reopen_count: i64,
     pub version: i64,
     pub tenant_code: String,
@@ -69,7 +75,7 @@ pub struct Ticket {
 
 impl Ticket {
     pub fn status(&self) -> Status {
-        Status::parse("status", &self.status).unwrap_or(Status::New)
+        self.status
     }
 
     fn lifecycle(&self) -> LifecycleState {
@@ -77,7 +83,7 @@ impl Ticket {
             status: self.status(),
             group_id: self.group_id,
             assignee_id: self.assignee_id,
-            pending_reason: self.pending_reason.as_deref().and_then(|r| PendingReason::parse("", r).ok()),
+            pending_reason: self.pending_reason,
             arrived: self.arrived_at.is_some(),
         }
     }
@@ -729,8 +735,8 @@ pub async fn act(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, req: A
     let (action, merge_target) = resolve_action(tx, actor, &before, req).await?;
     let out = ticket::apply(&before.lifecycle(), &action)?;
 
-    let now = now_micros();
-    let stamp = |s: Stamp, old: Option<i64>| -> Option<i64> {
+    let now = Time::now();
+    let stamp = |s: Stamp, old: Option<Time>| -> Option<Time> {
         if out.cleared.contains(&s) {
             None
         } else if out.stamps.contains(&s) {
@@ -740,9 +746,9 @@ pub async fn act(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, req: A
         }
     };
     let (code, notes) = match &out.resolution {
-        Some(Some((c, n))) => (Some(c.as_str().to_string()), Some(n.clone())),
+        Some(Some((c, n))) => (Some(*c), Some(n.clone())),
         Some(None) => (None, None),
-        None => (before.resolution_code.clone(), before.resolution_notes.clone()),
+        None => (before.resolution_code, before.resolution_notes.clone()),
     };
     let n = execute!(
         tx,
@@ -755,7 +761,7 @@ pub async fn act(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, req: A
         out.state.group_id,
         out.state.assignee_id,
         out.state.pending_reason.map(|p| p.as_str()),
-        code,
+        code.map(|c| c.as_str()),
         notes,
         stamp(Stamp::Assigned, before.assigned_at),
         stamp(Stamp::FirstResponse, before.first_response_at),
@@ -840,7 +846,8 @@ pub struct Event {
     pub actor_name: Option<String>,
     pub public: bool,
     pub body: String,
-    pub data: String,
+    /// What changed, as the change wrote it (group, status, reason codes, …).
+    pub data: yunwei_db::JsonText<Value>,
     pub created_at: i64,
 }
 
@@ -1178,8 +1185,8 @@ impl SortKey {
 
     fn value(self, t: &Ticket) -> i64 {
         match self {
-            SortKey::UpdatedAt => t.updated_at,
-            SortKey::CreatedAt => t.created_at,
+            SortKey::UpdatedAt => t.updated_at.micros(),
+            SortKey::CreatedAt => t.created_at.micros(),
             SortKey::Priority => t.priority,
             SortKey::Id => t.id,
         }

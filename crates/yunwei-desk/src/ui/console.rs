@@ -311,8 +311,7 @@ async fn ticket_page(
             names.groups.insert(g.group.id, g.group.name);
         }
         for e in &events {
-            let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
-            if let Some(u) = data.get("assignee_id").and_then(serde_json::Value::as_i64)
+            if let Some(u) = e.data.get("assignee_id").and_then(serde_json::Value::as_i64)
                 && !names.users.contains_key(&u)
                 && let Ok(view) = users::get(&mut tx, actor, u).await
             {

@@ -39,7 +39,7 @@ fn label(locale: Locale, prefix: &str, value: &str) -> String {
 }
 
 pub fn event_view(locale: Locale, e: &Event, names: &Names) -> EventView {
-    let data: Value = serde_json::from_str(&e.data).unwrap_or(Value::Null);
+    let data = &e.data.0;
     let mut details = Vec::new();
     let s = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string);
     let n = |k: &str| data.get(k).and_then(Value::as_i64);

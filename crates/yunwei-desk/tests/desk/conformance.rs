@@ -86,7 +86,7 @@ both_backends!(tickets_are_numbered_per_type_and_prioritised_by_the_matrix, |sto
         .unwrap();
     assert_eq!((a.number.as_str(), b.number.as_str(), c.number.as_str()), ("INC-000001", "REQ-000001", "INC-000002"));
     assert_eq!((a.priority, c.priority), (3, 1));
-    assert_eq!(a.status, "new");
+    assert_eq!(a.status.as_str(), "new");
     assert_eq!(a.tenant_id, w.tenant_a);
     assert_eq!(a.requester_id, w.user_a.user_id);
 });
@@ -129,7 +129,7 @@ both_backends!(a_ticket_goes_through_the_whole_lifecycle_with_timeline_and_audit
     )
     .await
     .unwrap();
-    assert_eq!((t.status.as_str(), t.pending_reason.as_deref()), ("pending", Some("vendor")));
+    assert_eq!((t.status.as_str(), t.pending_reason.map(|p| p.as_str())), ("pending", Some("vendor")));
     let t = act(&store, &w.engineer, t.id, t.version, ActionRequest::Resume).await.unwrap();
     let t = act(
         &store,
@@ -140,7 +140,7 @@ both_backends!(a_ticket_goes_through_the_whole_lifecycle_with_timeline_and_audit
     )
     .await
     .unwrap();
-    assert_eq!(t.resolution_code.as_deref(), Some("solved"));
+    assert_eq!(t.resolution_code.map(|c| c.as_str()), Some("solved"));
     let t = act(&store, &w.user_a, t.id, t.version, ActionRequest::Reopen { reason: "又坏了".into() }).await.unwrap();
     assert_eq!((t.status.as_str(), t.reopen_count, t.resolved_at), ("assigned", 1, None));
     let t = act(&store, &w.engineer, t.id, t.version, ActionRequest::Claim).await.unwrap();
@@ -154,7 +154,7 @@ both_backends!(a_ticket_goes_through_the_whole_lifecycle_with_timeline_and_audit
     .await
     .unwrap();
     let t = act(&store, &w.user_a, t.id, t.version, ActionRequest::Close).await.unwrap();
-    assert_eq!(t.status, "closed");
+    assert_eq!(t.status.as_str(), "closed");
     assert!(t.closed_at.is_some());
 
     let mut tx = store.read().await.unwrap();
@@ -321,7 +321,7 @@ both_backends!(replies_notes_links_merge_and_attachments, |store| async move {
     drop(tx);
 
     let merged = act(&store, &w.agent, b.id, b.version, ActionRequest::Merge { into: a.number.clone() }).await.unwrap();
-    assert_eq!((merged.status.as_str(), merged.resolution_code.as_deref()), ("closed", Some("duplicate")));
+    assert_eq!((merged.status.as_str(), merged.resolution_code.map(|c| c.as_str())), ("closed", Some("duplicate")));
     let mut tx = store.read().await.unwrap();
     let links = tickets::links(&mut tx, &w.agent, &TicketRef::Id(a.id)).await.unwrap();
     assert!(links.iter().any(|l| l.kind == "duplicate_of" && l.from_ticket_id == b.id && l.to_ticket_id == a.id));
@@ -510,4 +510,46 @@ both_backends!(user_search_takes_wildcards_literally, |store| async move {
     assert!(users::list(&mut tx, &w.admin, &f("%")).await.unwrap().is_empty());
     assert!(users::list(&mut tx, &w.admin, &f("user_a")).await.unwrap().is_empty(), "_ matched any character");
     assert_eq!(users::list(&mut tx, &w.admin, &f("user.a")).await.unwrap().len(), 1);
+});
+
+// Stored values that are not what their column should hold fail the read, loudly and naming
+// the value, instead of turning into a default: an unknown status is not `new`, an unreadable
+// pause list is not empty, an instant out of range is not 1970, unreadable event data is not
+// "nothing changed".
+both_backends!(stored_values_that_are_not_what_they_should_be_fail_the_read, |store| async move {
+    let w = World::build(&store).await;
+    let mut tx = store.write().await.unwrap();
+    yunwei_desk::store::sla::seed_defaults(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let t = create(&store, &w.user_a, incident("Printer offline")).await.unwrap();
+    let id = TicketRef::Id(t.id);
+    let corrupt = async |sql: &str| {
+        let mut tx = store.write().await.unwrap();
+        assert_eq!(yunwei_db::execute!(&mut tx, sql, t.id).unwrap(), 1, "{sql}");
+        tx.commit().await.unwrap();
+    };
+    let fails = async |what: &str, wanted: &str| {
+        let mut tx = store.read().await.unwrap();
+        let read = match what {
+            "ticket" => tickets::get(&mut tx, &w.agent, &id).await.map(|_| ()),
+            "timeline" => tickets::timeline(&mut tx, &w.agent, &id).await.map(|_| ()),
+            _ => yunwei_desk::store::sla::clocks(&mut tx, &w.agent, &id).await.map(|_| ()),
+        };
+        let err = read.expect_err(&format!("{what}: a corrupt value was read as something else")).to_string();
+        assert!(err.contains(wanted), "{what}: {err}");
+    };
+
+    corrupt("UPDATE tickets SET status = 'closd' WHERE id = $1").await;
+    fails("ticket", "unknown Status \"closd\"").await;
+    corrupt("UPDATE tickets SET status = 'new' WHERE id = $1").await;
+    tickets::get(&mut store.read().await.unwrap(), &w.agent, &id).await.unwrap();
+
+    corrupt("UPDATE ticket_events SET data = '{not json' WHERE ticket_id = $1 AND kind = 'created'").await;
+    fails("timeline", "unreadable").await;
+
+    corrupt("UPDATE sla_clocks SET pauses = 'none' WHERE ticket_id = $1 AND kind = 'resolution'").await;
+    fails("clocks", "unreadable").await;
+    corrupt("UPDATE sla_clocks SET pauses = '[]', started_at = 9223372036854775807 WHERE ticket_id = $1 AND kind = 'resolution'")
+        .await;
+    fails("clocks", "out of range").await;
 });

@@ -37,7 +37,13 @@ async fn outcome(store: &Store, w: &World, t: &tickets::Ticket) -> String {
     // The due instants written onto the ticket are its clocks' (on business hours they hang on
     // the moment of logging, so they are compared, not printed).
     let due = |kind: &str| reports.iter().find(|c| c.kind == kind).and_then(|c| c.due_at);
-    assert_eq!((t.response_due_at, t.resolution_due_at), (due("response"), due("resolution")), "{}", t.number);
+    let micros = |d: Option<yunwei_db::Time>| d.map(|d| d.micros());
+    assert_eq!(
+        (micros(t.response_due_at), micros(t.resolution_due_at)),
+        (due("response"), due("resolution")),
+        "{}",
+        t.number
+    );
     let clocks: Vec<String> = reports
         .iter()
         .map(|c| {
@@ -49,7 +55,7 @@ async fn outcome(store: &Store, w: &World, t: &tickets::Ticket) -> String {
         .await
         .unwrap()
         .into_iter()
-        .map(|e| format!("{} by {:?}: {}", e.kind, e.actor_id, e.data))
+        .map(|e| format!("{} by {:?}: {}", e.kind, e.actor_id, e.data.text()))
         .collect();
     let audit: Vec<String> = audit::for_entity(&mut tx, &w.admin, "ticket", t.id)
         .await

@@ -278,7 +278,7 @@ both_backends!(dates_are_shown_in_the_viewers_time_zone, |store| async move {
     .await
     .unwrap();
     drop(tx);
-    let at = jiff::Timestamp::from_microsecond(t.created_at).unwrap();
+    let at = t.created_at.timestamp();
     let shanghai =
         at.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).strftime("%Y-%m-%d %H:%M").to_string();
     let page = b.get("/portal").await;

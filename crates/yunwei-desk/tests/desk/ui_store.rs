@@ -236,7 +236,7 @@ both_backends!(the_requester_rates_a_resolved_ticket_once, |store| async move {
     let events = tickets::timeline(&mut tx, &w.user_a, &r).await.unwrap();
     let last = events.last().unwrap();
     assert_eq!((last.kind.as_str(), last.public, last.body.as_str()), ("rating", true, "很快就修好了"));
-    assert_eq!(t.status, "resolved");
+    assert_eq!(t.status.as_str(), "resolved");
 });
 
 both_backends!(queues_count_what_they_list_within_the_actors_scope, |store| async move {

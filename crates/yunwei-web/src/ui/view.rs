@@ -82,20 +82,20 @@ impl Ui {
     }
 
     /// A stored instant in the viewer's time zone, e.g. `2026-03-02 14:05`.
-    pub fn dt(&self, micros: impl Borrow<i64>) -> String {
-        match jiff::Timestamp::from_microsecond(*micros.borrow()) {
+    pub fn dt(&self, at: impl Instant) -> String {
+        match jiff::Timestamp::from_microsecond(at.micros()) {
             Ok(ts) => ts.to_zoned(self.tz.clone()).strftime("%Y-%m-%d %H:%M").to_string(),
             Err(_) => String::new(),
         }
     }
 
-    pub fn dt_opt(&self, micros: impl Borrow<Option<i64>>) -> String {
-        (*micros.borrow()).map(|m| self.dt(m)).unwrap_or_else(|| "—".to_string())
+    pub fn dt_opt<T: Instant + Copy>(&self, at: impl Borrow<Option<T>>) -> String {
+        (*at.borrow()).map(|m| self.dt(m)).unwrap_or_else(|| "—".to_string())
     }
 
     /// The instant in UTC (RFC 3339), for `<time datetime>`.
-    pub fn iso(&self, micros: impl Borrow<i64>) -> String {
-        jiff::Timestamp::from_microsecond(*micros.borrow()).map(|t| t.to_string()).unwrap_or_default()
+    pub fn iso(&self, at: impl Instant) -> String {
+        jiff::Timestamp::from_microsecond(at.micros()).map(|t| t.to_string()).unwrap_or_default()
     }
 
     /// Changes whenever the stylesheet or script does, so browsers fetch the new one.
@@ -233,5 +233,29 @@ pub fn fail(v: &Viewer, e: StoreError) -> Response {
             render(v, status, page)
         }
         Err(page) => page,
+    }
+}
+
+/// What a page shows as a date: a stored [`Time`](yunwei_db::Time) or microseconds since the
+/// epoch, or a reference to either (templates pass references).
+pub trait Instant {
+    fn micros(&self) -> i64;
+}
+
+impl Instant for i64 {
+    fn micros(&self) -> i64 {
+        *self
+    }
+}
+
+impl Instant for yunwei_db::Time {
+    fn micros(&self) -> i64 {
+        yunwei_db::Time::micros(*self)
+    }
+}
+
+impl<T: Instant> Instant for &T {
+    fn micros(&self) -> i64 {
+        (**self).micros()
     }
 }
