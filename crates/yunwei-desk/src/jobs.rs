@@ -24,18 +24,26 @@ pub fn spawn_sla_scan(
     every: Duration,
     mut stop: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
+    const FIRED: &str = "yunwei_sla_thresholds_fired_total";
+    const FIRED_HELP: &str = "SLA thresholds fired by the escalation scans.";
+    const FAILED: &str = "yunwei_sla_scan_failures_total";
+    const FAILED_HELP: &str = "SLA escalation scans that failed (retried at the next tick).";
+    metrics.count(FIRED, FIRED_HELP, 0);
+    metrics.count(FAILED, FAILED_HELP, 0);
     tokio::spawn(async move {
         loop {
             let started = Instant::now();
             match scan_once(&store).await {
                 Ok(n) => {
-                    metrics.observe_scan(started.elapsed().as_secs_f64(), n);
+                    let help = "Time each SLA escalation scan took.";
+                    metrics.observe_seconds("yunwei_sla_scan_duration_seconds", help, started.elapsed().as_secs_f64());
+                    metrics.count(FIRED, FIRED_HELP, u64::try_from(n).unwrap_or(u64::MAX));
                     if n > 0 {
                         tracing::info!(fired = n, "SLA thresholds fired");
                     }
                 }
                 Err(e) => {
-                    metrics.scan_failed();
+                    metrics.count(FAILED, FAILED_HELP, 1);
                     tracing::warn!(error = %e, "SLA scan failed; retrying at the next tick");
                 }
             }

@@ -1,5 +1,6 @@
-//! Prometheus metrics at `/metrics`: request counts and latencies per route and status, and
-//! the SLA escalation scans (how long each took, how many thresholds fired).
+//! Prometheus metrics at `/metrics`: request counts and latencies per route and status, the
+//! job runner's outcomes, and the series modules keep of their own work (counters and
+//! durations by name, such as the desk's SLA scans).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -24,22 +25,17 @@ struct Series {
 /// Method, route template and status.
 type Key = (String, String, u16);
 
-/// The SLA escalation scans since start. A scan reads the clocks whose next threshold is due,
-/// so its time follows the thresholds due, not the tickets open.
-#[derive(Default)]
-struct Scans {
-    count: u64,
-    seconds: f64,
-    max_seconds: f64,
-    fired: u64,
-    failed: u64,
+/// A series a module keeps: a counter, or a summary of durations with its maximum.
+enum Own {
+    Counter { help: &'static str, total: u64 },
+    Summary { help: &'static str, count: u64, seconds: f64, max_seconds: f64 },
 }
 
 #[derive(Clone, Default)]
 pub struct Metrics {
     inner: Arc<Mutex<BTreeMap<Key, Series>>>,
     started: Arc<Mutex<Option<Instant>>>,
-    scans: Arc<Mutex<Scans>>,
+    own: Arc<Mutex<BTreeMap<&'static str, Own>>>,
     jobs: Arc<Mutex<yunwei_db::jobs::Ran>>,
 }
 
@@ -64,13 +60,25 @@ impl Metrics {
         }
     }
 
-    /// Counts an SLA escalation scan that took `seconds` and fired `fired` thresholds.
-    pub fn observe_scan(&self, seconds: f64, fired: usize) {
-        let Ok(mut s) = self.scans.lock() else { return };
-        s.count += 1;
-        s.seconds += seconds;
-        s.max_seconds = s.max_seconds.max(seconds);
-        s.fired += u64::try_from(fired).unwrap_or(u64::MAX);
+    /// Adds `by` to the counter `name` (`yunwei_…_total`), shown from the first call on (call
+    /// with 0 at start so it shows before anything happened).
+    pub fn count(&self, name: &'static str, help: &'static str, by: u64) {
+        let Ok(mut own) = self.own.lock() else { return };
+        if let Own::Counter { total, .. } = own.entry(name).or_insert(Own::Counter { help, total: 0 }) {
+            *total += by;
+        }
+    }
+
+    /// Records one run of something that took `seconds` in the summary `name`
+    /// (`yunwei_…_seconds`), with its maximum as the gauge `name` with `_max` before `_seconds`.
+    pub fn observe_seconds(&self, name: &'static str, help: &'static str, seconds: f64) {
+        let Ok(mut own) = self.own.lock() else { return };
+        let entry = own.entry(name).or_insert(Own::Summary { help, count: 0, seconds: 0.0, max_seconds: 0.0 });
+        if let Own::Summary { count, seconds: sum, max_seconds, .. } = entry {
+            *count += 1;
+            *sum += seconds;
+            *max_seconds = max_seconds.max(seconds);
+        }
     }
 
     /// Counts what a run of the job runner did.
@@ -79,13 +87,6 @@ impl Metrics {
             j.done += ran.done;
             j.retried += ran.retried;
             j.failed += ran.failed;
-        }
-    }
-
-    /// Counts an SLA escalation scan that failed.
-    pub fn scan_failed(&self) {
-        if let Ok(mut s) = self.scans.lock() {
-            s.failed += 1;
         }
     }
 
@@ -101,19 +102,23 @@ impl Metrics {
             "# HELP yunwei_build_info Version of this build.\n# TYPE yunwei_build_info gauge\nyunwei_build_info{{version=\"{}\"}} 1\n",
             env!("CARGO_PKG_VERSION")
         ));
-        if let Ok(scans) = self.scans.lock() {
-            out.push_str(&format!(
-                "# HELP yunwei_sla_scan_duration_seconds Time each SLA escalation scan took.\n\
-                 # TYPE yunwei_sla_scan_duration_seconds summary\n\
-                 yunwei_sla_scan_duration_seconds_sum {:.6}\nyunwei_sla_scan_duration_seconds_count {}\n\
-                 # HELP yunwei_sla_scan_duration_max_seconds The longest SLA escalation scan since start.\n\
-                 # TYPE yunwei_sla_scan_duration_max_seconds gauge\nyunwei_sla_scan_duration_max_seconds {:.6}\n\
-                 # HELP yunwei_sla_thresholds_fired_total SLA thresholds fired by the escalation scans.\n\
-                 # TYPE yunwei_sla_thresholds_fired_total counter\nyunwei_sla_thresholds_fired_total {}\n\
-                 # HELP yunwei_sla_scan_failures_total SLA escalation scans that failed (retried at the next tick).\n\
-                 # TYPE yunwei_sla_scan_failures_total counter\nyunwei_sla_scan_failures_total {}\n",
-                scans.seconds, scans.count, scans.max_seconds, scans.fired, scans.failed
-            ));
+        if let Ok(own) = self.own.lock() {
+            for (name, series) in own.iter() {
+                match series {
+                    Own::Counter { help, total } => {
+                        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {total}\n"));
+                    }
+                    Own::Summary { help, count, seconds, max_seconds } => {
+                        let max = name
+                            .strip_suffix("_seconds")
+                            .map_or_else(|| format!("{name}_max"), |n| format!("{n}_max_seconds"));
+                        out.push_str(&format!(
+                            "# HELP {name} {help}\n# TYPE {name} summary\n{name}_sum {seconds:.6}\n{name}_count {count}\n\
+                             # HELP {max} The longest since start.\n# TYPE {max} gauge\n{max} {max_seconds:.6}\n"
+                        ));
+                    }
+                }
+            }
         }
         if let Ok(j) = self.jobs.lock() {
             out.push_str(&format!(
