@@ -1,6 +1,6 @@
 //! The store's error type.
 
-use yunwei_kernel::DomainError;
+use yunwei_kernel::{DomainError, Problem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -10,9 +10,10 @@ pub enum StoreError {
     /// The record changed since the caller read it (stale `version`).
     #[error("{0}")]
     Conflict(String),
-    /// A unique value that is already taken, naming the field.
-    #[error("{field}: {message}")]
-    Duplicate { field: &'static str, message: String },
+    /// A unique value that is already taken, naming the field and the problem's code
+    /// (`login_taken`, worded by the catalogues' `problem.<code>`).
+    #[error("{field}: {code}")]
+    Duplicate { field: &'static str, code: &'static str },
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("database error: {0}")]
@@ -31,12 +32,31 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        StoreError::Domain(DomainError::invalid(field, message))
+    /// `field` breaks the rule `code`; see [`DomainError::invalid`].
+    pub fn invalid(field: impl Into<String>, code: &'static str) -> Self {
+        StoreError::Domain(DomainError::invalid(field, code))
     }
 
-    pub fn forbidden(message: impl Into<String>) -> Self {
-        StoreError::Domain(DomainError::Forbidden(message.into()))
+    /// The caller may not do this, because of `code`.
+    pub fn forbidden(code: &'static str) -> Self {
+        StoreError::Domain(DomainError::forbidden(code))
+    }
+
+    /// Adds an argument to a domain problem, e.g. `.with("id", id)`; other errors are unchanged.
+    pub fn with(self, name: &'static str, value: impl std::fmt::Display) -> Self {
+        match self {
+            StoreError::Domain(d) => StoreError::Domain(d.with(name, value)),
+            other => other,
+        }
+    }
+
+    /// The problem's code and arguments, for an invalid field, a refusal or a duplicate.
+    pub fn problem(&self) -> Option<Problem> {
+        match self {
+            StoreError::Domain(d) => d.problem().cloned(),
+            StoreError::Duplicate { code, .. } => Some(Problem::new(code)),
+            _ => None,
+        }
     }
 
     pub fn stale(entity: &str) -> Self {
@@ -45,11 +65,11 @@ impl StoreError {
         ))
     }
 
-    /// Maps a unique-constraint violation to [`StoreError::Duplicate`] on `field`.
-    pub fn unique(self, field: &'static str, message: &str) -> Self {
+    /// Maps a unique-constraint violation to [`StoreError::Duplicate`] on `field` with `code`.
+    pub fn unique(self, field: &'static str, code: &'static str) -> Self {
         match &self {
             StoreError::Db(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                StoreError::Duplicate { field, message: message.to_string() }
+                StoreError::Duplicate { field, code }
             }
             _ => self,
         }

@@ -142,7 +142,7 @@ pub async fn change_password(
     {
         let mut tx = store.read().await?;
         if crate::sessions::locked_until(&mut tx, &login, now).await?.is_some() {
-            return Err(StoreError::invalid("current_password", "too many wrong passwords; try again later"));
+            return Err(StoreError::invalid("current_password", "password_locked"));
         }
     }
     let Some((_, old_hash)) = check_password(store, &login, current).await? else {
@@ -150,10 +150,15 @@ pub async fn change_password(
         let tx = &mut txo;
         crate::sessions::record_failure(tx, &login, now).await?;
         txo.commit().await?;
-        return Err(StoreError::invalid("current_password", "is not your current password"));
+        return Err(StoreError::invalid("current_password", "wrong_password"));
     };
     let hashed = HashedPassword::new(new).await.map_err(|e| match e {
-        StoreError::Domain(yunwei_kernel::DomainError::Invalid(f)) => StoreError::invalid("new_password", f.message),
+        StoreError::Domain(yunwei_kernel::DomainError::Invalid(f)) => {
+            StoreError::Domain(yunwei_kernel::DomainError::Invalid(yunwei_kernel::FieldError {
+                field: "new_password".into(),
+                ..f
+            }))
+        }
         other => other,
     })?;
     let mut txo = store.write().await?;

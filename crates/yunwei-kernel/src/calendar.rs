@@ -74,7 +74,7 @@ impl Hours {
     /// Reads `HH:MM-HH:MM` (an en dash `–` works too), e.g. `09:00-12:00` or `22:00-24:00`.
     /// `field` names the input in the error.
     pub fn parse(field: &str, text: &str) -> Result<Hours, DomainError> {
-        let bad = || DomainError::invalid(field, format!("must look like 09:00-12:00, got {text:?}"));
+        let bad = || DomainError::invalid(field, "hours_format").with("value", text);
         let (start, end) = text.trim().split_once(['-', '–']).ok_or_else(bad)?;
         let clock = |s: &str| -> Option<u32> {
             let (h, m) = s.trim().split_once(':')?;
@@ -87,7 +87,7 @@ impl Hours {
         };
         let hours = Hours { start: clock(start).ok_or_else(bad)?, end: clock(end).ok_or_else(bad)? };
         if hours.start >= hours.end {
-            return Err(DomainError::invalid(field, format!("{hours} must end after it starts")));
+            return Err(DomainError::invalid(field, "hours_backwards").with("hours", hours));
         }
         Ok(hours)
     }
@@ -134,21 +134,21 @@ impl HolidayTable {
                 continue;
             }
             let Some(kind) = kind else {
-                return Err(DomainError::invalid(field, "must be date<TAB>kind<TAB>name"));
+                return Err(DomainError::invalid(field, "holiday_line_format"));
             };
             let well_formed = date.len() == 10
                 && date.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
             let date: Date = match date.parse() {
                 Ok(d) if well_formed => d,
-                _ => return Err(DomainError::invalid(field, format!("date must be YYYY-MM-DD, got {date:?}"))),
+                _ => return Err(DomainError::invalid(field, "not_a_date").with("value", date)),
             };
             let (this, other) = match kind {
                 "off" => (&mut table.holidays, &table.make_up_days),
                 "work" => (&mut table.make_up_days, &table.holidays),
-                _ => return Err(DomainError::invalid(field, format!("kind must be off or work, got {kind:?}"))),
+                _ => return Err(DomainError::invalid(field, "not_off_or_work").with("value", kind)),
             };
             if other.contains(&date) {
-                return Err(DomainError::invalid(field, format!("{date} is listed both as off and as work")));
+                return Err(DomainError::invalid(field, "off_and_work").with("date", date));
             }
             this.insert(date);
         }
@@ -229,19 +229,19 @@ impl CalendarBuilder {
             for (i, h) in hours.iter().enumerate() {
                 let field = || format!("hours.{name}[{i}]");
                 if h.end > DAY_SECS {
-                    return Err(DomainError::invalid(field(), format!("{h} must end by 24:00")));
+                    return Err(DomainError::invalid(field(), "hours_past_midnight").with("hours", h));
                 }
                 if h.start >= h.end {
-                    return Err(DomainError::invalid(field(), format!("{h} must end after it starts")));
+                    return Err(DomainError::invalid(field(), "hours_backwards").with("hours", h));
                 }
                 if let Some(other) = hours[..i].iter().find(|o| o.start < h.end && h.start < o.end) {
-                    return Err(DomainError::invalid(field(), format!("{h} overlaps {other}")));
+                    return Err(DomainError::invalid(field(), "hours_overlap").with("hours", h).with("other", other));
                 }
             }
             hours.sort();
         }
         if let Some(date) = self.holidays.intersection(&self.make_up_days).next() {
-            return Err(DomainError::invalid("make_up_days", format!("{date} is also a holiday")));
+            return Err(DomainError::invalid("make_up_days", "make_up_is_holiday").with("date", date));
         }
         let always = self.holidays.is_empty() && week.iter().all(|hours| covers_whole_day(hours));
         Ok(Calendar {
@@ -260,7 +260,7 @@ impl Calendar {
     /// no working hours yet. An unknown name is refused by [`CalendarBuilder::build`].
     pub fn builder(time_zone: &str) -> CalendarBuilder {
         let tz = TimeZone::get(time_zone)
-            .map_err(|_| DomainError::invalid("time_zone", format!("{time_zone:?} is not a known IANA time zone")));
+            .map_err(|_| DomainError::invalid("time_zone", "not_a_time_zone").with("value", time_zone));
         CalendarBuilder { tz, ..Calendar::builder_in(TimeZone::UTC) }
     }
 
@@ -403,15 +403,13 @@ impl Calendar {
     /// days ([`MAX_SEARCH_DAYS`]) do not hold enough working time.
     pub fn add_business_time(&self, start: Timestamp, budget: SignedDuration) -> Result<Timestamp, DomainError> {
         if budget.is_negative() {
-            return Err(DomainError::invalid("budget", "must not be negative"));
+            return Err(DomainError::invalid("budget", "negative"));
         }
         if budget.is_zero() {
             return Ok(start);
         }
         if self.always {
-            return start
-                .checked_add(budget)
-                .map_err(|_| DomainError::invalid("budget", "runs past the last supported instant"));
+            return start.checked_add(budget).map_err(|_| DomainError::invalid("budget", "past_supported_time"));
         }
         let mut remaining = budget;
         let mut spans = Vec::new();
@@ -432,10 +430,9 @@ impl Calendar {
             let Ok(next) = day.tomorrow() else { break };
             day = next;
         }
-        Err(DomainError::invalid(
-            "calendar",
-            format!("has less than {budget:#} of working time in the ten years after {start}"),
-        ))
+        Err(DomainError::invalid("calendar", "too_little_working_time")
+            .with("budget", format!("{budget:#}"))
+            .with("start", start))
     }
 
     /// The civil date on the calendar's clock at `instant`.

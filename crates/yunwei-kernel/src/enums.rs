@@ -21,10 +21,9 @@ macro_rules! string_enum {
             pub fn parse(field: &str, text: &str) -> Result<Self, $crate::DomainError> {
                 match text {
                     $($text => Ok($name::$variant),)+
-                    other => Err($crate::DomainError::invalid(
-                        field,
-                        format!("unknown value {other:?}; expected one of: {}", [$($text),+].join(", ")),
-                    )),
+                    other => Err($crate::DomainError::invalid(field, "not_one_of")
+                        .with("value", other)
+                        .with("expected", [$($text),+].join(", "))),
                 }
             }
         }

@@ -14,4 +14,4 @@ pub mod permission;
 pub mod search;
 pub mod validate;
 
-pub use error::{DomainError, FieldError};
+pub use error::{Args, DomainError, FieldError, Problem};

@@ -102,7 +102,7 @@ impl Actor {
         if self.may(p) {
             Ok(())
         } else {
-            Err(DomainError::Forbidden(format!("the {} role may not do this", self.role)))
+            Err(DomainError::forbidden("role_may_not").with("role_key", format!("role.{}", self.role)))
         }
     }
 

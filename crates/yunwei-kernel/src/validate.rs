@@ -6,7 +6,7 @@ use crate::DomainError;
 pub fn required(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(DomainError::invalid(field, "must not be empty"));
+        return Err(DomainError::invalid(field, "required"));
     }
     optional(field, v, max)
 }
@@ -16,10 +16,10 @@ pub fn required(field: &str, value: &str, max: usize) -> Result<String, DomainEr
 pub fn optional(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
     let v = value.trim();
     if v.chars().count() > max {
-        return Err(DomainError::invalid(field, format!("must be at most {max} characters")));
+        return Err(DomainError::invalid(field, "too_long").with("max", max));
     }
     if v.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(DomainError::invalid(field, "must not contain control characters"));
+        return Err(DomainError::invalid(field, "control_chars"));
     }
     Ok(v.to_string())
 }
@@ -28,7 +28,7 @@ pub fn optional(field: &str, value: &str, max: usize) -> Result<String, DomainEr
 pub fn line(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
     let v = required(field, value, max)?;
     if v.contains(['\n', '\r', '\t']) {
-        return Err(DomainError::invalid(field, "must be a single line"));
+        return Err(DomainError::invalid(field, "single_line"));
     }
     Ok(v)
 }
@@ -39,7 +39,7 @@ pub fn login(value: &str) -> Result<String, DomainError> {
     let ok_len = (2..=64).contains(&v.chars().count());
     let ok_chars = v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_@".contains(c));
     if !ok_len || !ok_chars {
-        return Err(DomainError::invalid("login", "must be 2 to 64 characters of a-z, 0-9, '.', '_', '-' or '@'"));
+        return Err(DomainError::invalid("login", "login_format"));
     }
     Ok(v)
 }
@@ -48,7 +48,7 @@ pub fn login(value: &str) -> Result<String, DomainError> {
 pub fn code(field: &str, value: &str) -> Result<String, DomainError> {
     let v = value.trim().to_uppercase();
     if v.is_empty() || v.len() > 32 || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(DomainError::invalid(field, "must be 1 to 32 characters of A-Z, 0-9, '-' or '_'"));
+        return Err(DomainError::invalid(field, "code_format"));
     }
     Ok(v)
 }
@@ -63,7 +63,7 @@ pub fn email(field: &str, value: &str) -> Result<String, DomainError> {
         && !v.chars().any(|c| c.is_whitespace() || c.is_control())
         && v.matches('@').count() == 1;
     if !ok {
-        return Err(DomainError::invalid(field, "must be an e-mail address like name@example.com"));
+        return Err(DomainError::invalid(field, "email_format"));
     }
     Ok(v.to_string())
 }
@@ -72,10 +72,10 @@ pub fn email(field: &str, value: &str) -> Result<String, DomainError> {
 pub fn password(value: &str) -> Result<(), DomainError> {
     let n = value.chars().count();
     if n < 8 {
-        return Err(DomainError::invalid("password", "must be at least 8 characters"));
+        return Err(DomainError::invalid("password", "too_short").with("min", 8));
     }
     if n > 256 {
-        return Err(DomainError::invalid("password", "must be at most 256 characters"));
+        return Err(DomainError::invalid("password", "too_long").with("max", 256));
     }
     Ok(())
 }
@@ -84,7 +84,7 @@ pub fn password(value: &str) -> Result<(), DomainError> {
 pub fn locale(value: &str) -> Result<String, DomainError> {
     match value {
         "zh-CN" | "en" => Ok(value.to_string()),
-        _ => Err(DomainError::invalid("locale", "must be zh-CN or en")),
+        _ => Err(DomainError::invalid("locale", "not_a_locale")),
     }
 }
 
@@ -93,7 +93,7 @@ pub fn time_zone(value: &str) -> Result<String, DomainError> {
     let v = value.trim();
     jiff::tz::TimeZone::get(v)
         .map(|_| v.to_string())
-        .map_err(|_| DomainError::invalid("time_zone", format!("{v:?} is not a known time zone")))
+        .map_err(|_| DomainError::invalid("time_zone", "not_a_time_zone").with("value", v))
 }
 
 #[cfg(test)]
@@ -104,7 +104,7 @@ mod tests {
     fn titles_are_trimmed_and_empty_ones_refused() {
         assert_eq!(line("title", "  打印机卡纸  ", 200).unwrap(), "打印机卡纸");
         let e = line("title", "   ", 200).unwrap_err();
-        assert_eq!(e.to_string(), "title: must not be empty");
+        assert_eq!(e.to_string(), "title: required");
         assert!(line("title", "a\nb", 200).is_err());
     }
 

@@ -238,7 +238,7 @@ impl GroupBody {
 
 pub async fn create_group(State(s): State<AppState>, auth: Auth, ApiJson(b): ApiJson<GroupBody>) -> Created<GroupOut> {
     if b.version.is_some() {
-        return Err(ApiError::invalid("version", "is not accepted when creating"));
+        return Err(ApiError::invalid("version", "not_on_create"));
     }
     let mut tx = s.store.write().await?;
     let g = groups::create(&mut tx, &auth.actor, b.input()).await?;
@@ -263,7 +263,7 @@ pub async fn update_group(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<GroupBody>,
 ) -> ApiResult<Json<GroupOut>> {
-    let version = b.version.ok_or_else(|| ApiError::invalid("version", "is required"))?;
+    let version = b.version.ok_or_else(|| ApiError::invalid("version", "required"))?;
     let mut tx = s.store.write().await?;
     let g = groups::update(&mut tx, &auth.actor, id, version, b.input()).await?;
     tx.commit().await?;
@@ -302,7 +302,7 @@ pub async fn create_location(
     ApiJson(b): ApiJson<LocationBody>,
 ) -> Created<LocationOut> {
     if b.version.is_some() {
-        return Err(ApiError::invalid("version", "is not accepted when creating"));
+        return Err(ApiError::invalid("version", "not_on_create"));
     }
     let mut tx = s.store.write().await?;
     let l = locations::create(&mut tx, &auth.actor, b.input()).await?;
@@ -337,7 +337,7 @@ pub async fn update_location(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<LocationBody>,
 ) -> ApiResult<Json<LocationOut>> {
-    let version = b.version.ok_or_else(|| ApiError::invalid("version", "is required"))?;
+    let version = b.version.ok_or_else(|| ApiError::invalid("version", "required"))?;
     let mut tx = s.store.write().await?;
     let l = locations::update(&mut tx, &auth.actor, id, version, b.input()).await?;
     tx.commit().await?;

@@ -43,7 +43,7 @@ pub struct GroupInput {
 }
 
 fn check_tier(tier: i64) -> Result<i64> {
-    if (1..=3).contains(&tier) { Ok(tier) } else { Err(StoreError::invalid("tier", "must be 1, 2 or 3 (L1, L2, L3)")) }
+    if (1..=3).contains(&tier) { Ok(tier) } else { Err(StoreError::invalid("tier", "not_a_tier")) }
 }
 
 async fn view(tx: &mut Tx, group: Group) -> Result<GroupView> {
@@ -56,9 +56,9 @@ async fn set_members(tx: &mut Tx, group_id: i64, members: &[i64]) -> Result<()> 
     for m in members {
         let role = fetch_opt!(tx, (String,), "SELECT role FROM users WHERE id = $1", *m)?;
         match role {
-            None => return Err(StoreError::invalid("members", format!("no such user {m}"))),
+            None => return Err(StoreError::invalid("members", "no_such_user").with("id", m)),
             Some((r,)) if r == "end_user" => {
-                return Err(StoreError::invalid("members", format!("user {m} is an end user, not staff")));
+                return Err(StoreError::invalid("members", "end_user_not_staff").with("id", m));
             }
             _ => {}
         }
@@ -73,7 +73,7 @@ async fn set_members(tx: &mut Tx, group_id: i64, members: &[i64]) -> Result<()> 
 pub async fn create(tx: &mut Tx, actor: &Actor, input: GroupInput) -> Result<GroupView> {
     actor.require(Permission::ManageOrganisation)?;
     let name = validate::line("name", input.name.as_deref().unwrap_or(""), 100)?;
-    let tier = check_tier(input.tier.ok_or_else(|| StoreError::invalid("tier", "is required"))?)?;
+    let tier = check_tier(input.tier.ok_or_else(|| StoreError::invalid("tier", "required"))?)?;
     let description = validate::optional("description", input.description.as_deref().unwrap_or(""), 2000)?;
     let email = match input.email.flatten() {
         Some(e) if !e.trim().is_empty() => Some(validate::email("email", &e)?),
@@ -90,7 +90,7 @@ pub async fn create(tx: &mut Tx, actor: &Actor, input: GroupInput) -> Result<Gro
         email,
         now_micros(),
     )
-    .map_err(|e| StoreError::from(e).unique("name", "a group with this name already exists"))?;
+    .map_err(|e| StoreError::from(e).unique("name", "group_name_taken"))?;
     set_members(tx, group.id, input.members.as_deref().unwrap_or(&[])).await?;
     let v = view(tx, group).await?;
     let change = audit::Change {
@@ -158,7 +158,7 @@ pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, input: Gr
         id,
         version,
     )
-    .map_err(|e| StoreError::from(e).unique("name", "a group with this name already exists"))?
+    .map_err(|e| StoreError::from(e).unique("name", "group_name_taken"))?
     .ok_or_else(|| StoreError::stale("group"))?;
     if let Some(members) = &input.members {
         set_members(tx, id, members).await?;

@@ -24,5 +24,5 @@ pub const MODULE: Module = Module {
     jobs: no_jobs,
     job_kinds: &[],
     nav: &[NavLink::new("admin", "/admin/users", "nav.admin", "nav-admin", Audience::Admin)],
-    texts: &[],
+    texts: &[yunwei_web::texts!()], // i18n/zh-CN.toml and i18n/en.toml: its problems
 };

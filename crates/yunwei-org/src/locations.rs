@@ -41,18 +41,16 @@ async fn check_group(tx: &mut Tx, group: Option<i64>) -> Result<()> {
     if let Some(g) = group
         && scalar!(tx, i64, "SELECT COUNT(*) FROM support_groups WHERE id = $1", g)? == 0
     {
-        return Err(StoreError::invalid("responsible_group_id", format!("no such group {g}")));
+        return Err(StoreError::invalid("responsible_group_id", "no_such_group").with("id", g));
     }
     Ok(())
 }
 
-const DUPLICATE: &str = "this tenant already has a location with this building, floor and room";
-
 pub async fn create(tx: &mut Tx, actor: &Actor, input: LocationInput) -> Result<Location> {
     actor.require(Permission::ManageOrganisation)?;
-    let tenant_id = input.tenant_id.ok_or_else(|| StoreError::invalid("tenant_id", "is required"))?;
+    let tenant_id = input.tenant_id.ok_or_else(|| StoreError::invalid("tenant_id", "required"))?;
     if scalar!(tx, i64, "SELECT COUNT(*) FROM tenants WHERE id = $1", tenant_id)? == 0 {
-        return Err(StoreError::invalid("tenant_id", format!("no such tenant {tenant_id}")));
+        return Err(StoreError::invalid("tenant_id", "no_such_tenant").with("id", tenant_id));
     }
     let building = validate::line("building", input.building.as_deref().unwrap_or(""), 100)?;
     let floor = validate::optional("floor", input.floor.as_deref().unwrap_or(""), 50)?;
@@ -71,7 +69,7 @@ pub async fn create(tx: &mut Tx, actor: &Actor, input: LocationInput) -> Result<
         group,
         now_micros(),
     )
-    .map_err(|e| StoreError::from(e).unique("room", DUPLICATE))?;
+    .map_err(|e| StoreError::from(e).unique("room", "location_taken"))?;
     let change = audit::Change {
         action: "location.create",
         entity: "location",
@@ -110,7 +108,7 @@ pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, input: Lo
         return Err(StoreError::stale("location"));
     }
     if input.tenant_id.is_some_and(|t| t != before.tenant_id) {
-        return Err(StoreError::invalid("tenant_id", "a location cannot move to another tenant"));
+        return Err(StoreError::invalid("tenant_id", "location_tenant_fixed"));
     }
     let building = match &input.building {
         Some(b) => validate::line("building", b, 100)?,
@@ -141,7 +139,7 @@ pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, input: Lo
         id,
         version,
     )
-    .map_err(|e| StoreError::from(e).unique("room", DUPLICATE))?
+    .map_err(|e| StoreError::from(e).unique("room", "location_taken"))?
     .ok_or_else(|| StoreError::stale("location"))?;
     let change = audit::Change {
         action: "location.update",

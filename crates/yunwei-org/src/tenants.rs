@@ -41,7 +41,7 @@ pub struct TenantPatch {
 fn check_kind(kind: &str) -> Result<()> {
     match kind {
         "provider" | "client" => Ok(()),
-        _ => Err(StoreError::invalid("kind", "must be provider or client")),
+        _ => Err(StoreError::invalid("kind", "not_provider_or_client")),
     }
 }
 
@@ -63,7 +63,7 @@ pub async fn create(tx: &mut Tx, actor: Option<&Actor>, new: NewTenant) -> Resul
         &new.kind,
         now,
     )
-    .map_err(|e| StoreError::from(e).unique("code", "a tenant with this code already exists"))?;
+    .map_err(|e| StoreError::from(e).unique("code", "tenant_code_taken"))?;
     audit::record(
         tx,
         actor,

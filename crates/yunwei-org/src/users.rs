@@ -67,7 +67,7 @@ async fn check_ids(tx: &mut Tx, table: &str, field: &str, ids: &[i64]) -> Result
     for id in ids {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE id = $1");
         if scalar!(tx, i64, &sql, *id)? == 0 {
-            return Err(StoreError::invalid(field, format!("no such id {id}")));
+            return Err(StoreError::invalid(field, "no_such_id").with("id", id));
         }
     }
     Ok(())
@@ -121,7 +121,7 @@ pub async fn create(tx: &mut Tx, actor: Option<&Actor>, new: NewUser) -> Result<
             check_ids(tx, "tenants", "tenant_id", &[t]).await?;
             t
         }
-        (None, Role::EndUser) => return Err(StoreError::invalid("tenant_id", "is required for end users")),
+        (None, Role::EndUser) => return Err(StoreError::invalid("tenant_id", "tenant_required")),
         (None, _) => tenants::provider(tx).await?.id,
     };
     let now = now_micros();
@@ -144,7 +144,7 @@ pub async fn create(tx: &mut Tx, actor: Option<&Actor>, new: NewUser) -> Result<
         &time_zone,
         now
     )
-    .map_err(|e| StoreError::from(e).unique("login", "this login is already taken"))?;
+    .map_err(|e| StoreError::from(e).unique("login", "login_taken"))?;
     replace_links(tx, user.id, Some(&new.served_tenants), Some(&new.groups)).await?;
     let v = view(tx, user).await?;
     audit::record(
@@ -242,7 +242,7 @@ pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, p: UserPa
     let role = role.unwrap_or(u.role.clone());
     let active = p.active.unwrap_or(u.active);
     if id == actor.user_id && (!active || role != Role::Admin.as_str()) {
-        return Err(StoreError::invalid("role", "you cannot demote or disable your own account"));
+        return Err(StoreError::invalid("role", "self_demote"));
     }
     let locale = p.locale.as_deref().map(validate::locale).transpose()?.unwrap_or(u.locale.clone());
     let tz = p.time_zone.as_deref().map(validate::time_zone).transpose()?.unwrap_or(u.time_zone.clone());

@@ -10,9 +10,9 @@ pub fn ts(micros: i64) -> String {
 
 /// Parses an RFC 3339 instant from a request, naming the field when it is not one.
 pub fn parse_ts(field: &str, text: &str) -> Result<i64, crate::error::ApiError> {
-    text.parse::<jiff::Timestamp>().map(|t| t.as_microsecond()).map_err(|_| {
-        crate::error::ApiError::invalid(field, format!("{text:?} is not an RFC 3339 time such as 2026-01-31T08:00:00Z"))
-    })
+    text.parse::<jiff::Timestamp>()
+        .map(|t| t.as_microsecond())
+        .map_err(|_| crate::error::ApiError::invalid(field, "not_a_time").with("value", text))
 }
 
 /// For PATCH bodies: tells "absent" (`None`) from "null" (`Some(None)`).

@@ -1,19 +1,28 @@
 //! The JSON error contract: `{"error": {"code": "...", "message": "...", "field": "..."}}` with
-//! the right status. Every request-path failure becomes one of these.
+//! the right status. Every request-path failure becomes one of these. A refused field or rule
+//! adds its problem: `"reason": "too_long", "args": {"max": "200"}`, and `message` is the
+//! problem's English wording from the catalogue (`problem.<reason>`).
+
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use yunwei_db::StoreError;
-use yunwei_kernel::DomainError;
+use yunwei_kernel::{DomainError, Problem};
+
+use crate::ui::i18n::{self, Locale};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
+    /// The words for an error without a problem (malformed requests, internal errors).
     pub message: String,
     pub field: Option<String>,
+    /// What is wrong, as a code and arguments, worded by the catalogues.
+    pub problem: Option<Problem>,
 }
 
 #[derive(Serialize)]
@@ -27,11 +36,38 @@ struct Inner<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    args: Option<BTreeMap<&'a str, &'a str>>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None }
+        Self { status, code, message: message.into(), field: None, problem: None }
+    }
+
+    /// An error whose words are the catalogues' wording of `problem`.
+    pub fn problem(status: StatusCode, code: &'static str, problem: Problem) -> Self {
+        Self { status, code, message: String::new(), field: None, problem: Some(problem) }
+    }
+
+    /// Adds an argument to the problem, e.g. `.with("max", 200)`.
+    pub fn with(mut self, name: &'static str, value: impl std::fmt::Display) -> Self {
+        if let Some(p) = &mut self.problem {
+            p.args.push((name, value.to_string()));
+        }
+        self
+    }
+
+    /// The error in words: the problem's wording in `locale` (after the field's name), or the
+    /// message of an error without a problem.
+    pub fn text(&self, locale: Locale) -> String {
+        match (&self.problem, &self.field) {
+            (Some(p), Some(f)) => format!("{f}: {}", i18n::problem(locale, p)),
+            (Some(p), None) => i18n::problem(locale, p),
+            (None, _) => self.message.clone(),
+        }
     }
 
     pub fn field(mut self, field: impl Into<String>) -> Self {
@@ -44,11 +80,9 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "malformed_request", message)
     }
 
-    /// 422: well-formed, but a field breaks a rule.
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        let field = field.into();
-        let message = message.into();
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", format!("{field}: {message}")).field(field)
+    /// 422: well-formed, but a field breaks the rule `code`; add arguments with [`ApiError::with`].
+    pub fn invalid(field: impl Into<String>, code: &'static str) -> Self {
+        Self::problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", Problem::new(code)).field(field)
     }
 
     pub fn unauthenticated() -> Self {
@@ -74,7 +108,16 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body { error: Inner { code: self.code, message: &self.message, field: self.field.as_deref() } };
+        let message = self.text(Locale::En);
+        let body = Body {
+            error: Inner {
+                code: self.code,
+                message: &message,
+                field: self.field.as_deref(),
+                reason: self.problem.as_ref().map(|p| p.code),
+                args: self.problem.as_ref().map(|p| p.args.iter().map(|(n, v)| (*n, v.as_str())).collect()),
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }
@@ -82,11 +125,13 @@ impl IntoResponse for ApiError {
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {
-            DomainError::Invalid(f) => ApiError::invalid(f.field, f.message),
+            DomainError::Invalid(f) => {
+                ApiError::problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", f.problem).field(f.field)
+            }
             DomainError::IllegalTransition { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "illegal_transition", e.to_string()).field("status")
             }
-            DomainError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
+            DomainError::Forbidden(p) => ApiError::problem(StatusCode::FORBIDDEN, "forbidden", p),
         }
     }
 }
@@ -96,8 +141,8 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::not_found(what),
             StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "version_conflict", m).field("version"),
-            StoreError::Duplicate { field, message } => {
-                ApiError::new(StatusCode::CONFLICT, "duplicate", format!("{field}: {message}")).field(field)
+            StoreError::Duplicate { field, code } => {
+                ApiError::problem(StatusCode::CONFLICT, "duplicate", Problem::new(code)).field(field)
             }
             StoreError::Domain(d) => d.into(),
             StoreError::Db(sqlx::Error::PoolTimedOut) => {

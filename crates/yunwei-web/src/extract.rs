@@ -81,8 +81,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         // serde names a missing or unknown field in its message, not in the path.
         let named = inner.contains("unknown field") || inner.contains("missing field");
         let field = extract_backticked(&inner).filter(|_| path == "." && named).unwrap_or(path);
-        let message = inner.split(" at line ").next().unwrap_or(&inner).to_string();
-        ApiError::invalid(if field == "." { "body".to_string() } else { field }, message)
+        let detail = inner.split(" at line ").next().unwrap_or(&inner).to_string();
+        let field = if field == "." { "body".to_string() } else { field };
+        if inner.contains("missing field") {
+            ApiError::invalid(field, "required")
+        } else if inner.contains("unknown field") {
+            ApiError::invalid(field, "unknown_field").with("detail", detail)
+        } else {
+            ApiError::invalid(field, "bad_value").with("detail", detail)
+        }
     })
 }
 

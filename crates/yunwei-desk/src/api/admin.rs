@@ -52,7 +52,7 @@ pub async fn create_category(
     ApiJson(b): ApiJson<CategoryBody>,
 ) -> Created<CategoryOut> {
     if b.version.is_some() {
-        return Err(ApiError::invalid("version", "is not accepted when creating"));
+        return Err(ApiError::invalid("version", "not_on_create"));
     }
     let mut tx = s.store.write().await?;
     let c = categories::create(&mut tx, &auth.actor, b.input()).await?;
@@ -66,7 +66,7 @@ pub async fn update_category(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<CategoryBody>,
 ) -> ApiResult<Json<CategoryOut>> {
-    let version = b.version.ok_or_else(|| ApiError::invalid("version", "is required"))?;
+    let version = b.version.ok_or_else(|| ApiError::invalid("version", "required"))?;
     let mut tx = s.store.write().await?;
     let c = categories::update(&mut tx, &auth.actor, id, version, b.input()).await?;
     tx.commit().await?;

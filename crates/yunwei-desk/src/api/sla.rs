@@ -99,7 +99,7 @@ pub async fn create_calendar(
     ApiJson(b): ApiJson<CalendarBody>,
 ) -> ApiResult<(StatusCode, Json<CalendarOut>)> {
     if b.version.is_some() {
-        return Err(ApiError::invalid("version", "is not accepted when creating"));
+        return Err(ApiError::invalid("version", "not_on_create"));
     }
     let mut tx = s.store.write().await?;
     let row = sla::create_calendar(&mut tx, &auth.actor, b.spec()).await?;
@@ -113,7 +113,7 @@ pub async fn update_calendar(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<CalendarBody>,
 ) -> ApiResult<Json<CalendarOut>> {
-    let version = b.version.ok_or_else(|| ApiError::invalid("version", "is required"))?;
+    let version = b.version.ok_or_else(|| ApiError::invalid("version", "required"))?;
     let mut tx = s.store.write().await?;
     let row = sla::update_calendar(&mut tx, &auth.actor, id, version, b.spec()).await?;
     tx.commit().await?;
@@ -262,7 +262,7 @@ pub async fn create_policy(
     ApiJson(b): ApiJson<PolicyBody>,
 ) -> ApiResult<(StatusCode, Json<PolicyOut>)> {
     if b.version.is_some() {
-        return Err(ApiError::invalid("version", "is not accepted when creating"));
+        return Err(ApiError::invalid("version", "not_on_create"));
     }
     let mut tx = s.store.write().await?;
     let p = sla::create_policy(&mut tx, &auth.actor, b.input()).await?;
@@ -276,7 +276,7 @@ pub async fn update_policy(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<PolicyBody>,
 ) -> ApiResult<Json<PolicyOut>> {
-    let version = b.version.ok_or_else(|| ApiError::invalid("version", "is required"))?;
+    let version = b.version.ok_or_else(|| ApiError::invalid("version", "required"))?;
     let mut tx = s.store.write().await?;
     let p = sla::update_policy(&mut tx, &auth.actor, id, version, b.input()).await?;
     tx.commit().await?;

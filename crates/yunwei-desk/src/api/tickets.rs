@@ -104,7 +104,7 @@ pub struct ListQuery {
 
 fn int(field: &str, v: &Option<String>) -> ApiResult<Option<i64>> {
     v.as_deref()
-        .map(|t| t.trim().parse::<i64>().map_err(|_| ApiError::invalid(field, format!("{t:?} is not a whole number"))))
+        .map(|t| t.trim().parse::<i64>().map_err(|_| ApiError::invalid(field, "not_a_whole_number").with("value", t)))
         .transpose()
 }
 
@@ -113,7 +113,7 @@ fn encode_cursor(sort: &str, c: Cursor) -> String {
 }
 
 fn decode_cursor(sort: &str, text: &str) -> ApiResult<Cursor> {
-    let bad = || ApiError::invalid("cursor", "is not a cursor from this list; start again without it");
+    let bad = || ApiError::invalid("cursor", "bad_cursor");
     let raw = hex::decode(text).map_err(|_| bad())?;
     let raw = String::from_utf8(raw).map_err(|_| bad())?;
     let mut parts = raw.split('|');
@@ -121,7 +121,7 @@ fn decode_cursor(sort: &str, text: &str) -> ApiResult<Cursor> {
         return Err(bad());
     };
     if s != sort {
-        return Err(ApiError::invalid("cursor", "belongs to a different sort order; start again without it"));
+        return Err(ApiError::invalid("cursor", "cursor_other_sort"));
     }
     Ok(Cursor { value: v.parse().map_err(|_| bad())?, id: id.parse().map_err(|_| bad())? })
 }
@@ -141,7 +141,7 @@ pub fn filter_from(q: &ListQuery) -> ApiResult<(TicketFilter, String)> {
     if let Some(list) = &q.priority {
         for p in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let n = p.parse::<i64>().ok().filter(|n| (1..=4).contains(n));
-            f.priorities.push(n.ok_or_else(|| ApiError::invalid("priority", format!("{p:?} is not 1, 2, 3 or 4")))?);
+            f.priorities.push(n.ok_or_else(|| ApiError::invalid("priority", "not_a_priority").with("value", p))?);
         }
     }
     f.tenant_id = int("tenant_id", &q.tenant_id)?;
@@ -169,7 +169,7 @@ pub fn filter_from(q: &ListQuery) -> ApiResult<(TicketFilter, String)> {
     f.desc = desc;
     f.limit = int("limit", &q.limit)?.unwrap_or(50);
     if !(1..=200).contains(&f.limit) {
-        return Err(ApiError::invalid("limit", "must be between 1 and 200"));
+        return Err(ApiError::invalid("limit", "out_of_range").with("min", 1).with("max", 200).with("value", f.limit));
     }
     f.after = q.cursor.as_deref().filter(|c| !c.is_empty()).map(|c| decode_cursor(&sort, c)).transpose()?;
     Ok((f, sort))
@@ -238,7 +238,7 @@ pub struct ActionBody {
 }
 
 fn need<T>(field: &str, v: Option<T>) -> ApiResult<T> {
-    v.ok_or_else(|| ApiError::invalid(field, "is required for this action"))
+    v.ok_or_else(|| ApiError::invalid(field, "required_for_action"))
 }
 
 /// Builds the action named in the path from the body, refusing fields it does not take.
@@ -264,7 +264,7 @@ pub fn action_request(name: &str, b: ActionBody) -> ApiResult<ActionRequest> {
         ("into", b.into.is_some()),
     ];
     if let Some((f, _)) = given.iter().find(|(f, set)| *set && !allowed.contains(f)) {
-        return Err(ApiError::invalid(*f, format!("is not a field of the {name} action")));
+        return Err(ApiError::invalid(*f, "not_a_field_of_action").with("action_key", format!("action.{name}")));
     }
     Ok(match name {
         "dispatch" => ActionRequest::Dispatch { group_id: need("group_id", b.group_id)?, assignee_id: b.assignee_id },
@@ -437,14 +437,14 @@ pub async fn upload(
                 public = match v.trim() {
                     "true" | "1" | "on" => true,
                     "false" | "0" | "off" => false,
-                    other => return Err(ApiError::invalid("public", format!("{other:?} is not true or false"))),
+                    other => return Err(ApiError::invalid("public", "not_true_or_false").with("value", other)),
                 };
             }
-            Some(other) => return Err(ApiError::invalid(other, "is not a field of an upload; send file and public")),
+            Some(other) => return Err(ApiError::invalid(other, "not_an_upload_field")),
             None => return Err(ApiError::malformed("a multipart part has no name")),
         }
     }
-    let (name, bytes) = file.ok_or_else(|| ApiError::invalid("file", "is required"))?;
+    let (name, bytes) = file.ok_or_else(|| ApiError::invalid("file", "required"))?;
     if bytes.len() > s.config.max_attachment_bytes {
         return Err(too_large());
     }

@@ -14,7 +14,7 @@ pub fn level(field: &str, value: i64) -> Result<u8, DomainError> {
     if (1..=i64::from(LEVELS)).contains(&value) {
         Ok(value as u8)
     } else {
-        Err(DomainError::invalid(field, format!("must be between 1 and {LEVELS}, got {value}")))
+        Err(DomainError::invalid(field, "out_of_range").with("min", 1).with("max", LEVELS).with("value", value))
     }
 }
 
@@ -49,16 +49,10 @@ impl PriorityMatrix {
                 let field = format!("cells[{i}][{u}]");
                 level(&field, i64::from(p))?;
                 if i > 0 && p < cells[i - 1][u] {
-                    return Err(DomainError::invalid(
-                        field,
-                        "a lower impact must not give a higher priority than the row above",
-                    ));
+                    return Err(DomainError::invalid(field, "matrix_row"));
                 }
                 if u > 0 && p < row[u - 1] {
-                    return Err(DomainError::invalid(
-                        field,
-                        "a lower urgency must not give a higher priority than the column to its left",
-                    ));
+                    return Err(DomainError::invalid(field, "matrix_col"));
                 }
             }
         }

@@ -20,7 +20,10 @@ pub struct Rating {
 /// Checks a score and comment.
 pub fn check(score: i64, comment: &str) -> Result<Rating, DomainError> {
     if !(MIN_SCORE..=MAX_SCORE).contains(&score) {
-        return Err(DomainError::invalid("score", format!("must be between {MIN_SCORE} and {MAX_SCORE}, got {score}")));
+        return Err(DomainError::invalid("score", "out_of_range")
+            .with("min", MIN_SCORE)
+            .with("max", MAX_SCORE)
+            .with("value", score));
     }
     let comment = validate::optional("comment", comment, MAX_COMMENT)?;
     Ok(Rating { score: score as u8, comment })
@@ -34,10 +37,10 @@ pub fn rateable(status: Status) -> bool {
 /// Only the requester rates, only once the work is done.
 pub fn may_rate(actor: &Actor, requester_id: i64, status: Status) -> Result<(), DomainError> {
     if actor.user_id != requester_id {
-        return Err(DomainError::Forbidden("only the person who reported the ticket may rate it".into()));
+        return Err(DomainError::forbidden("only_requester_rates"));
     }
     if !rateable(status) {
-        return Err(DomainError::invalid("score", "a ticket can be rated once it is resolved"));
+        return Err(DomainError::invalid("score", "rate_when_resolved"));
     }
     Ok(())
 }

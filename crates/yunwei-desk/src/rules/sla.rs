@@ -257,21 +257,21 @@ impl Targets {
             if (name == "ola") != for_group
                 && let Some(i) = row.iter().position(Option::is_some)
             {
-                let why = if for_group {
-                    "an OLA policy (one with a group_id) has only ola targets"
+                let field = format!("targets.{name}[{i}]");
+                return Err(if for_group {
+                    DomainError::invalid(field, "ola_only_ola_targets")
                 } else {
-                    "ola targets belong to an OLA policy: give the policy a group_id"
-                };
-                return Err(DomainError::invalid(format!("targets.{name}[{i}]"), why));
+                    DomainError::invalid(field, "ola_target_needs_group")
+                });
             }
         }
         if for_group && self.ola.iter().all(Option::is_none) {
-            return Err(DomainError::invalid("targets.ola", "an OLA policy needs at least one ola target"));
+            return Err(DomainError::invalid("targets.ola", "ola_target_needed"));
         }
         for (name, row) in rows {
             for (i, t) in row.iter().enumerate() {
                 if t.is_some_and(|d| d <= SignedDuration::ZERO) {
-                    return Err(DomainError::invalid(format!("targets.{name}[{i}]"), "must be longer than zero"));
+                    return Err(DomainError::invalid(format!("targets.{name}[{i}]"), "not_positive"));
                 }
             }
         }
@@ -279,10 +279,7 @@ impl Targets {
             if let (Some(r), Some(s)) = (self.response[i], self.resolution[i])
                 && r > s
             {
-                return Err(DomainError::invalid(
-                    format!("targets.response[{i}]"),
-                    "a response target cannot be longer than the resolution target",
-                ));
+                return Err(DomainError::invalid(format!("targets.response[{i}]"), "response_after_resolution"));
             }
         }
         Ok(())
@@ -295,10 +292,10 @@ pub fn thresholds(values: &[u32]) -> Result<Vec<u32>, DomainError> {
     v.sort_unstable();
     v.dedup();
     if v.len() != values.len() {
-        return Err(DomainError::invalid("thresholds", "lists a percentage twice"));
+        return Err(DomainError::invalid("thresholds", "listed_twice"));
     }
     if v.iter().any(|p| !(1..=99).contains(p)) {
-        return Err(DomainError::invalid("thresholds", "percentages must be between 1 and 99 (100 is the breach)"));
+        return Err(DomainError::invalid("thresholds", "percent_range"));
     }
     Ok(v)
 }
@@ -475,10 +472,7 @@ mod tests {
         assert!(t.validate(false).is_err());
         t.resolution[0] = Some(hours(4));
         assert!(t.validate(false).is_ok());
-        assert_eq!(
-            t.validate(true).unwrap_err().to_string(),
-            "targets.response[0]: an OLA policy (one with a group_id) has only ola targets"
-        );
+        assert_eq!(t.validate(true).unwrap_err().to_string(), "targets.response[0]: ola_only_ola_targets");
         let mut o = Targets::default();
         assert!(o.validate(true).is_err());
         o.ola[1] = Some(hours(2));

@@ -238,10 +238,10 @@ pub struct Outcome {
 fn required_text(field: &str, text: &str, max: usize) -> Result<String, DomainError> {
     let t = text.trim();
     if t.is_empty() {
-        return Err(DomainError::invalid(field, "must not be empty"));
+        return Err(DomainError::invalid(field, "required"));
     }
     if t.chars().count() > max {
-        return Err(DomainError::invalid(field, format!("must be at most {max} characters")));
+        return Err(DomainError::invalid(field, "too_long").with("max", max));
     }
     Ok(t.to_string())
 }
@@ -264,10 +264,7 @@ pub fn apply(state: &LifecycleState, action: &Action) -> Result<Outcome, DomainE
         }
         Action::Claim { user_id, group_id } => {
             if state.assignee_id.is_some_and(|a| a != *user_id) {
-                return Err(DomainError::invalid(
-                    "assignee_id",
-                    "the ticket is assigned to someone else; transfer it instead of claiming it",
-                ));
+                return Err(DomainError::invalid("assignee_id", "assigned_to_other_claim"));
             }
             s.status = Status::InProgress;
             s.group_id = Some(*group_id);
@@ -279,13 +276,10 @@ pub fn apply(state: &LifecycleState, action: &Action) -> Result<Outcome, DomainE
         }
         Action::Arrive { user_id, group_id } => {
             if state.arrived {
-                return Err(DomainError::invalid("arrived_at", "the arrival on site is already recorded"));
+                return Err(DomainError::invalid("arrived_at", "arrival_recorded"));
             }
             if state.assignee_id.is_some_and(|a| a != *user_id) {
-                return Err(DomainError::invalid(
-                    "assignee_id",
-                    "the ticket is assigned to someone else; only the assignee records the arrival",
-                ));
+                return Err(DomainError::invalid("assignee_id", "assigned_to_other_arrival"));
             }
             s.status = Status::InProgress;
             s.group_id = Some(*group_id);
@@ -299,7 +293,7 @@ pub fn apply(state: &LifecycleState, action: &Action) -> Result<Outcome, DomainE
         Action::Transfer { group_id, assignee_id, reason } => {
             required_text("reason", reason, 2000)?;
             if state.group_id == Some(*group_id) && state.assignee_id == *assignee_id {
-                return Err(DomainError::invalid("group_id", "the ticket is already with this group and person"));
+                return Err(DomainError::invalid("group_id", "already_with_group"));
             }
             s.status = Status::Assigned;
             s.group_id = Some(*group_id);
@@ -316,10 +310,9 @@ pub fn apply(state: &LifecycleState, action: &Action) -> Result<Outcome, DomainE
             required_text("reason", reason, 2000)?;
             let from = from_tier.unwrap_or(1);
             if *to_tier <= from {
-                return Err(DomainError::invalid(
-                    "group_id",
-                    format!("escalation must go to a higher tier than L{from}; this group is L{to_tier}"),
-                ));
+                return Err(DomainError::invalid("group_id", "escalate_higher_tier")
+                    .with("from", from)
+                    .with("to", to_tier));
             }
             s.status = Status::Assigned;
             s.group_id = Some(*group_id);
@@ -397,7 +390,9 @@ pub fn may_act(actor: &Actor, action: ActionKind, requester_id: i64, status: Sta
     if allowed {
         Ok(())
     } else {
-        Err(DomainError::Forbidden(format!("the {} role may not {} this ticket", actor.role, action)))
+        Err(DomainError::forbidden("role_may_not_action")
+            .with("role_key", format!("role.{}", actor.role))
+            .with("action_key", format!("action.{action}")))
     }
 }
 
@@ -495,7 +490,7 @@ mod tests {
         assert_eq!((out.state.status, out.state.arrived), (Status::InProgress, true));
         assert_eq!(out.stamps, vec![Stamp::Arrived, Stamp::FirstResponse, Stamp::InProgress]);
         let err = apply(&out.state, &Action::Arrive { user_id: 7, group_id: 1 }).unwrap_err();
-        assert_eq!(err.to_string(), "arrived_at: the arrival on site is already recorded");
+        assert_eq!(err.to_string(), "arrived_at: arrival_recorded");
     }
 
     #[test]

@@ -50,7 +50,7 @@ async fn insert(tx: &mut Tx, parent: Option<i64>, code: &str, zh: &str, en: &str
         sort,
         now_micros(),
     )
-    .map_err(|e| StoreError::from(e).unique("code", "a category with this code already exists"))
+    .map_err(|e| StoreError::from(e).unique("code", "category_code_taken"))
 }
 
 /// Seeds the default tree when there are no categories yet. Returns whether it did.
@@ -92,16 +92,16 @@ async fn check_parent(tx: &mut Tx, id: Option<i64>, parent: Option<i64>) -> Resu
     let mut depth = 0;
     while let Some(p) = cursor {
         if Some(p) == id {
-            return Err(StoreError::invalid("parent_id", "a category cannot be placed under itself"));
+            return Err(StoreError::invalid("parent_id", "category_cycle"));
         }
         let row = fetch_opt!(tx, (Option<i64>,), "SELECT parent_id FROM categories WHERE id = $1", p)?;
         let Some((next,)) = row else {
-            return Err(StoreError::invalid("parent_id", format!("no such category {p}")));
+            return Err(StoreError::invalid("parent_id", "no_such_category").with("id", p));
         };
         cursor = next;
         depth += 1;
         if depth > 5 {
-            return Err(StoreError::invalid("parent_id", "categories nest at most five levels deep"));
+            return Err(StoreError::invalid("parent_id", "category_too_deep"));
         }
     }
     Ok(())
@@ -153,7 +153,7 @@ pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, input: Ca
         id,
         version,
     )
-    .map_err(|e| StoreError::from(e).unique("code", "a category with this code already exists"))?
+    .map_err(|e| StoreError::from(e).unique("code", "category_code_taken"))?
     .ok_or_else(|| StoreError::stale("category"))?;
     let change = audit::Change {
         action: "category.update",

@@ -72,12 +72,10 @@ pub async fn prepare(c: &mut impl Conn, actor: &Actor, new: NewTicket) -> Result
     let requester = tickets::party(c, requester_id)
         .await?
         .filter(|p| p.active && actor.tenant_scope().contains(p.tenant_id))
-        .ok_or_else(|| {
-            StoreError::invalid("requester_id", format!("no active user {requester_id} you may log tickets for"))
-        })?;
+        .ok_or_else(|| StoreError::invalid("requester_id", "no_requester").with("id", requester_id))?;
     let tenant_id = requester.tenant_id;
     if new.tenant_id.is_some_and(|t| t != tenant_id) {
-        return Err(StoreError::invalid("tenant_id", "must be the requester's organisation (or left out)"));
+        return Err(StoreError::invalid("tenant_id", "requester_tenant"));
     }
     let category_path = tickets::check_category(c, new.category_id).await?;
     let area_group = tickets::check_location(c, new.location_id, tenant_id).await?;
@@ -89,7 +87,7 @@ pub async fn prepare(c: &mut impl Conn, actor: &Actor, new: NewTicket) -> Result
     }
     let group_id = new.group_id.or(if explicit { None } else { area_group });
     if new.assignee_id.is_some() && group_id.is_none() {
-        return Err(StoreError::invalid("group_id", "is required when assignee_id is given"));
+        return Err(StoreError::invalid("group_id", "group_for_assignee"));
     }
     if let Some(g) = group_id {
         tickets::check_assignment(c, g, new.assignee_id, tenant_id).await?;

@@ -38,7 +38,7 @@ pub async fn rate(tx: &mut Tx, actor: &Actor, r: &TicketRef, score: i64, comment
     );
     let row =
         fetch_one!(tx, Rating, &sql, t.id, t.tenant_id, actor.user_id, i64::from(checked.score), &checked.comment, now)
-            .map_err(|e| StoreError::from(e).unique("score", "this ticket has already been rated"))?;
+            .map_err(|e| StoreError::from(e).unique("score", "already_rated"))?;
     execute!(
         tx,
         "INSERT INTO ticket_events (ticket_id, tenant_id, kind, actor_id, public, body, data, created_at)

@@ -45,11 +45,11 @@ fn weekday(field: &str, name: &str) -> Result<Weekday> {
         .iter()
         .position(|d| *d == name)
         .map(|i| ALL_WEEK[i])
-        .ok_or_else(|| StoreError::invalid(field, format!("{name:?} is not a weekday name like monday")))
+        .ok_or_else(|| StoreError::invalid(field, "not_a_weekday").with("value", name))
 }
 
 fn date(field: &str, text: &str) -> Result<Date> {
-    text.parse::<Date>().map_err(|_| StoreError::invalid(field, format!("{text:?} is not a date like 2026-10-01")))
+    text.parse::<Date>().map_err(|_| StoreError::invalid(field, "not_a_date").with("value", text))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ async fn insert_calendar(tx: &mut Tx, actor: Option<&Actor>, spec: &CalendarSpec
         &spec.make_up_weekday,
         now_micros(),
     )
-    .map_err(|e| StoreError::from(e).unique("name", "a calendar with this name already exists"))?;
+    .map_err(|e| StoreError::from(e).unique("name", "calendar_name_taken"))?;
     let change = audit::Change {
         action: "calendar.create",
         entity: "calendar",
@@ -210,7 +210,7 @@ pub async fn update_calendar(
         id,
         version,
     )
-    .map_err(|e| StoreError::from(e).unique("name", "a calendar with this name already exists"))?
+    .map_err(|e| StoreError::from(e).unique("name", "calendar_name_taken"))?
     .ok_or_else(|| StoreError::stale("calendar"))?;
     let change = audit::Change {
         action: "calendar.update",
@@ -370,13 +370,13 @@ async fn policy_values(tx: &mut Tx, input: PolicyInput, base: Option<&PolicyRow>
     let name = match (&input.name, base) {
         (Some(n), _) => validate::line("name", n, 100)?,
         (None, Some(b)) => b.name.clone(),
-        (None, None) => return Err(StoreError::invalid("name", "is required")),
+        (None, None) => return Err(StoreError::invalid("name", "required")),
     };
     let tenant_id = input.tenant_id.unwrap_or(base.and_then(|b| b.tenant_id));
     if let Some(t) = tenant_id
         && scalar!(tx, i64, "SELECT COUNT(*) FROM tenants WHERE id = $1", t)? == 0
     {
-        return Err(StoreError::invalid("tenant_id", format!("no such tenant {t}")));
+        return Err(StoreError::invalid("tenant_id", "no_such_tenant").with("id", t));
     }
     let ticket_type = match input.ticket_type {
         Some(Some(t)) => Some(crate::rules::ticket::TicketType::parse("ticket_type", &t)?.as_str().to_string()),
@@ -387,34 +387,31 @@ async fn policy_values(tx: &mut Tx, input: PolicyInput, base: Option<&PolicyRow>
     if let Some(c) = category_id
         && scalar!(tx, i64, "SELECT COUNT(*) FROM categories WHERE id = $1", c)? == 0
     {
-        return Err(StoreError::invalid("category_id", format!("no such category {c}")));
+        return Err(StoreError::invalid("category_id", "no_such_category").with("id", c));
     }
     let calendar_id = match (input.calendar_id, base) {
         (Some(c), _) => c,
         (None, Some(b)) => b.calendar_id,
-        (None, None) => return Err(StoreError::invalid("calendar_id", "is required")),
+        (None, None) => return Err(StoreError::invalid("calendar_id", "required")),
     };
     if scalar!(tx, i64, "SELECT COUNT(*) FROM calendars WHERE id = $1", calendar_id)? == 0 {
-        return Err(StoreError::invalid("calendar_id", format!("no such calendar {calendar_id}")));
+        return Err(StoreError::invalid("calendar_id", "no_such_calendar").with("id", calendar_id));
     }
     let targets = match (input.targets, base) {
         (Some(t), _) => t,
         (None, Some(b)) => b.targets(),
-        (None, None) => return Err(StoreError::invalid("targets", "are required")),
+        (None, None) => return Err(StoreError::invalid("targets", "required")),
     };
     let group_id = input.group_id.unwrap_or(base.and_then(|b| b.group_id));
     if let Some(g) = group_id
         && scalar!(tx, i64, "SELECT COUNT(*) FROM support_groups WHERE id = $1", g)? == 0
     {
-        return Err(StoreError::invalid("group_id", format!("no such support group {g}")));
+        return Err(StoreError::invalid("group_id", "no_such_group").with("id", g));
     }
     if let Some(b) = base
         && b.group_id.is_some() != group_id.is_some()
     {
-        return Err(StoreError::invalid(
-            "group_id",
-            "an SLA policy cannot become a group's OLA or the other way round; create a new policy",
-        ));
+        return Err(StoreError::invalid("group_id", "ola_kind_fixed"));
     }
     targets.validate(group_id.is_some())?;
     let pause_on = match (input.pause_on, base) {
@@ -1450,10 +1447,7 @@ pub async fn compliance(tx: &mut Tx, actor: &Actor, f: &ComplianceFilter) -> Res
         "policy" => "c.policy_id",
         "none" | "" => "NULL",
         other => {
-            return Err(StoreError::invalid(
-                "group_by",
-                format!("cannot group by {other:?}; use tenant, priority, group, policy or none"),
-            ));
+            return Err(StoreError::invalid("group_by", "not_a_grouping").with("value", other));
         }
     };
     let now = now_micros();

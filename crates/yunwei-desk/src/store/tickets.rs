@@ -202,8 +202,8 @@ pub(crate) async fn check_category(c: &mut impl Conn, id: Option<i64>) -> Result
     let Some(id) = id else { return Ok(Vec::new()) };
     let chain = crate::store::sla::category_chain(c, id).await?;
     match chain.first() {
-        None => Err(StoreError::invalid("category_id", format!("no such category {id}"))),
-        Some((_, false)) => Err(StoreError::invalid("category_id", "this category is no longer in use")),
+        None => Err(StoreError::invalid("category_id", "no_such_category").with("id", id)),
+        Some((_, false)) => Err(StoreError::invalid("category_id", "category_retired")),
         Some(_) => Ok(chain.into_iter().map(|(c, _)| c).collect()),
     }
 }
@@ -215,7 +215,7 @@ pub(crate) async fn check_location(c: &mut impl Conn, id: Option<i64>, tenant_id
         c.fetch_opt(sql!("SELECT tenant_id, responsible_group_id FROM locations WHERE id = $1", id)).await?;
     match row {
         Some((t, group)) if t == tenant_id => Ok(group),
-        _ => Err(StoreError::invalid("location_id", format!("no location {id} at the requester's organisation"))),
+        _ => Err(StoreError::invalid("location_id", "no_such_location").with("id", id)),
     }
 }
 
@@ -230,8 +230,8 @@ stored_row! {
 async fn group_facts(c: &mut impl Conn, field: &str, id: i64) -> Result<GroupFacts> {
     match c.fetch_opt::<GroupFacts>(sql!("SELECT id, tier, active FROM support_groups WHERE id = $1", id)).await? {
         Some(g) if g.active => Ok(g),
-        Some(_) => Err(StoreError::invalid(field, format!("group {id} is disabled"))),
-        None => Err(StoreError::invalid(field, format!("no such group {id}"))),
+        Some(_) => Err(StoreError::invalid(field, "group_disabled").with("id", id)),
+        None => Err(StoreError::invalid(field, "no_such_group").with("id", id)),
     }
 }
 
@@ -253,10 +253,10 @@ pub(crate) async fn check_assignment(
     if let Some(a) = assignee {
         let p = party(c, a).await?.filter(|p| p.active && p.role != Role::EndUser.as_str());
         let Some(p) = p else {
-            return Err(StoreError::invalid("assignee_id", format!("no active staff member {a}")));
+            return Err(StoreError::invalid("assignee_id", "no_such_staff").with("id", a));
         };
         if !is_member(c, group_id, p.id).await? {
-            return Err(StoreError::invalid("assignee_id", format!("user {a} is not a member of group {group_id}")));
+            return Err(StoreError::invalid("assignee_id", "not_a_member").with("user", a).with("group", group_id));
         }
         let serves = p.role == Role::Admin.as_str()
             || c.fetch_opt::<(i64,)>(sql!(
@@ -267,10 +267,7 @@ pub(crate) async fn check_assignment(
             .await?
             .is_some();
         if !serves {
-            return Err(StoreError::invalid(
-                "assignee_id",
-                format!("user {a} does not serve this ticket's organisation"),
-            ));
+            return Err(StoreError::invalid("assignee_id", "not_serving_tenant").with("user", a));
         }
     }
     Ok(g)
@@ -493,7 +490,9 @@ pub async fn update(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, p: 
     actor.require(Permission::WorkTickets)?;
     check_version(&before, version)?;
     if before.status().is_final() {
-        return Err(StoreError::invalid("status", format!("a {} ticket cannot be edited", before.status)));
+        return Err(
+            StoreError::invalid("status", "not_editable").with("status_key", format!("status.{}", before.status))
+        );
     }
     let title =
         p.title.as_deref().map(|t| validate::line("title", t, 200)).transpose()?.unwrap_or(before.title.clone());
@@ -630,9 +629,7 @@ async fn working_group(tx: &mut Tx, actor: &Actor, t: &Ticket) -> Result<i64> {
     Ok(match t.group_id {
         Some(g) if is_member(tx, g, actor.user_id).await? => g,
         Some(g) => {
-            return Err(StoreError::forbidden(format!(
-                "you are not a member of group {g}, which holds this ticket; ask for a transfer"
-            )));
+            return Err(StoreError::forbidden("not_in_holding_group").with("group", g));
         }
         None => {
             let mine = fetch_opt!(
@@ -642,8 +639,7 @@ async fn working_group(tx: &mut Tx, actor: &Actor, t: &Ticket) -> Result<i64> {
                  WHERE m.user_id = $1 AND g.active = TRUE ORDER BY g.tier, g.id LIMIT 1",
                 actor.user_id
             )?;
-            mine.map(|(g,)| g)
-                .ok_or_else(|| StoreError::forbidden("you belong to no support group, so you cannot claim tickets"))?
+            mine.map(|(g,)| g).ok_or_else(|| StoreError::forbidden("no_group"))?
         }
     })
 }
@@ -686,7 +682,7 @@ async fn resolve_action(
                         next
                     )?;
                     row.map(|(g,)| g)
-                        .ok_or_else(|| StoreError::invalid("group_id", format!("there is no active L{next} group")))?
+                        .ok_or_else(|| StoreError::invalid("group_id", "no_tier_group").with("tier", next))?
                 }
             };
             let g = check_assignment(tx, target, assignee_id, t.tenant_id).await?;
@@ -703,18 +699,17 @@ async fn resolve_action(
         ActionRequest::Merge { into } => {
             let target = get(tx, actor, &TicketRef::parse(&into))
                 .await
-                .map_err(|_| StoreError::invalid("into", format!("no ticket {into:?} you can see")))?;
+                .map_err(|_| StoreError::invalid("into", "no_such_ticket").with("value", into))?;
             if target.id == t.id {
-                return Err(StoreError::invalid("into", "a ticket cannot be merged into itself"));
+                return Err(StoreError::invalid("into", "merge_into_self"));
             }
             if target.tenant_id != t.tenant_id {
-                return Err(StoreError::invalid("into", "tickets of different organisations cannot be merged"));
+                return Err(StoreError::invalid("into", "merge_other_tenant"));
             }
             if target.status().is_final() {
-                return Err(StoreError::invalid(
-                    "into",
-                    format!("{} is {}; merge into an open ticket", target.number, target.status),
-                ));
+                return Err(StoreError::invalid("into", "merge_into_closed")
+                    .with("number", &target.number)
+                    .with("status_key", format!("status.{}", target.status)));
             }
             return Ok((Action::Merge { into_number: target.number.clone() }, Some(target)));
         }
@@ -880,7 +875,9 @@ pub async fn comment(tx: &mut Tx, actor: &Actor, r: &TicketRef, body: &str, publ
     }
     let body = validate::required("body", body, 50_000)?;
     if t.status().is_final() {
-        return Err(StoreError::invalid("body", format!("{} is {}; open a new ticket instead", t.number, t.status)));
+        return Err(StoreError::invalid("body", "ticket_closed")
+            .with("number", &t.number)
+            .with("status_key", format!("status.{}", t.status)));
     }
     let now = now_micros();
     let first_response = public && actor.may(Permission::WorkTickets) && actor.user_id != t.requester_id;
@@ -936,7 +933,7 @@ async fn insert_link(tx: &mut Tx, actor: &Actor, from: &Ticket, to: &Ticket, kin
         actor.user_id,
         now_micros(),
     )
-    .map_err(|e| StoreError::from(e).unique("ticket", "these tickets are already linked this way"))?;
+    .map_err(|e| StoreError::from(e).unique("ticket", "already_linked"))?;
     add_event(tx, from, actor, "link", false, "", json!({ "kind": kind, "ticket": to.number })).await?;
     audit_ticket(tx, actor, "ticket.link", from, None, json!({ "link_id": id, "kind": kind, "to": to.number })).await?;
     Ok(id)
@@ -949,22 +946,19 @@ pub async fn link(tx: &mut Tx, actor: &Actor, r: &TicketRef, kind: &str, other: 
     actor.require(Permission::WorkTickets)?;
     let o = get(tx, actor, &TicketRef::parse(other))
         .await
-        .map_err(|_| StoreError::invalid("ticket", format!("no ticket {other:?} you can see")))?;
+        .map_err(|_| StoreError::invalid("ticket", "no_such_ticket").with("value", other))?;
     if o.id == t.id {
-        return Err(StoreError::invalid("ticket", "a ticket cannot be linked to itself"));
+        return Err(StoreError::invalid("ticket", "link_to_self"));
     }
     if o.tenant_id != t.tenant_id {
-        return Err(StoreError::invalid("ticket", "tickets of different organisations cannot be linked"));
+        return Err(StoreError::invalid("ticket", "link_other_tenant"));
     }
     let (parent, child, kind) = match kind {
         "parent" => (&t, &o, LinkKind::Parent),
         "child" => (&o, &t, LinkKind::Parent),
         "related" => (&t, &o, LinkKind::Related),
         other => {
-            return Err(StoreError::invalid(
-                "kind",
-                format!("unknown link kind {other:?}; expected parent, child or related"),
-            ));
+            return Err(StoreError::invalid("kind", "not_a_link_kind").with("value", other));
         }
     };
     if kind == LinkKind::Parent {
@@ -975,13 +969,13 @@ pub async fn link(tx: &mut Tx, actor: &Actor, r: &TicketRef, kind: &str, other: 
             child.id
         )?;
         if has_parent > 0 {
-            return Err(StoreError::invalid("ticket", format!("{} already has a parent ticket", child.number)));
+            return Err(StoreError::invalid("ticket", "has_parent").with("number", &child.number));
         }
         // Refuse cycles: the child must not be an ancestor of the parent.
         let mut cursor = Some(parent.id);
         while let Some(c) = cursor {
             if c == child.id {
-                return Err(StoreError::invalid("ticket", "this link would make a ticket its own ancestor"));
+                return Err(StoreError::invalid("ticket", "link_cycle"));
             }
             cursor = fetch_opt!(
                 tx,
@@ -1060,7 +1054,7 @@ pub async fn attach(
     let t = get(tx, actor, r).await?;
     let public = public || !actor.may(Permission::InternalNotes);
     if content.is_empty() {
-        return Err(StoreError::invalid("file", "is empty"));
+        return Err(StoreError::invalid("file", "empty_file"));
     }
     let name = attachment::sanitize_file_name(file_name);
     let (content_type, _) = attachment::served_type(&name);
@@ -1163,12 +1157,7 @@ impl SortKey {
             "priority" => SortKey::Priority,
             "number" | "id" => SortKey::Id,
             other => {
-                return Err(StoreError::invalid(
-                    "sort",
-                    format!(
-                        "cannot sort by {other:?}; use updated_at, created_at, priority or number, with - for descending"
-                    ),
-                ));
+                return Err(StoreError::invalid("sort", "not_a_sort").with("value", other));
             }
         };
         Ok((key, desc))

@@ -411,7 +411,7 @@ pub async fn comment(State(s): State<AppState>, Path(r): Path<String>, p: Posted
         let t = tickets::get(&mut tx, &actor, &tr).await?;
         let body = form.get("body");
         if body.trim().is_empty() && form.file.is_none() {
-            return Err(StoreError::invalid("body", "must not be empty").into());
+            return Err(StoreError::invalid("body", "required").into());
         }
         if !body.trim().is_empty() {
             tickets::comment(&mut tx, &actor, &tr, body, public).await?;

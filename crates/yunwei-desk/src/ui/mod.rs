@@ -62,6 +62,19 @@ mod tests {
     }
 
     #[test]
+    fn every_problem_the_desk_and_the_organisation_raise_is_worded_in_both_languages() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (desk, org) = (MODULE.texts[0], yunwei_org::MODULE.texts[0]);
+        assert_eq!(i18n::problems(&[PLATFORM, org, desk]), Vec::<String>::new());
+        let (used, unknown) = i18n::unknown_problems(root, &["src"], &[PLATFORM, desk]);
+        assert!(unknown.is_empty(), "problems without wording: {unknown:#?}");
+        assert!(used > 60, "only {used} problem codes found in the desk; is the scan broken?");
+        let (used, unknown) = i18n::unknown_problems(&root.join("../yunwei-org"), &["src"], &[PLATFORM, org]);
+        assert!(unknown.is_empty(), "problems without wording: {unknown:#?}");
+        assert!(used > 15, "only {used} problem codes found in the organisation; is the scan broken?");
+    }
+
+    #[test]
     fn keys_built_from_domain_values_exist() {
         use crate::rules::ticket::{ActionKind, Channel, PendingReason, ResolutionCode, Status, TicketType};
         let mut needed: Vec<String> = Vec::new();

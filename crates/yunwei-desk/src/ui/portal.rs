@@ -316,7 +316,7 @@ pub async fn reply(State(s): State<AppState>, Path(r): Path<String>, p: Posted<S
         }
         let body = form.get("body");
         if body.trim().is_empty() && form.file.is_none() {
-            return Err(yunwei_db::StoreError::invalid("body", "must not be empty"));
+            return Err(yunwei_db::StoreError::invalid("body", "required"));
         }
         if !body.trim().is_empty() {
             tickets::comment(&mut tx, &actor, &tr, body, true).await?;
@@ -364,7 +364,7 @@ pub async fn rate(State(s): State<AppState>, Path(r): Path<String>, p: Posted<Si
     let tr = TicketRef::parse(&r);
     let done = async {
         let mut tx = s.store.write().await?;
-        let score = form.int("score").ok_or_else(|| yunwei_db::StoreError::invalid("score", "is required"))?;
+        let score = form.int("score").ok_or_else(|| yunwei_db::StoreError::invalid("score", "required"))?;
         let t = tickets::get(&mut tx, &actor, &tr).await?;
         ratings::rate(&mut tx, &actor, &tr, score, form.get("comment")).await?;
         tx.commit().await?;

@@ -723,10 +723,10 @@ impl PolicyForm {
                 let n: f64 = text
                     .replace(',', ".")
                     .parse()
-                    .map_err(|_| StoreError::invalid(format!("targets.{kind}[{i}]"), "is not a number"))?;
+                    .map_err(|_| StoreError::invalid(format!("targets.{kind}[{i}]"), "not_a_number"))?;
                 let mins = if unit == "h" { n * 60.0 } else { n };
                 if !mins.is_finite() || mins > 10_000_000.0 {
-                    return Err(StoreError::invalid(format!("targets.{kind}[{i}]"), "is not a number"));
+                    return Err(StoreError::invalid(format!("targets.{kind}[{i}]"), "not_a_number"));
                 }
                 row[i] = Some(SignedDuration::from_mins(mins.round() as i64));
             }
@@ -740,7 +740,7 @@ impl PolicyForm {
         let mut thresholds = Vec::new();
         for part in split_list(&self.thresholds) {
             let p = part.trim_end_matches('%').trim();
-            thresholds.push(p.parse::<u32>().map_err(|_| StoreError::invalid("thresholds", "is not a number"))?);
+            thresholds.push(p.parse::<u32>().map_err(|_| StoreError::invalid("thresholds", "not_a_number"))?);
         }
         Ok(PolicyInput {
             name: Some(self.name.clone()),

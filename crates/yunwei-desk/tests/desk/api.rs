@@ -43,6 +43,20 @@ impl Reply {
         self.error(422, "invalid_field", Some(field));
     }
 
+    /// Asserts the refusal's problem: its code as `reason`, its `args`, and a `message` in
+    /// English words from the catalogue (no code or placeholder left in it).
+    #[track_caller]
+    fn reason(&self, reason: &str, args: &[(&str, &str)]) -> &Self {
+        let e = &self.json["error"];
+        assert_eq!(e["reason"], reason, "wrong reason in {}", self.text());
+        let expected: serde_json::Map<String, Value> =
+            args.iter().map(|(n, v)| (n.to_string(), Value::from(*v))).collect();
+        assert_eq!(e["args"], Value::Object(expected), "wrong args in {}", self.text());
+        let message = e["message"].as_str().unwrap_or("");
+        assert!(!message.contains(reason) && !message.contains('{'), "unworded message in {}", self.text());
+        self
+    }
+
     /// Asserts a refusal in the error contract: status, code, a non-empty message, and the
     /// field named (or no field at all).
     #[track_caller]
@@ -286,7 +300,10 @@ both_backends!(
         post_raw(r#"{"description": "no title"}"#).await.invalid("title");
         post_raw(r#"{"title": "x", "colour": "red"}"#).await.invalid("colour");
         api.post(&tok.user_a, "/tickets", json!({ "title": "   " })).await.invalid("title");
-        api.post(&tok.user_a, "/tickets", json!({ "title": "长".repeat(201) })).await.invalid("title");
+        let long = api.post(&tok.user_a, "/tickets", json!({ "title": "长".repeat(201) })).await;
+        long.invalid("title");
+        long.reason("too_long", &[("max", "200")]);
+        assert_eq!(long.json["error"]["message"], "title: must be at most 200 characters");
         api.post(&tok.user_a, "/tickets", json!({ "title": "x", "impact": 9 })).await.invalid("impact");
         api.post(&tok.user_a, "/tickets", json!({ "title": "x", "urgency": 0 })).await.invalid("urgency");
         api.post(&tok.user_a, "/tickets", json!({ "title": "x", "type": "problem" })).await.invalid("type");
@@ -410,7 +427,9 @@ both_backends!(refused_actions_answer_the_right_error_and_change_nothing, |store
 
     api.act(&tok.user_a, &t, "dispatch", json!({ "group_id": w.l1 })).await.error(403, "forbidden", None);
     unchanged("an end user dispatching").await;
-    api.act(&tok.user_a, &t, "claim", json!({})).await.error(403, "forbidden", None);
+    let refused = api.act(&tok.user_a, &t, "claim", json!({})).await;
+    refused.error(403, "forbidden", None);
+    refused.reason("role_may_not_action", &[("role_key", "role.end_user"), ("action_key", "action.claim")]);
     unchanged("an end user claiming").await;
     api.act(&tok.agent, &t, "close", json!({})).await.error(409, "illegal_transition", Some("status"));
     unchanged("closing a new ticket").await;
@@ -428,7 +447,9 @@ both_backends!(refused_actions_answer_the_right_error_and_change_nothing, |store
     api.act(&tok.agent, &t, "claim", json!({ "reason": "because" })).await.invalid("reason");
     api.act(&tok.agent, &t, "dispatch", json!({ "group_id": w.l1, "code": "solved" })).await.invalid("code");
     api.act(&tok.agent, &t, "dispatch", json!({})).await.invalid("group_id");
-    api.act(&tok.agent, &t, "dispatch", json!({ "group_id": 999_999 })).await.invalid("group_id");
+    let missing = api.act(&tok.agent, &t, "dispatch", json!({ "group_id": 999_999 })).await;
+    missing.invalid("group_id");
+    missing.reason("no_such_group", &[("id", "999999")]);
     api.act(&tok.agent, &t, "dispatch", json!({ "group_id": w.l1, "assignee_id": w.engineer.user_id }))
         .await
         .invalid("assignee_id");
@@ -907,11 +928,10 @@ both_backends!(administrators_create_tenants_users_groups_locations_and_categori
             Some("code"),
         );
     }
-    api.post(&tok.admin, "/users", json!({ "login": "LI.LEI", "name": "x", "role": "agent" })).await.error(
-        409,
-        "duplicate",
-        Some("login"),
-    );
+    let taken = api.post(&tok.admin, "/users", json!({ "login": "LI.LEI", "name": "x", "role": "agent" })).await;
+    taken.error(409, "duplicate", Some("login"));
+    taken.reason("login_taken", &[]);
+    assert_eq!(taken.json["error"]["message"], "login: this login is already taken");
     api.post(&tok.admin, "/tenants", json!({ "code": "bad code!", "name": "x" })).await.invalid("code");
     api.post(&tok.admin, "/tenants", json!({ "code": "X", "name": "x", "kind": "alien" })).await.invalid("kind");
     api.post(&tok.admin, "/users", json!({ "login": "x.y", "name": "x", "role": "end_user" }))

@@ -525,7 +525,7 @@ both_backends!(arrival_on_site_stops_the_on_site_clock_once, |store| async move 
     let mut tx = store.write().await.unwrap();
     let err =
         tickets::act(&mut tx, &w.agent, &TicketRef::Id(t.id), t.version, ActionRequest::Arrive).await.unwrap_err();
-    assert_eq!(err.to_string(), "arrived_at: the arrival on site is already recorded");
+    assert_eq!(err.to_string(), "arrived_at: arrival_recorded");
     drop(tx);
     let mut tx = store.read().await.unwrap();
     let timeline = tickets::timeline(&mut tx, &w.agent, &TicketRef::Id(t.id)).await.unwrap();

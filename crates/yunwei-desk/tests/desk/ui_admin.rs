@@ -143,6 +143,52 @@ both_backends!(an_admin_creates_and_disables_a_user_who_then_cannot_log_in, |sto
     again.login("zhao.lei", "reset-pass-1").await.redirects_to("/");
 });
 
+both_backends!(a_refusal_is_worded_from_its_code_in_the_viewers_language, |store| async move {
+    let env = start(&store).await;
+    let mut admin = Browser::new(&env.base, "zh-CN");
+    admin.login("admin", PASSWORD).await.redirects_to("/");
+    let csrf = admin.csrf("/admin/users").await;
+    let long_name = "名".repeat(201);
+    let user = |login: &'static str, name: &str| {
+        [
+            ("csrf", csrf.clone()),
+            ("login", login.into()),
+            ("password", "new-user-pass".into()),
+            ("name", name.into()),
+            ("role", "agent".into()),
+        ]
+    };
+    let post = async |admin: &mut Browser, fields: [(&'static str, String); 5]| {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        admin.post("/admin/users", &fields).await
+    };
+    post(&mut admin, user("wang.fang", "王芳")).await.expect(303);
+    let english = ["this login is already taken", "must be at most", "characters"];
+
+    // In Chinese: the organisation's own problem (a duplicate login) and the platform's (too long).
+    let taken = post(&mut admin, user("wang.fang", "王芳")).await;
+    assert_eq!(taken.status, 409, "{}", taken.body);
+    assert!(taken.body.contains("id=\"err-login\">该登录名已被使用</p>"), "{}", taken.body);
+    let long = post(&mut admin, user("wang.fang2", &long_name)).await;
+    assert_eq!(long.status, 422, "{}", long.body);
+    assert!(long.body.contains("id=\"err-name\">不能超过 200 个字符</p>"), "{}", long.body);
+    for page in [&taken, &long] {
+        for sentence in english {
+            assert!(!page.body.contains(sentence), "English {sentence:?} on a Chinese page: {}", page.body);
+        }
+    }
+
+    // The same refusals for a viewer who reads English.
+    let mut tx = store.write().await.unwrap();
+    yunwei_db::preferences::set_locale(&mut tx, &env.w.admin, "en").await.unwrap();
+    tx.commit().await.unwrap();
+    let taken = post(&mut admin, user("wang.fang", "王芳")).await;
+    assert!(taken.body.contains("id=\"err-login\">this login is already taken</p>"), "{}", taken.body);
+    let long = post(&mut admin, user("wang.fang2", &long_name)).await;
+    assert!(long.body.contains("id=\"err-name\">must be at most 200 characters</p>"), "{}", long.body);
+    assert!(!long.body.contains("不能超过") && !taken.body.contains("已被使用"), "{}", long.body);
+});
+
 both_backends!(a_non_monotone_matrix_is_refused_and_a_stale_version_shows_a_conflict, |store| async move {
     let env = start(&store).await;
     let _ = &env.w;

@@ -101,16 +101,11 @@ pub async fn change_password(State(s): State<AppState>, p: Posted<SignedIn>) -> 
         Ok(()) => view::redirect_with(&v, "/account", "flash.password_changed"),
         Err(StoreError::Domain(DomainError::Invalid(f))) => {
             let msg = match f.field.as_str() {
-                "current_password" if f.message.starts_with("too many") => {
+                "current_password" if f.code() == "password_locked" => {
                     i18n::t(l, "account.password_locked").to_string()
                 }
                 "current_password" => i18n::t(l, "account.password_wrong").to_string(),
-                _ => format!(
-                    "{}{}{}",
-                    i18n::t(l, "field.new_password"),
-                    i18n::t(l, "common.colon"),
-                    super::forms::message(l, &f.message)
-                ),
+                _ => view::field_text(l, "new_password", &f.problem),
             };
             page(&v, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg))
         }

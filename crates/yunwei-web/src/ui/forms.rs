@@ -1,5 +1,6 @@
 //! What the administration forms share: refusals shown beside the field
-//! they concern in the viewer's language, ticked checkboxes, and running a change in a write
+//! they concern in the viewer's language (their problem's code and arguments worded by the
+//! catalogues), ticked checkboxes, and running a change in a write
 //! transaction that answers with a redirect or the form again.
 
 use std::collections::HashMap;
@@ -7,9 +8,9 @@ use std::collections::HashMap;
 use axum::http::StatusCode;
 use axum::response::Response;
 use yunwei_db::{StoreError, Tx};
-use yunwei_kernel::DomainError;
+use yunwei_kernel::{DomainError, Problem};
 
-use super::i18n::{self, Locale};
+use super::i18n;
 use super::session::{FormData, Viewer};
 use super::view;
 use crate::AppState;
@@ -31,34 +32,6 @@ impl Errors {
     }
 }
 
-/// A store message in the viewer's language where we know it; otherwise as written.
-pub fn message(locale: Locale, text: &str) -> String {
-    let key = match text {
-        "must not be empty" | "is required" => "error.required",
-        "this login is already taken" => "admin.err.login_taken",
-        "must be at least 8 characters" => "admin.err.password_short",
-        "you cannot demote or disable your own account" => "admin.err.self",
-        "is required for end users" => "admin.err.tenant_required",
-        "a lower impact must not give a higher priority than the row above" => "admin.err.matrix_row",
-        "a lower urgency must not give a higher priority than the column to its left" => "admin.err.matrix_col",
-        "a tenant with this code already exists" => "admin.err.code_taken",
-        "a group with this name already exists" => "admin.err.group_taken",
-        "a category with this code already exists" => "admin.err.category_taken",
-        "a category cannot be placed under itself" => "admin.err.category_cycle",
-        "must be 1, 2 or 3 (L1, L2, L3)" => "admin.err.tier",
-        t if t.starts_with("must be 1 to 32 characters") => "admin.err.code_format",
-        t if t.starts_with("must be 2 to 64 characters") => "admin.err.login_format",
-        t if t.starts_with("no such id") => "admin.err.no_such",
-        t => {
-            if let Some(n) = t.strip_prefix("must be at most ").and_then(|r| r.strip_suffix(" characters")) {
-                return i18n::tf(locale, "error.too_long", &[("n", n)]);
-            }
-            return t.to_string();
-        }
-    };
-    i18n::t(locale, key).to_string()
-}
-
 /// A store refusal as form errors and a status, or a whole page (not found, failure).
 #[allow(clippy::result_large_err)]
 pub fn refusal(v: &Viewer, e: StoreError) -> Result<(StatusCode, Errors), Response> {
@@ -66,11 +39,11 @@ pub fn refusal(v: &Viewer, e: StoreError) -> Result<(StatusCode, Errors), Respon
     let mut errors = Errors::default();
     let status = match e {
         StoreError::Domain(DomainError::Invalid(f)) => {
-            errors.fields.insert(f.field.clone(), message(l, &f.message));
+            errors.fields.insert(f.field, i18n::problem(l, &f.problem));
             StatusCode::UNPROCESSABLE_ENTITY
         }
-        StoreError::Duplicate { field, message: m } => {
-            errors.fields.insert(field.to_string(), message(l, &m));
+        StoreError::Duplicate { field, code } => {
+            errors.fields.insert(field.to_string(), i18n::problem(l, &Problem::new(code)));
             StatusCode::CONFLICT
         }
         StoreError::Conflict(_) => {

@@ -2,7 +2,8 @@
 //! (`i18n/zh-CN.toml` and `i18n/en.toml` of this crate) and each module's, embedded in the
 //! binary and merged when the router is built ([`install`]); `t(key)` looks a key up. Tests
 //! fail when a key is missing from either language, when two catalogues define the same key,
-//! or when a template or handler uses an unknown key ([`unknown_keys`]).
+//! when a template or handler uses an unknown key ([`unknown_keys`]), or when the source raises
+//! a problem code that has no `problem.<code>` wording ([`unknown_problems`]).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -200,6 +201,111 @@ pub fn render(locale: Locale, key: &str, args: &std::collections::BTreeMap<Strin
     tf(locale, key, &pairs)
 }
 
+/// A refusal's problem in words: `problem.<code>` in `locale` with its arguments filled in
+/// (an argument named `…_key` translated too, as in [`render`]).
+pub fn problem(locale: Locale, p: &yunwei_kernel::Problem) -> String {
+    let args = p.args.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
+    render(locale, &p.key(), &args)
+}
+
+/// The problem codes raised in `text`: the last string literal among the arguments of each
+/// `invalid(…)`, `forbidden(…)`, `unique(…)` and `Problem::new(…)` call, e.g. `too_long` in
+/// `DomainError::invalid("title", "too_long").with("max", 200)`. A call whose code is not a
+/// literal is not seen, so codes are written as literals at the call.
+pub fn problem_codes(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for opener in ["invalid(", "forbidden(", "unique(", "Problem::new("] {
+        for (i, _) in text.match_indices(opener) {
+            let before = text[..i].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            // The call's arguments up to its closing parenthesis; string literals at the top
+            // level are the candidates, those nested (in `format!(…)`) are not.
+            let rest = &text[i + opener.len()..];
+            let (mut depth, mut last, mut chars) = (0usize, None, rest.char_indices());
+            while let Some((j, c)) = chars.next() {
+                match c {
+                    '(' | '[' | '{' => depth += 1,
+                    ')' | ']' | '}' if depth == 0 => break,
+                    ')' | ']' | '}' => depth -= 1,
+                    '"' => {
+                        let start = j + 1;
+                        let mut end = None;
+                        let mut escaped = false;
+                        for (k, d) in chars.by_ref() {
+                            if escaped {
+                                escaped = false;
+                            } else if d == '\\' {
+                                escaped = true;
+                            } else if d == '"' {
+                                end = Some(k);
+                                break;
+                            }
+                        }
+                        let Some(end) = end else { break };
+                        if depth == 0 {
+                            last = Some(&rest[start..end]);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            // Codes are lower-case snake names; anything else is prose that mentions a call.
+            if let Some(code) = last.filter(|c| {
+                !c.is_empty() && c.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            }) {
+                out.push(code);
+            }
+        }
+    }
+    out
+}
+
+/// Every problem code raised in the files under `dirs` of the crate at `root` (see
+/// [`problem_codes`]) that has no `problem.<code>` in both languages of `texts`, and how many
+/// codes were found.
+pub fn unknown_problems(root: &std::path::Path, dirs: &[&str], texts: &[Texts]) -> (usize, Vec<String>) {
+    let [zh, en] = match merge(texts) {
+        Ok(c) => c,
+        Err(e) => return (0, vec![e]),
+    };
+    let mut used = 0;
+    let mut unknown = Vec::new();
+    for f in files_under(root, dirs) {
+        let Ok(text) = std::fs::read_to_string(&f) else { continue };
+        for code in problem_codes(&text) {
+            used += 1;
+            let key = format!("problem.{code}");
+            for (lang, c) in [("zh-CN", &zh), ("en", &en)] {
+                if !c.contains_key(&key) {
+                    unknown.push(format!("{}: {key} is missing in {lang}", f.display()));
+                }
+            }
+        }
+    }
+    (used, unknown)
+}
+
+fn files_under(root: &std::path::Path, dirs: &[&str]) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for dir in dirs {
+        let mut stack = vec![root.join(dir)];
+        while let Some(d) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&d) else { continue };
+            for entry in entries.flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    files.push(p);
+                }
+            }
+        }
+    }
+    files
+}
+
 /// What is wrong with a set of catalogues: a key in one language and not the other, an empty
 /// text, a key defined twice, a file that does not parse.
 pub fn problems(texts: &[Texts]) -> Vec<String> {
@@ -224,24 +330,9 @@ pub fn unknown_keys(root: &std::path::Path, dirs: &[&str], texts: &[Texts]) -> (
         Ok([zh, _]) => zh,
         Err(e) => return (0, vec![e]),
     };
-    let mut files = Vec::new();
-    for dir in dirs {
-        let mut stack = vec![root.join(dir)];
-        while let Some(d) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&d) else { continue };
-            for entry in entries.flatten() {
-                let p = entry.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    files.push(p);
-                }
-            }
-        }
-    }
     let mut used = 0;
     let mut unknown = Vec::new();
-    for f in files {
+    for f in files_under(root, dirs) {
         let Ok(text) = std::fs::read_to_string(&f) else { continue };
         for opener in ["t(\"", "tf(\"", "flash(\""] {
             for (i, _) in text.match_indices(opener) {
@@ -282,13 +373,13 @@ mod tests {
     #[test]
     fn stored_arguments_are_filled_in_and_key_arguments_translated_in_the_readers_language() {
         let mut args = std::collections::BTreeMap::new();
-        args.insert("n".to_string(), "64".to_string());
-        assert_eq!(render(Locale::En, "error.too_long", &args), tf(Locale::En, "error.too_long", &[("n", "64")]));
-        assert!(render(Locale::En, "error.too_long", &args).contains("64"));
+        args.insert("max".to_string(), "64".to_string());
+        assert_eq!(render(Locale::En, "problem.too_long", &args), tf(Locale::En, "problem.too_long", &[("max", "64")]));
+        assert!(render(Locale::En, "problem.too_long", &args).contains("64"));
         let mut keyed = std::collections::BTreeMap::new();
-        keyed.insert("n_key".to_string(), "common.system".to_string());
+        keyed.insert("max_key".to_string(), "common.system".to_string());
         for l in [Locale::ZhCn, Locale::En] {
-            let text = render(l, "error.too_long", &keyed);
+            let text = render(l, "problem.too_long", &keyed);
             assert!(text.contains(t(l, "common.system")), "{text}");
             assert!(!text.contains('{') && !text.contains("common.system"), "{text}");
         }
@@ -307,6 +398,54 @@ mod tests {
         let (used, unknown) = unknown_keys(root, &["templates", "src/ui"], &[PLATFORM]);
         assert!(unknown.is_empty(), "unknown keys: {unknown:#?}");
         assert!(used > 20, "only {used} keys found in use; is the scan broken?");
+    }
+
+    #[test]
+    fn problems_are_worded_in_the_readers_language_with_their_arguments() {
+        let p = yunwei_kernel::Problem::new("too_long").with("max", 200);
+        assert_eq!(problem(Locale::En, &p), "must be at most 200 characters");
+        assert_eq!(problem(Locale::ZhCn, &p), "不能超过 200 个字符");
+        let p = yunwei_kernel::Problem::new("role_may_not").with("role_key", "role.agent");
+        assert!(problem(Locale::ZhCn, &p).contains(t(Locale::ZhCn, "role.agent")), "{}", problem(Locale::ZhCn, &p));
+    }
+
+    #[test]
+    fn the_problem_scan_finds_literal_codes_and_reports_those_without_wording() {
+        let code = r#"
+            DomainError::invalid("title", "too_long").with("max", 200);
+            StoreError::invalid(format!("targets.{k}[{i}]"), "not_a_number");
+            StoreError::from(e).unique("login", "MISSING");
+            DomainError::forbidden("role_may_not");
+            fn invalid(field: impl Into<String>, code: &'static str) {}
+            // prose: is_invalid("Something else")
+        "#
+        .replace("MISSING", "no_such_problem_anywhere");
+        let code = code.as_str();
+        assert_eq!(problem_codes(code), vec!["too_long", "not_a_number", "role_may_not", "no_such_problem_anywhere"]);
+        let dir = std::env::temp_dir().join(format!("yunwei-problems-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("src")).expect("temp dir");
+        std::fs::write(dir.join("src/lib.rs"), code).expect("write");
+        let (used, unknown) = unknown_problems(&dir, &["src"], &[PLATFORM]);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(used, 4);
+        assert_eq!(unknown.len(), 2, "{unknown:#?}");
+        assert!(unknown.iter().all(|u| u.contains("problem.no_such_problem_anywhere")), "{unknown:#?}");
+    }
+
+    #[test]
+    fn every_problem_the_platform_raises_is_worded_in_both_languages() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut used = 0;
+        for (crate_root, dirs) in [
+            (root.to_path_buf(), ["src"]),
+            (root.join("../yunwei-kernel"), ["src"]),
+            (root.join("../yunwei-db"), ["src"]),
+        ] {
+            let (n, unknown) = unknown_problems(&crate_root, &dirs, &[PLATFORM]);
+            assert!(unknown.is_empty(), "problems without wording: {unknown:#?}");
+            used += n;
+        }
+        assert!(used > 30, "only {used} problem codes found; is the scan broken?");
     }
 
     #[test]

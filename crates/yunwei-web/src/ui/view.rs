@@ -8,7 +8,7 @@ use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use yunwei_db::StoreError;
-use yunwei_kernel::DomainError;
+use yunwei_kernel::{DomainError, Problem};
 
 use super::i18n::{self, Locale};
 use super::session::{FLASH_COOKIE, Viewer, set_cookie};
@@ -161,21 +161,11 @@ pub fn internal(v: &Viewer) -> Response {
     problem_page(v, StatusCode::INTERNAL_SERVER_ERROR, "error.internal_title", "error.internal")
 }
 
-/// Localises a domain message where we know its shape; otherwise keeps it as written.
-fn message_text(locale: Locale, message: &str) -> String {
-    if message == "must not be empty" || message == "is required" || message == "is required for this action" {
-        return i18n::t(locale, "error.required").to_string();
-    }
-    if let Some(n) = message.strip_prefix("must be at most ").and_then(|r| r.strip_suffix(" characters")) {
-        return i18n::tf(locale, "error.too_long", &[("n", n)]);
-    }
-    message.to_string()
-}
-
-fn field_text(locale: Locale, field: &str, message: &str) -> String {
+/// A field's problem in words: the field's name, then the problem's wording, both in `locale`.
+pub fn field_text(locale: Locale, field: &str, problem: &Problem) -> String {
     let key = format!("field.{field}");
     let name = if i18n::has(locale, &key) { i18n::t(locale, &key) } else { field };
-    format!("{name}{}{}", i18n::t(locale, "common.colon"), message_text(locale, message))
+    format!("{name}{}{}", i18n::t(locale, "common.colon"), i18n::problem(locale, problem))
 }
 
 /// A refusal that the page shows beside the form (status and words), or a whole error page.
@@ -186,16 +176,14 @@ pub fn explain(v: &Viewer, e: StoreError) -> Result<(StatusCode, String), Respon
     Ok(match e {
         StoreError::NotFound(_) => return Err(not_found(v)),
         StoreError::Conflict(_) => (StatusCode::CONFLICT, i18n::t(l, "error.conflict").to_string()),
-        StoreError::Duplicate { field, message } => (StatusCode::CONFLICT, field_text(l, field, &message)),
+        StoreError::Duplicate { field, code } => (StatusCode::CONFLICT, field_text(l, field, &Problem::new(code))),
         StoreError::Domain(DomainError::Invalid(f)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, field_text(l, &f.field, &f.message))
+            (StatusCode::UNPROCESSABLE_ENTITY, field_text(l, &f.field, &f.problem))
         }
         StoreError::Domain(DomainError::IllegalTransition { .. }) => {
             (StatusCode::CONFLICT, i18n::t(l, "error.illegal").to_string())
         }
-        StoreError::Domain(DomainError::Forbidden(_)) => {
-            (StatusCode::FORBIDDEN, i18n::t(l, "error.forbidden").to_string())
-        }
+        StoreError::Domain(DomainError::Forbidden(p)) => (StatusCode::FORBIDDEN, i18n::problem(l, &p)),
         other => {
             tracing::error!(error = %other, "page request failed");
             return Err(internal(v));
@@ -209,12 +197,9 @@ pub fn explain_api(v: &Viewer, e: ApiError) -> Result<(StatusCode, String), Resp
     if e.status == StatusCode::NOT_FOUND {
         return Err(not_found(v));
     }
-    let text = match &e.field {
-        Some(f) => {
-            let msg = e.message.strip_prefix(&format!("{f}: ")).unwrap_or(&e.message);
-            field_text(v.locale, f, msg)
-        }
-        None => e.message.clone(),
+    let text = match (&e.problem, &e.field) {
+        (Some(p), Some(f)) => field_text(v.locale, f, p),
+        _ => e.text(v.locale),
     };
     Ok((e.status, text))
 }
