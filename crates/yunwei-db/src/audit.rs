@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::FromRow;
-use yunwei_kernel::permission::{Actor, Permission};
+use yunwei_kernel::permission::{self, Actor};
 
 use crate::Backend;
 use crate::Result;
@@ -80,7 +80,7 @@ pub struct AuditRow {
 
 /// Audit entries for one record, oldest first, within the actor's tenant scope.
 pub async fn for_entity(tx: &mut Tx, actor: &Actor, entity: &str, entity_id: i64) -> Result<Vec<AuditRow>> {
-    actor.require(Permission::ReadAudit)?;
+    actor.require(permission::READ_AUDIT)?;
     let mut sql = Sql::new("SELECT * FROM audit_log WHERE entity = ");
     sql.arg(Arg::Text(entity.to_string())).push(" AND entity_id = ").arg(Arg::Int(entity_id));
     sql.scoped_or_shared("tenant_id", &actor.tenant_scope()).push(" ORDER BY id");

@@ -9,7 +9,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash}
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::FromRow;
-use yunwei_kernel::permission::{Actor, Permission, Role};
+use yunwei_kernel::permission::{self, Actor, Role};
 use yunwei_kernel::validate;
 
 use crate::db::{Conn, Returned};
@@ -208,7 +208,7 @@ pub async fn create_token(tx: &mut Tx, actor: Option<&Actor>, user_id: i64, name
     if let Some(a) = actor
         && a.user_id != user_id
     {
-        a.require(Permission::ManageOrganisation)?;
+        a.require(permission::MANAGE_ORGANISATION)?;
     }
     let name = validate::line("name", name, 100)?;
     let mut bytes = [0u8; 32];

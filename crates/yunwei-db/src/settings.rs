@@ -1,7 +1,7 @@
 //! Installation-wide settings stored as JSON (each module names its own keys).
 
 use serde::{Serialize, de::DeserializeOwned};
-use yunwei_kernel::permission::{Actor, Permission};
+use yunwei_kernel::permission::{self, Actor};
 
 use crate::Result;
 use crate::StoreError;
@@ -25,7 +25,7 @@ pub async fn get<T: DeserializeOwned>(c: &mut impl Conn, key: &str) -> Result<Op
 
 /// Writes a setting (administrators only), with an audit entry.
 pub async fn put<T: Serialize>(tx: &mut Tx, actor: &Actor, key: &str, value: &T) -> Result<()> {
-    actor.require(Permission::ManageOrganisation)?;
+    actor.require(permission::MANAGE_ORGANISATION)?;
     let text = serde_json::to_string(value).map_err(|e| StoreError::Config(e.to_string()))?;
     let before = fetch_opt!(tx, (String,), "SELECT value FROM settings WHERE key = $1", key)?;
     execute!(

@@ -1,6 +1,6 @@
 //! Roles, what each may do, and which tenants' data a user may see.
 //!
-//! A permission check is a lookup in one table ([`grants`]), so a new role is a new row.
+//! A permission names the roles that have it ([`Permission`]); each module declares its own.
 
 use crate::DomainError;
 use crate::string_enum;
@@ -12,45 +12,30 @@ string_enum!(Role {
     EndUser = "end_user",
 });
 
-/// Things a role may be allowed to do.
+/// Something a role may be allowed to do, with the roles that may. Each crate declares the
+/// permissions of its own domain as constants beside its rules (the desk's `WORK_TICKETS`),
+/// and lists them in its `Module` (`permissions`); a check is `actor.require(WORK_TICKETS)?`.
+/// A new role is a new value in every list that grants it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    /// Tenants, users, groups, locations, categories, the priority matrix.
-    ManageOrganisation,
-    /// Read users, groups and locations of the tenants served (to dispatch and log calls).
-    ReadDirectory,
-    /// See every ticket of the tenants in scope, not only one's own.
-    SeeAllTicketsInScope,
-    /// Log tickets on behalf of another user (phone, walk-in).
-    CreateForOthers,
-    /// Work tickets: dispatch, claim, transfer, return, escalate, suspend, resolve, merge, link.
-    WorkTickets,
-    /// Write and read internal notes.
-    InternalNotes,
-    /// Read the audit log.
-    ReadAudit,
+pub struct Permission {
+    /// Unique across the product (a test checks), e.g. `org.manage`, `desk.work_tickets`.
+    pub name: &'static str,
+    pub roles: &'static [Role],
 }
 
-/// The permission table.
-pub fn grants(role: Role) -> &'static [Permission] {
-    use Permission::*;
-    match role {
-        Role::Admin => &[
-            ManageOrganisation,
-            ReadDirectory,
-            SeeAllTicketsInScope,
-            CreateForOthers,
-            WorkTickets,
-            InternalNotes,
-            ReadAudit,
-        ],
-        Role::GroupLead => {
-            &[ReadDirectory, SeeAllTicketsInScope, CreateForOthers, WorkTickets, InternalNotes, ReadAudit]
-        }
-        Role::Agent => &[ReadDirectory, SeeAllTicketsInScope, CreateForOthers, WorkTickets, InternalNotes],
-        Role::EndUser => &[],
-    }
-}
+/// Tenants, users, groups, locations, and each module's settings (categories, the priority
+/// matrix, calendars, policies).
+pub const MANAGE_ORGANISATION: Permission = Permission { name: "org.manage", roles: &[Role::Admin] };
+
+/// Read users, groups and locations of the tenants served (to dispatch and log calls).
+pub const READ_DIRECTORY: Permission =
+    Permission { name: "org.read_directory", roles: &[Role::Admin, Role::GroupLead, Role::Agent] };
+
+/// Read the audit log.
+pub const READ_AUDIT: Permission = Permission { name: "audit.read", roles: &[Role::Admin, Role::GroupLead] };
+
+/// The platform's own permissions.
+pub const PLATFORM: &[Permission] = &[MANAGE_ORGANISATION, READ_DIRECTORY, READ_AUDIT];
 
 /// Which tenants' data a user may read and write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +80,7 @@ pub struct Actor {
 
 impl Actor {
     pub fn may(&self, p: Permission) -> bool {
-        grants(self.role).contains(&p)
+        p.roles.contains(&self.role)
     }
 
     pub fn require(&self, p: Permission) -> Result<(), DomainError> {
@@ -106,17 +91,18 @@ impl Actor {
         }
     }
 
+    /// The provider's people (administrators, group leads, agents), who get the staff pages;
+    /// end users get the portal.
+    pub fn is_staff(&self) -> bool {
+        self.role != Role::EndUser
+    }
+
     pub fn tenant_scope(&self) -> TenantScope {
         match self.role {
             Role::Admin => TenantScope::All,
             Role::Agent | Role::GroupLead => TenantScope::Only(self.served_tenants.clone()),
             Role::EndUser => TenantScope::Only(vec![self.tenant_id]),
         }
-    }
-
-    /// End users see only the tickets they requested.
-    pub fn own_tickets_only(&self) -> bool {
-        !self.may(Permission::SeeAllTicketsInScope)
     }
 }
 
@@ -139,9 +125,9 @@ mod tests {
     #[test]
     fn only_administrators_manage_the_organisation() {
         for role in Role::ALL {
-            assert_eq!(actor(*role).may(Permission::ManageOrganisation), *role == Role::Admin);
+            assert_eq!(actor(*role).may(MANAGE_ORGANISATION), *role == Role::Admin);
+            assert_eq!(actor(*role).may(READ_DIRECTORY), *role != Role::EndUser);
+            assert_eq!(actor(*role).require(READ_AUDIT).is_ok(), matches!(role, Role::Admin | Role::GroupLead));
         }
-        assert!(actor(Role::Agent).may(Permission::InternalNotes));
-        assert!(!actor(Role::EndUser).may(Permission::InternalNotes));
     }
 }

@@ -2,7 +2,7 @@
 //! serve the ticket's organisation — the choices a dispatch, transfer or escalation offers.
 
 use sqlx::FromRow;
-use yunwei_kernel::permission::{Actor, Permission};
+use yunwei_kernel::permission::{self, Actor};
 
 use yunwei_db::Result;
 use yunwei_db::Tx;
@@ -27,7 +27,7 @@ struct Row {
 
 /// Active groups by tier and name, each with the members who serve `tenant_id`.
 pub async fn assignable(tx: &mut Tx, actor: &Actor, tenant_id: i64) -> Result<Vec<AssignableGroup>> {
-    actor.require(Permission::ReadDirectory)?;
+    actor.require(permission::READ_DIRECTORY)?;
     let rows = fetch_all!(
         tx,
         Row,

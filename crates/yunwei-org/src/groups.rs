@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use sqlx::FromRow;
-use yunwei_kernel::permission::{Actor, Permission};
+use yunwei_kernel::permission::{self, Actor};
 use yunwei_kernel::validate;
 
 use yunwei_db::Result;
@@ -71,7 +71,7 @@ async fn set_members(tx: &mut Tx, group_id: i64, members: &[i64]) -> Result<()> 
 }
 
 pub async fn create(tx: &mut Tx, actor: &Actor, input: GroupInput) -> Result<GroupView> {
-    actor.require(Permission::ManageOrganisation)?;
+    actor.require(permission::MANAGE_ORGANISATION)?;
     let name = validate::line("name", input.name.as_deref().unwrap_or(""), 100)?;
     let tier = check_tier(input.tier.ok_or_else(|| StoreError::invalid("tier", "required"))?)?;
     let description = validate::optional("description", input.description.as_deref().unwrap_or(""), 2000)?;
@@ -106,7 +106,7 @@ pub async fn create(tx: &mut Tx, actor: &Actor, input: GroupInput) -> Result<Gro
 }
 
 pub async fn get(tx: &mut Tx, actor: &Actor, id: i64) -> Result<GroupView> {
-    actor.require(Permission::ReadDirectory)?;
+    actor.require(permission::READ_DIRECTORY)?;
     let group = fetch_opt!(tx, Group, "SELECT * FROM support_groups WHERE id = $1", id)?
         .ok_or(StoreError::NotFound("group"))?;
     view(tx, group).await
@@ -114,7 +114,7 @@ pub async fn get(tx: &mut Tx, actor: &Actor, id: i64) -> Result<GroupView> {
 
 /// Every group, L1 first.
 pub async fn list(tx: &mut Tx, actor: &Actor) -> Result<Vec<GroupView>> {
-    actor.require(Permission::ReadDirectory)?;
+    actor.require(permission::READ_DIRECTORY)?;
     let groups = fetch_all!(tx, Group, "SELECT * FROM support_groups ORDER BY tier, name")?;
     let mut out = Vec::with_capacity(groups.len());
     for g in groups {
@@ -124,7 +124,7 @@ pub async fn list(tx: &mut Tx, actor: &Actor) -> Result<Vec<GroupView>> {
 }
 
 pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, input: GroupInput) -> Result<GroupView> {
-    actor.require(Permission::ManageOrganisation)?;
+    actor.require(permission::MANAGE_ORGANISATION)?;
     let before = get(tx, actor, id).await?;
     if before.group.version != version {
         return Err(StoreError::stale("group"));

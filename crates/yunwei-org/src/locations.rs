@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use sqlx::FromRow;
-use yunwei_kernel::permission::{Actor, Permission};
+use yunwei_kernel::permission::{self, Actor};
 use yunwei_kernel::validate;
 
 use yunwei_db::Result;
@@ -47,7 +47,7 @@ async fn check_group(tx: &mut Tx, group: Option<i64>) -> Result<()> {
 }
 
 pub async fn create(tx: &mut Tx, actor: &Actor, input: LocationInput) -> Result<Location> {
-    actor.require(Permission::ManageOrganisation)?;
+    actor.require(permission::MANAGE_ORGANISATION)?;
     let tenant_id = input.tenant_id.ok_or_else(|| StoreError::invalid("tenant_id", "required"))?;
     if scalar!(tx, i64, "SELECT COUNT(*) FROM tenants WHERE id = $1", tenant_id)? == 0 {
         return Err(StoreError::invalid("tenant_id", "no_such_tenant").with("id", tenant_id));
@@ -102,7 +102,7 @@ pub async fn list(tx: &mut Tx, actor: &Actor, tenant_id: Option<i64>) -> Result<
 }
 
 pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, input: LocationInput) -> Result<Location> {
-    actor.require(Permission::ManageOrganisation)?;
+    actor.require(permission::MANAGE_ORGANISATION)?;
     let before = get(tx, actor, id).await?;
     if before.version != version {
         return Err(StoreError::stale("location"));

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use sqlx::FromRow;
-use yunwei_kernel::permission::{Actor, Permission};
+use yunwei_kernel::permission::{self, Actor};
 use yunwei_kernel::validate;
 
 use yunwei_db::Result;
@@ -48,7 +48,7 @@ fn check_kind(kind: &str) -> Result<()> {
 /// Creates a tenant. `actor` is `None` only for bootstrap from the command line.
 pub async fn create(tx: &mut Tx, actor: Option<&Actor>, new: NewTenant) -> Result<Tenant> {
     if let Some(a) = actor {
-        a.require(Permission::ManageOrganisation)?;
+        a.require(permission::MANAGE_ORGANISATION)?;
     }
     let code = validate::code("code", &new.code)?;
     let name = validate::line("name", &new.name, 200)?;
@@ -113,7 +113,7 @@ pub async fn by_code_unscoped(tx: &mut Tx, code: &str) -> Result<Tenant> {
 }
 
 pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, patch: TenantPatch) -> Result<Tenant> {
-    actor.require(Permission::ManageOrganisation)?;
+    actor.require(permission::MANAGE_ORGANISATION)?;
     let before = get(tx, actor, id).await?;
     if before.version != version {
         return Err(StoreError::stale("tenant"));

@@ -4,7 +4,7 @@ use serde::Serialize;
 use yunwei_db::db::{Arg, Sql};
 use yunwei_db::identity::{HashedPassword, USER_COLUMNS, User};
 use yunwei_db::{Result, StoreError, Tx, audit, now_micros, sessions};
-use yunwei_kernel::permission::{Actor, Permission, Role};
+use yunwei_kernel::permission::{self, Actor, Role};
 use yunwei_kernel::validate;
 
 use crate::tenants;
@@ -106,7 +106,7 @@ async fn view(tx: &mut Tx, user: User) -> Result<UserView> {
 /// Creates a user. `actor` is `None` only for bootstrap from the command line.
 pub async fn create(tx: &mut Tx, actor: Option<&Actor>, new: NewUser) -> Result<UserView> {
     if let Some(a) = actor {
-        a.require(Permission::ManageOrganisation)?;
+        a.require(permission::MANAGE_ORGANISATION)?;
     }
     let role = Role::parse("role", &new.role)?;
     let login = validate::login(&new.login)?;
@@ -167,7 +167,7 @@ pub async fn create(tx: &mut Tx, actor: Option<&Actor>, new: NewUser) -> Result<
 /// and of their own organisation; administrators see everyone.
 fn may_read(actor: &Actor, user: &User) -> bool {
     user.id == actor.user_id
-        || (actor.may(Permission::ReadDirectory) && actor.tenant_scope().and(actor.tenant_id).contains(user.tenant_id))
+        || (actor.may(permission::READ_DIRECTORY) && actor.tenant_scope().and(actor.tenant_id).contains(user.tenant_id))
 }
 
 pub async fn get(tx: &mut Tx, actor: &Actor, id: i64) -> Result<UserView> {
@@ -198,7 +198,7 @@ pub struct UserFilter {
 
 /// Users the actor may read, by name, at most 500.
 pub async fn list(tx: &mut Tx, actor: &Actor, f: &UserFilter) -> Result<Vec<User>> {
-    actor.require(Permission::ReadDirectory)?;
+    actor.require(permission::READ_DIRECTORY)?;
     let mut sql = Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE 1 = 1"));
     sql.scoped("tenant_id", &actor.tenant_scope().and(actor.tenant_id));
     if let Some(t) = f.tenant_id {
@@ -223,7 +223,7 @@ pub async fn list(tx: &mut Tx, actor: &Actor, f: &UserFilter) -> Result<Vec<User
 }
 
 pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, p: UserPatch) -> Result<UserView> {
-    actor.require(Permission::ManageOrganisation)?;
+    actor.require(permission::MANAGE_ORGANISATION)?;
     let before = get(tx, actor, id).await?;
     if before.user.version != version {
         return Err(StoreError::stale("user"));
@@ -283,7 +283,7 @@ pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, p: UserPa
 /// every session they have, so whoever knew the old password is signed out.
 pub async fn set_password(tx: &mut Tx, actor: Option<&Actor>, id: i64, password: &HashedPassword) -> Result<()> {
     if let Some(a) = actor {
-        a.require(Permission::ManageOrganisation)?;
+        a.require(permission::MANAGE_ORGANISATION)?;
     }
     let n = execute!(
         tx,

@@ -4,7 +4,8 @@
 //! [`apply`] is the whole state machine: given a ticket's state and an action it returns the
 //! new state, or refuses the action with a clear reason. The store writes what it returns.
 
-use yunwei_kernel::permission::{Actor, Permission};
+use crate::rules::permissions;
+use yunwei_kernel::permission::Actor;
 use yunwei_kernel::{DomainError, string_enum};
 
 string_enum!(
@@ -377,7 +378,7 @@ pub fn apply(state: &LifecycleState, action: &Action) -> Result<Outcome, DomainE
 /// Whether `actor` may take `action` on a ticket they can already see: staff any action the
 /// lifecycle allows, an end user only confirming, reopening or (while new) cancelling their own.
 pub fn may_act(actor: &Actor, action: ActionKind, requester_id: i64, status: Status) -> Result<(), DomainError> {
-    if actor.may(Permission::WorkTickets) {
+    if actor.may(permissions::WORK_TICKETS) {
         return Ok(());
     }
     let own = requester_id == actor.user_id;
@@ -595,6 +596,6 @@ mod tests {
         assert!(may_act(&u, ActionKind::Cancel, 5, Status::InProgress).is_err());
         assert!(may_act(&u, ActionKind::Close, 6, Status::Resolved).is_err());
         assert!(may_act(&u, ActionKind::Dispatch, 5, Status::New).is_err());
-        assert!(u.own_tickets_only());
+        assert!(permissions::own_tickets_only(&u));
     }
 }

@@ -4,7 +4,7 @@
 use crate::rules::category::DEFAULT_TREE;
 use serde::Serialize;
 use sqlx::FromRow;
-use yunwei_kernel::permission::{Actor, Permission};
+use yunwei_kernel::permission::{self, Actor};
 use yunwei_kernel::validate;
 
 use yunwei_db::Result;
@@ -108,7 +108,7 @@ async fn check_parent(tx: &mut Tx, id: Option<i64>, parent: Option<i64>) -> Resu
 }
 
 pub async fn create(tx: &mut Tx, actor: &Actor, input: CategoryInput) -> Result<Category> {
-    actor.require(Permission::ManageOrganisation)?;
+    actor.require(permission::MANAGE_ORGANISATION)?;
     let parent = input.parent_id.flatten();
     check_parent(tx, None, parent).await?;
     let code = validate::code("code", input.code.as_deref().unwrap_or(""))?;
@@ -128,7 +128,7 @@ pub async fn create(tx: &mut Tx, actor: &Actor, input: CategoryInput) -> Result<
 }
 
 pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, input: CategoryInput) -> Result<Category> {
-    actor.require(Permission::ManageOrganisation)?;
+    actor.require(permission::MANAGE_ORGANISATION)?;
     let before = get(tx, id).await?;
     if before.version != version {
         return Err(StoreError::stale("category"));

@@ -2,7 +2,8 @@
 //! resolved per period, and the categories with the most tickets — every figure counted in
 //! the actor's scope (`tickets::scope`), so a lead never counts a tenant they do not serve.
 
-use yunwei_kernel::permission::{Actor, Permission};
+use crate::rules::permissions;
+use yunwei_kernel::permission::Actor;
 
 use crate::store::tickets;
 use yunwei_db::Result;
@@ -12,7 +13,7 @@ use yunwei_db::db::{Arg, Sql};
 /// Open tickets per priority (1 = 严重 … 4 = 轻微), as `(priority, count)` for priorities
 /// that have any.
 pub async fn open_by_priority(tx: &mut Tx, actor: &Actor) -> Result<Vec<(i64, i64)>> {
-    actor.require(Permission::WorkTickets)?;
+    actor.require(permissions::WORK_TICKETS)?;
     let mut sql = Sql::new("SELECT t.priority, COUNT(*) AS n FROM tickets t WHERE 1 = 1");
     tickets::scope(&mut sql, actor);
     tickets::push_open(&mut sql);
@@ -23,7 +24,7 @@ pub async fn open_by_priority(tx: &mut Tx, actor: &Actor) -> Result<Vec<(i64, i6
 /// Open tickets per holding group: `(group id, group name, count)`, most first; tickets held by
 /// no group have id 0 and an empty name.
 pub async fn open_by_group(tx: &mut Tx, actor: &Actor) -> Result<Vec<(i64, String, i64)>> {
-    actor.require(Permission::WorkTickets)?;
+    actor.require(permissions::WORK_TICKETS)?;
     let mut sql = Sql::new(
         "SELECT COALESCE(g.id, 0) AS gid, COALESCE(g.name, '') AS gname, COUNT(*) AS n
          FROM tickets t LEFT JOIN support_groups g ON g.id = t.group_id WHERE 1 = 1",
@@ -38,7 +39,7 @@ pub async fn open_by_group(tx: &mut Tx, actor: &Actor) -> Result<Vec<(i64, Strin
 /// microseconds, ascending): `(created, resolved)` per period. The caller picks the bounds —
 /// e.g. midnights in the viewer's time zone — so days follow the viewer's calendar.
 pub async fn created_resolved(tx: &mut Tx, actor: &Actor, bounds: &[i64]) -> Result<Vec<(i64, i64)>> {
-    actor.require(Permission::WorkTickets)?;
+    actor.require(permissions::WORK_TICKETS)?;
     let periods = bounds.len().saturating_sub(1);
     let mut out = vec![(0i64, 0i64); periods];
     if periods == 0 {
@@ -80,7 +81,7 @@ pub async fn top_categories(
     from: i64,
     limit: i64,
 ) -> Result<Vec<(i64, String, String, i64)>> {
-    actor.require(Permission::WorkTickets)?;
+    actor.require(permissions::WORK_TICKETS)?;
     let mut sql = Sql::new(
         "SELECT top.id, top.name_zh, top.name_en, COUNT(*) AS n
          FROM tickets t JOIN categories c ON c.id = t.category_id

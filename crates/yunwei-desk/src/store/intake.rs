@@ -5,6 +5,7 @@
 //! statements between its tickets; there the intake writes on a connection of its own, on its
 //! own thread (`db::DirectWriter`), with no hand-off to another thread per statement.
 
+use crate::rules::permissions;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
@@ -13,7 +14,7 @@ use crate::rules::sla::ClockKind;
 use crate::rules::ticket::{Channel, Status, TicketType};
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
-use yunwei_kernel::permission::{Actor, Permission};
+use yunwei_kernel::permission::Actor;
 use yunwei_kernel::validate;
 
 use crate::store::bulk;
@@ -67,7 +68,7 @@ pub async fn prepare(c: &mut impl Conn, actor: &Actor, new: NewTicket) -> Result
 
     let requester_id = new.requester_id.unwrap_or(actor.user_id);
     if requester_id != actor.user_id {
-        actor.require(Permission::CreateForOthers)?;
+        actor.require(permissions::CREATE_FOR_OTHERS)?;
     }
     let requester = tickets::party(c, requester_id)
         .await?
@@ -83,7 +84,7 @@ pub async fn prepare(c: &mut impl Conn, actor: &Actor, new: NewTicket) -> Result
     // Assignment at creation: explicit (staff only) or by the location's responsible group.
     let explicit = new.group_id.is_some() || new.assignee_id.is_some();
     if explicit {
-        actor.require(Permission::WorkTickets)?;
+        actor.require(permissions::WORK_TICKETS)?;
     }
     let group_id = new.group_id.or(if explicit { None } else { area_group });
     if new.assignee_id.is_some() && group_id.is_none() {

@@ -2,6 +2,7 @@
 //! escalation scan and compliance figures. The arithmetic lives in `crate::rules::sla` and
 //! `yunwei_kernel::calendar`; this module loads, saves and scopes.
 
+use crate::rules::permissions;
 use std::collections::BTreeMap;
 
 use crate::rules::sla::{self, Clock, ClockKind, ClockView, PolicyScope, Targets};
@@ -12,7 +13,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::FromRow;
 use yunwei_kernel::calendar::{ALL_WEEK, Calendar, HolidayTable, Hours, WEEKDAYS};
-use yunwei_kernel::permission::{Actor, Permission};
+use yunwei_kernel::permission::{self, Actor};
 use yunwei_kernel::validate;
 
 use crate::store::tickets::{SystemReason, Ticket};
@@ -165,17 +166,17 @@ async fn insert_calendar(tx: &mut Tx, actor: Option<&Actor>, spec: &CalendarSpec
 }
 
 pub async fn create_calendar(tx: &mut Tx, actor: &Actor, spec: CalendarSpec) -> Result<CalendarRow> {
-    actor.require(Permission::ManageOrganisation)?;
+    actor.require(permission::MANAGE_ORGANISATION)?;
     insert_calendar(tx, Some(actor), &spec).await
 }
 
 pub async fn list_calendars(tx: &mut Tx, actor: &Actor) -> Result<Vec<CalendarRow>> {
-    actor.require(Permission::ReadDirectory)?;
+    actor.require(permission::READ_DIRECTORY)?;
     Ok(fetch_all!(tx, CalendarRow, "SELECT * FROM calendars ORDER BY id")?)
 }
 
 pub async fn get_calendar(tx: &mut Tx, actor: &Actor, id: i64) -> Result<CalendarRow> {
-    actor.require(Permission::ReadDirectory)?;
+    actor.require(permission::READ_DIRECTORY)?;
     calendar_by_id(tx, id).await
 }
 
@@ -188,7 +189,7 @@ pub async fn update_calendar(
     version: i64,
     spec: CalendarSpec,
 ) -> Result<CalendarRow> {
-    actor.require(Permission::ManageOrganisation)?;
+    actor.require(permission::MANAGE_ORGANISATION)?;
     let before = calendar_by_id(tx, id).await?;
     if before.version != version {
         return Err(StoreError::stale("calendar"));
@@ -482,13 +483,13 @@ async fn insert_policy(tx: &mut Tx, actor: Option<&Actor>, input: PolicyInput) -
 }
 
 pub async fn create_policy(tx: &mut Tx, actor: &Actor, input: PolicyInput) -> Result<PolicyRow> {
-    actor.require(Permission::ManageOrganisation)?;
+    actor.require(permission::MANAGE_ORGANISATION)?;
     insert_policy(tx, Some(actor), input).await
 }
 
 /// Policies the actor may see: installation-wide ones and those of tenants in scope.
 pub async fn list_policies(tx: &mut Tx, actor: &Actor) -> Result<Vec<PolicyRow>> {
-    actor.require(Permission::ReadDirectory)?;
+    actor.require(permission::READ_DIRECTORY)?;
     let mut sql = Sql::new("SELECT * FROM sla_policies WHERE 1 = 1");
     sql.scoped_or_shared("tenant_id", &actor.tenant_scope()).push(" ORDER BY id");
     Ok(fetch_sql!(tx, PolicyRow, sql, fetch_all)?)
@@ -501,7 +502,7 @@ pub async fn get_policy(tx: &mut Tx, actor: &Actor, id: i64) -> Result<PolicyRow
 /// Changes a policy. Tickets whose clocks run under it are recomputed at once: new targets
 /// and calendar, the time already waited kept.
 pub async fn update_policy(tx: &mut Tx, actor: &Actor, id: i64, version: i64, input: PolicyInput) -> Result<PolicyRow> {
-    actor.require(Permission::ManageOrganisation)?;
+    actor.require(permission::MANAGE_ORGANISATION)?;
     let before = get_policy(tx, actor, id).await?;
     if before.version != version {
         return Err(StoreError::stale("SLA policy"));
@@ -1211,7 +1212,7 @@ pub async fn clocks_of(tx: &mut Tx, actor: &Actor, t: &crate::store::tickets::Ti
         t.id
     )?;
     // OLAs are the provider's internal agreements: a requester sees the ticket's own clocks.
-    if actor.own_tickets_only() {
+    if permissions::own_tickets_only(actor) {
         rows.retain(|r| r.row.kind() != ClockKind::Ola);
     }
     let mut history = fetch_all!(
@@ -1438,7 +1439,7 @@ pub struct ComplianceRow {
 /// Compliance per grouping and clock: within target, breached, compliance, mean times, and
 /// breaches coming. Cancelled tickets are left out.
 pub async fn compliance(tx: &mut Tx, actor: &Actor, f: &ComplianceFilter) -> Result<Vec<ComplianceRow>> {
-    actor.require(Permission::SeeAllTicketsInScope)?;
+    actor.require(permissions::SEE_ALL_TICKETS_IN_SCOPE)?;
     let key = match f.group_by.as_str() {
         "tenant" => "t.tenant_id",
         "priority" => "t.priority",
@@ -1493,7 +1494,7 @@ pub async fn breaching_soon(
     within_secs: i64,
     limit: i64,
 ) -> Result<Vec<(i64, String, i64)>> {
-    actor.require(Permission::SeeAllTicketsInScope)?;
+    actor.require(permissions::SEE_ALL_TICKETS_IN_SCOPE)?;
     let mut sql = Sql::new(
         "SELECT c.ticket_id, c.kind, c.due_at FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
          WHERE c.stopped_at IS NULL AND c.paused_since IS NULL AND c.breached = FALSE AND c.due_at <= ",

@@ -2,6 +2,7 @@
 //! attachments. Every read is limited to the actor's scope; every write goes to the timeline
 //! and the audit log in the same transaction.
 
+use crate::rules::permissions;
 use crate::rules::priority;
 use crate::rules::ticket::{
     self, Action, ActionKind, Channel, LifecycleState, LinkKind, PendingReason, ResolutionCode, Stamp, Status,
@@ -11,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::FromRow;
 use yunwei_kernel::attachment;
-use yunwei_kernel::permission::{Actor, Permission, Role};
+use yunwei_kernel::permission::{Actor, Role};
 use yunwei_kernel::search::Term;
 use yunwei_kernel::validate;
 
@@ -118,7 +119,7 @@ fn select() -> String {
 /// Limits `sql` (which has a `WHERE`) to the tickets the actor may see.
 pub(crate) fn scope(sql: &mut Sql, actor: &Actor) {
     sql.scoped("t.tenant_id", &actor.tenant_scope());
-    if actor.own_tickets_only() {
+    if permissions::own_tickets_only(actor) {
         sql.push(" AND t.requester_id = ").arg(Arg::Int(actor.user_id));
     }
 }
@@ -487,7 +488,7 @@ pub struct TicketPatch {
 /// Edits a ticket's fields (staff only). Changing impact or urgency recomputes the priority.
 pub async fn update(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, p: TicketPatch) -> Result<Ticket> {
     let before = get(tx, actor, r).await?;
-    actor.require(Permission::WorkTickets)?;
+    actor.require(permissions::WORK_TICKETS)?;
     check_version(&before, version)?;
     if before.status().is_final() {
         return Err(
@@ -855,7 +856,7 @@ pub async fn timeline(tx: &mut Tx, actor: &Actor, r: &TicketRef) -> Result<Vec<E
 /// The timeline of a ticket the actor has already read in scope (a page that shows the ticket
 /// and its timeline reads the ticket once).
 pub async fn timeline_of(tx: &mut Tx, actor: &Actor, t: &Ticket) -> Result<Vec<Event>> {
-    let internal = actor.may(Permission::InternalNotes);
+    let internal = actor.may(permissions::INTERNAL_NOTES);
     Ok(fetch_all!(
         tx,
         Event,
@@ -871,7 +872,7 @@ pub async fn timeline_of(tx: &mut Tx, actor: &Actor, t: &Ticket) -> Result<Vec<E
 pub async fn comment(tx: &mut Tx, actor: &Actor, r: &TicketRef, body: &str, public: bool) -> Result<Event> {
     let t = get(tx, actor, r).await?;
     if !public {
-        actor.require(Permission::InternalNotes)?;
+        actor.require(permissions::INTERNAL_NOTES)?;
     }
     let body = validate::required("body", body, 50_000)?;
     if t.status().is_final() {
@@ -880,7 +881,7 @@ pub async fn comment(tx: &mut Tx, actor: &Actor, r: &TicketRef, body: &str, publ
             .with("status_key", format!("status.{}", t.status)));
     }
     let now = now_micros();
-    let first_response = public && actor.may(Permission::WorkTickets) && actor.user_id != t.requester_id;
+    let first_response = public && actor.may(permissions::WORK_TICKETS) && actor.user_id != t.requester_id;
     execute!(
         tx,
         "UPDATE tickets SET updated_at = $1, first_response_at = CASE WHEN $2 AND first_response_at IS NULL
@@ -943,7 +944,7 @@ async fn insert_link(tx: &mut Tx, actor: &Actor, from: &Ticket, to: &Ticket, kin
 /// `related` links them both ways. Merging (duplicate-of) is the merge action.
 pub async fn link(tx: &mut Tx, actor: &Actor, r: &TicketRef, kind: &str, other: &str) -> Result<Vec<Link>> {
     let t = get(tx, actor, r).await?;
-    actor.require(Permission::WorkTickets)?;
+    actor.require(permissions::WORK_TICKETS)?;
     let o = get(tx, actor, &TicketRef::parse(other))
         .await
         .map_err(|_| StoreError::invalid("ticket", "no_such_ticket").with("value", other))?;
@@ -993,7 +994,7 @@ pub async fn link(tx: &mut Tx, actor: &Actor, r: &TicketRef, kind: &str, other: 
 /// Removes a link of this ticket.
 pub async fn unlink(tx: &mut Tx, actor: &Actor, r: &TicketRef, link_id: i64) -> Result<()> {
     let t = get(tx, actor, r).await?;
-    actor.require(Permission::WorkTickets)?;
+    actor.require(permissions::WORK_TICKETS)?;
     let n = execute!(
         tx,
         "DELETE FROM ticket_links WHERE id = $1 AND (from_ticket_id = $2 OR to_ticket_id = $2) AND kind <> 'duplicate_of'",
@@ -1052,7 +1053,7 @@ pub async fn attach(
     public: bool,
 ) -> Result<Attachment> {
     let t = get(tx, actor, r).await?;
-    let public = public || !actor.may(Permission::InternalNotes);
+    let public = public || !actor.may(permissions::INTERNAL_NOTES);
     if content.is_empty() {
         return Err(StoreError::invalid("file", "empty_file"));
     }
@@ -1109,7 +1110,7 @@ pub async fn attachments(tx: &mut Tx, actor: &Actor, r: &TicketRef) -> Result<Ve
 
 /// The attachments of a ticket already read in scope that the actor may see.
 pub async fn attachments_of(tx: &mut Tx, actor: &Actor, t: &Ticket) -> Result<Vec<Attachment>> {
-    let internal = actor.may(Permission::InternalNotes);
+    let internal = actor.may(permissions::INTERNAL_NOTES);
     let sql = format!(
         "SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE ticket_id = $1 AND (public = TRUE OR $2) ORDER BY id"
     );
@@ -1119,7 +1120,7 @@ pub async fn attachments_of(tx: &mut Tx, actor: &Actor, t: &Ticket) -> Result<Ve
 /// One attachment and its bytes, if the actor may see it.
 pub async fn attachment_content(tx: &mut Tx, actor: &Actor, r: &TicketRef, id: i64) -> Result<(Attachment, Vec<u8>)> {
     let t = get(tx, actor, r).await?;
-    let internal = actor.may(Permission::InternalNotes);
+    let internal = actor.may(permissions::INTERNAL_NOTES);
     let sql = format!(
         "SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE id = $1 AND ticket_id = $2 AND (public = TRUE OR $3)"
     );

@@ -2,6 +2,7 @@
 //! full timeline and every lifecycle action the viewer may take; logging a call on behalf of
 //! a caller; search by number or words.
 
+use crate::rules::permissions;
 use std::borrow::Borrow;
 use std::collections::HashMap;
 
@@ -16,7 +17,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yunwei_db::StoreError;
-use yunwei_kernel::permission::Permission;
 use yunwei_org::directory::{self, AssignableGroup};
 use yunwei_org::groups;
 use yunwei_org::locations;
@@ -659,7 +659,7 @@ pub async fn new_form(State(s): State<AppState>, Staff(v, actor): Staff) -> Resp
 
 pub async fn create(State(s): State<AppState>, p: Posted<StaffOnly>) -> Response {
     let Posted { viewer: v, actor, form } = p;
-    if !actor.may(Permission::CreateForOthers) {
+    if !actor.may(permissions::CREATE_FOR_OTHERS) {
         return view::not_found(&v);
     }
     let new = NewTicket {

@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use yunwei_db::identity::User;
 use yunwei_db::sessions::{self, Session};
-use yunwei_kernel::permission::{Actor, Permission};
+use yunwei_kernel::permission::{self, Actor};
 
 use super::i18n::Locale;
 use super::view;
@@ -71,7 +71,7 @@ pub struct Signed {
 
 impl Signed {
     pub fn is_staff(&self) -> bool {
-        self.actor.may(Permission::WorkTickets)
+        self.actor.is_staff()
     }
 }
 
@@ -202,7 +202,7 @@ impl Who for StaffOnly {
     type Proof = Actor;
     fn check(v: &Viewer) -> Result<Actor, Response> {
         let actor = SignedIn::check(v)?;
-        if actor.may(Permission::WorkTickets) { Ok(actor) } else { Err(view::not_found(v)) }
+        if actor.is_staff() { Ok(actor) } else { Err(view::not_found(v)) }
     }
 }
 
@@ -213,7 +213,7 @@ impl Who for AdminOnly {
     type Proof = Actor;
     fn check(v: &Viewer) -> Result<Actor, Response> {
         let actor = SignedIn::check(v)?;
-        if actor.may(Permission::ManageOrganisation) {
+        if actor.may(permission::MANAGE_ORGANISATION) {
             Ok(actor)
         } else {
             Err(view::problem_page(v, StatusCode::FORBIDDEN, "error.refused_title", "error.forbidden"))
