@@ -16,17 +16,25 @@ pub struct ApiError {
     pub field: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Inner<'a>,
+/// The body of every refusal (`Error` in the OpenAPI document).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody<'a> {
+    pub error: ErrorDetail<'a>,
 }
 
-#[derive(Serialize)]
-struct Inner<'a> {
-    code: &'a str,
-    message: &'a str,
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail<'a> {
+    /// What went wrong, for programs: `invalid_field`, `not_found`, `version_conflict`,
+    /// `illegal_transition`, `forbidden`, `unauthenticated`, …
+    #[schema(examples("invalid_field", "not_found", "version_conflict", "illegal_transition"))]
+    pub code: &'a str,
+    /// What went wrong, for people.
+    pub message: &'a str,
+    /// The field or parameter at fault, where there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
+    #[schema(nullable = false)]
+    pub field: Option<&'a str>,
 }
 
 impl ApiError {
@@ -74,7 +82,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body { error: Inner { code: self.code, message: &self.message, field: self.field.as_deref() } };
+        let body =
+            ErrorBody { error: ErrorDetail { code: self.code, message: &self.message, field: self.field.as_deref() } };
         (self.status, Json(body)).into_response()
     }
 }
