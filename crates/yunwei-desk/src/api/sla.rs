@@ -457,10 +457,15 @@ pub struct ClockOut {
     pub elapsed_secs: i64,
     /// Negative once breached.
     pub remaining_secs: i64,
+    #[schema(format = DateTime)]
     pub started_at: String,
+    #[schema(format = DateTime)]
     pub stopped_at: Option<String>,
+    #[schema(format = DateTime)]
     pub paused_since: Option<String>,
+    #[schema(format = DateTime)]
     pub due_at: Option<String>,
+    #[schema(format = DateTime)]
     pub breached_at: Option<String>,
     /// The warning percentages that fired.
     pub fired_thresholds: Vec<i64>,
@@ -473,6 +478,7 @@ pub struct ClockOut {
 pub struct ClockEventOut {
     #[schema(schema_with = dto::clock_event)]
     pub event: String,
+    #[schema(format = DateTime)]
     pub at: String,
     pub target_secs: i64,
     /// The target before a `retargeted` entry.
