@@ -2,6 +2,8 @@
 //! a test store with the modules under test, and a small cookie-keeping browser that speaks
 //! forms.
 
+pub mod contract;
+
 use std::collections::HashMap;
 
 use reqwest::header::HeaderMap;
