@@ -1,15 +1,17 @@
 //! The organisation's API: the caller, tenants, users, support groups, locations.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use yunwei_db::identity::HashedPassword;
 use yunwei_web::AppState;
 use yunwei_web::dto::{Items, double_option, ts};
-use yunwei_web::error::{ApiError, ApiResult, Created};
+use yunwei_web::error::{ApiResult, Created};
 use yunwei_web::extract::{ApiJson, ApiPath as Path, ApiQuery, Auth};
 
 use crate::groups;
@@ -17,24 +19,37 @@ use crate::locations;
 use crate::tenants;
 use crate::users;
 
+#[utoipa::path(get, path = "/me", summary = "The caller's own user record",
+    responses((status = 200, description = "The caller", body = UserOut)))]
 pub async fn me(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<UserOut>> {
     let mut tx = s.store.read().await?;
     Ok(Json(users::get(&mut tx, &auth.actor, auth.user.id).await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewTenant)]
 pub struct CreateTenant {
     pub code: String,
     pub name: String,
+    /// `client` (default) or `provider`.
     #[serde(default = "client")]
+    #[schema(default = "client", schema_with = tenant_kind)]
     pub kind: String,
+}
+
+fn tenant_kind() -> utoipa::openapi::Object {
+    yunwei_web::openapi::one_of_texts(["client", "provider"])
 }
 
 fn client() -> String {
     "client".into()
 }
 
+#[utoipa::path(post, path = "/tenants", summary = "Create a tenant (administrators)", request_body = CreateTenant,
+    responses((status = 201, description = "The new tenant", body = TenantOut),
+        (status = 403, description = "Only administrators create tenants"),
+        (status = 409, description = "The code is taken; `field` names it")))]
 pub async fn create_tenant(
     State(s): State<AppState>,
     auth: Auth,
@@ -48,25 +63,36 @@ pub async fn create_tenant(
     Ok((StatusCode::CREATED, Json(t.into())))
 }
 
+#[utoipa::path(get, path = "/tenants", summary = "Client organisations in the caller's scope",
+    responses((status = 200, description = "The tenants", body = Items<TenantOut>)))]
 pub async fn list_tenants(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Items<TenantOut>>> {
     let mut tx = s.store.read().await?;
     let items = tenants::list(&mut tx, &auth.actor).await?;
     Ok(Json(Items { items: items.into_iter().map(Into::into).collect() }))
 }
 
+#[utoipa::path(get, path = "/tenants/{id}", summary = "One tenant", params(("id" = i64, Path, description = "The tenant's id")),
+    responses((status = 200, description = "The tenant", body = TenantOut)))]
 pub async fn get_tenant(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Json<TenantOut>> {
     let mut tx = s.store.read().await?;
     Ok(Json(tenants::get(&mut tx, &auth.actor, id).await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = TenantPatch)]
 pub struct UpdateTenant {
+    /// The version you last read; a stale one gets 409.
     pub version: i64,
     pub name: Option<String>,
     pub active: Option<bool>,
 }
 
+#[utoipa::path(patch, path = "/tenants/{id}", summary = "Rename or disable a tenant", params(("id" = i64, Path, description = "The tenant's id")),
+    request_body = UpdateTenant,
+    responses((status = 200, description = "The tenant after the change", body = TenantOut),
+        (status = 403, description = "Only administrators change tenants"),
+        (status = 409, description = "Stale version")))]
 pub async fn update_tenant(
     State(s): State<AppState>,
     auth: Auth,
@@ -81,24 +107,42 @@ pub async fn update_tenant(
     Ok(Json(t.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewUser)]
 pub struct CreateUser {
     pub login: String,
     pub name: String,
+    #[schema(schema_with = role)]
     pub role: String,
+    /// Required for end users; staff belong to the provider.
     pub tenant_id: Option<i64>,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// At least 8 characters; without one the user cannot sign in until an administrator
+    /// sets one.
+    #[schema(min_length = 8)]
     pub password: Option<String>,
+    /// `zh-CN` or `en`.
     pub locale: Option<String>,
+    /// An IANA zone such as `Asia/Shanghai`.
     pub time_zone: Option<String>,
+    /// The tenants an agent serves.
     #[serde(default)]
     pub served_tenants: Vec<i64>,
+    /// The support groups the user belongs to.
     #[serde(default)]
     pub groups: Vec<i64>,
 }
 
+fn role() -> utoipa::openapi::Object {
+    yunwei_web::openapi::one_of_texts(yunwei_kernel::permission::Role::ALL.iter().map(|r| r.as_str()))
+}
+
+#[utoipa::path(post, path = "/users", summary = "Create a user (administrators)", request_body = CreateUser,
+    responses((status = 201, description = "The new user with served tenants and groups", body = UserOut),
+        (status = 403, description = "Only administrators create users"),
+        (status = 409, description = "The login is taken; `field` names it")))]
 pub async fn create_user(State(s): State<AppState>, auth: Auth, ApiJson(b): ApiJson<CreateUser>) -> Created<UserOut> {
     let password = match b.password.as_deref() {
         Some(p) => Some(HashedPassword::new(p).await?),
@@ -123,16 +167,26 @@ pub async fn create_user(State(s): State<AppState>, auth: Auth, ApiJson(b): ApiJ
     Ok((StatusCode::CREATED, Json(u.into())))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct UserQuery {
+    /// Only users of this tenant.
     pub tenant_id: Option<i64>,
+    /// Only users with this role.
+    #[param(schema_with = role)]
     pub role: Option<String>,
+    /// Only members of this support group.
     pub group_id: Option<i64>,
+    /// Words in the login, name or e-mail.
     pub q: Option<String>,
+    /// Only active (`true`) or disabled (`false`) users.
     pub active: Option<bool>,
 }
 
+#[utoipa::path(get, path = "/users", summary = "Users (filters: tenant_id, role, group_id, q, active)", params(UserQuery),
+    responses((status = 200, description = "The users", body = Items<UserOut>),
+        (status = 403, description = "End users may not list users")))]
 pub async fn list_users(
     State(s): State<AppState>,
     auth: Auth,
@@ -145,20 +199,28 @@ pub async fn list_users(
     Ok(Json(Items { items: items.into_iter().map(Into::into).collect() }))
 }
 
+#[utoipa::path(get, path = "/users/{id}", summary = "One user with served tenants and groups",
+    params(("id" = i64, Path, description = "The user's id")),
+    responses((status = 200, description = "The user", body = UserOut)))]
 pub async fn get_user(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Json<UserOut>> {
     let mut tx = s.store.read().await?;
     Ok(Json(users::get(&mut tx, &auth.actor, id).await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = UserPatch)]
 pub struct UpdateUser {
+    /// The version you last read; a stale one gets 409.
     pub version: i64,
     pub name: Option<String>,
+    /// `null` removes it.
     #[serde(default, deserialize_with = "double_option")]
     pub email: Option<Option<String>>,
+    /// `null` removes it.
     #[serde(default, deserialize_with = "double_option")]
     pub phone: Option<Option<String>>,
+    #[schema(schema_with = role)]
     pub role: Option<String>,
     pub active: Option<bool>,
     pub locale: Option<String>,
@@ -167,6 +229,11 @@ pub struct UpdateUser {
     pub groups: Option<Vec<i64>>,
 }
 
+#[utoipa::path(patch, path = "/users/{id}", summary = "Change role, scope, groups, or disable",
+    params(("id" = i64, Path, description = "The user's id")), request_body = UpdateUser,
+    responses((status = 200, description = "The user after the change", body = UserOut),
+        (status = 403, description = "Only administrators change users"),
+        (status = 409, description = "Stale version")))]
 pub async fn update_user(
     State(s): State<AppState>,
     auth: Auth,
@@ -190,12 +257,18 @@ pub async fn update_user(
     Ok(Json(u.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Password)]
 pub struct SetPassword {
+    #[schema(min_length = 8)]
     pub password: String,
 }
 
+#[utoipa::path(post, path = "/users/{id}/password", summary = "Reset a password",
+    params(("id" = i64, Path, description = "The user's id")), request_body = SetPassword,
+    responses((status = 204, description = "Done; the user's sessions are ended"),
+        (status = 403, description = "Only administrators reset passwords")))]
 pub async fn set_password(
     State(s): State<AppState>,
     auth: Auth,
@@ -210,112 +283,160 @@ pub async fn set_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct GroupBody {
-    pub version: Option<i64>,
-    pub name: Option<String>,
-    pub tier: Option<i64>,
+pub struct NewGroup {
+    pub name: String,
+    /// 1 (service desk), 2 or 3.
+    #[schema(minimum = 1, maximum = 3)]
+    pub tier: i64,
     pub description: Option<String>,
-    #[serde(default, deserialize_with = "double_option")]
-    pub email: Option<Option<String>>,
+    pub email: Option<String>,
     pub active: Option<bool>,
+    /// User ids of the members.
     pub members: Option<Vec<i64>>,
 }
 
-impl GroupBody {
-    fn input(self) -> groups::GroupInput {
-        groups::GroupInput {
-            name: self.name,
-            tier: self.tier,
-            description: self.description,
-            email: self.email,
-            active: self.active,
-            members: self.members,
-        }
-    }
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupPatch {
+    /// The version you last read; a stale one gets 409.
+    pub version: i64,
+    pub name: Option<String>,
+    #[schema(minimum = 1, maximum = 3)]
+    pub tier: Option<i64>,
+    pub description: Option<String>,
+    /// `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    pub email: Option<Option<String>>,
+    pub active: Option<bool>,
+    /// User ids of the members; replaces them all.
+    pub members: Option<Vec<i64>>,
 }
 
-pub async fn create_group(State(s): State<AppState>, auth: Auth, ApiJson(b): ApiJson<GroupBody>) -> Created<GroupOut> {
-    if b.version.is_some() {
-        return Err(ApiError::invalid("version", "not_on_create"));
-    }
+#[utoipa::path(post, path = "/groups", summary = "Create a support group", request_body = NewGroup,
+    responses((status = 201, description = "The new group with its members", body = GroupOut),
+        (status = 403, description = "Only administrators create groups"),
+        (status = 409, description = "The name is taken; `field` names it")))]
+pub async fn create_group(State(s): State<AppState>, auth: Auth, ApiJson(b): ApiJson<NewGroup>) -> Created<GroupOut> {
+    let input = groups::GroupInput {
+        name: Some(b.name),
+        tier: Some(b.tier),
+        description: b.description,
+        email: b.email.map(Some),
+        active: b.active,
+        members: b.members,
+    };
     let mut tx = s.store.write().await?;
-    let g = groups::create(&mut tx, &auth.actor, b.input()).await?;
+    let g = groups::create(&mut tx, &auth.actor, input).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(g.into())))
 }
 
+#[utoipa::path(get, path = "/groups", summary = "Support groups, L1 first",
+    responses((status = 200, description = "The groups with their members", body = Items<GroupOut>),
+        (status = 403, description = "End users may not list groups")))]
 pub async fn list_groups(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Items<GroupOut>>> {
     let mut tx = s.store.read().await?;
     let items = groups::list(&mut tx, &auth.actor).await?;
     Ok(Json(Items { items: items.into_iter().map(Into::into).collect() }))
 }
 
+#[utoipa::path(get, path = "/groups/{id}", summary = "One group with its members",
+    params(("id" = i64, Path, description = "The group's id")),
+    responses((status = 200, description = "The group", body = GroupOut),
+        (status = 403, description = "End users may not read groups")))]
 pub async fn get_group(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Json<GroupOut>> {
     let mut tx = s.store.read().await?;
     Ok(Json(groups::get(&mut tx, &auth.actor, id).await?.into()))
 }
 
+#[utoipa::path(patch, path = "/groups/{id}", summary = "Change a group or its members",
+    params(("id" = i64, Path, description = "The group's id")), request_body = GroupPatch,
+    responses((status = 200, description = "The group after the change", body = GroupOut),
+        (status = 403, description = "Only administrators change groups"),
+        (status = 409, description = "Stale version, or the name is taken")))]
 pub async fn update_group(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<GroupBody>,
+    ApiJson(b): ApiJson<GroupPatch>,
 ) -> ApiResult<Json<GroupOut>> {
-    let version = b.version.ok_or_else(|| ApiError::invalid("version", "required"))?;
+    let input = groups::GroupInput {
+        name: b.name,
+        tier: b.tier,
+        description: b.description,
+        email: b.email,
+        active: b.active,
+        members: b.members,
+    };
     let mut tx = s.store.write().await?;
-    let g = groups::update(&mut tx, &auth.actor, id, version, b.input()).await?;
+    let g = groups::update(&mut tx, &auth.actor, id, b.version, input).await?;
     tx.commit().await?;
     Ok(Json(g.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LocationBody {
-    pub version: Option<i64>,
+pub struct NewLocation {
+    pub tenant_id: i64,
+    pub building: String,
+    pub floor: Option<String>,
+    pub room: Option<String>,
+    /// The support group that handles faults here.
+    pub responsible_group_id: Option<i64>,
+    pub active: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationPatch {
+    /// The version you last read; a stale one gets 409.
+    pub version: i64,
     pub tenant_id: Option<i64>,
     pub building: Option<String>,
     pub floor: Option<String>,
     pub room: Option<String>,
+    /// `null` removes it.
     #[serde(default, deserialize_with = "double_option")]
     pub responsible_group_id: Option<Option<i64>>,
     pub active: Option<bool>,
 }
 
-impl LocationBody {
-    fn input(self) -> locations::LocationInput {
-        locations::LocationInput {
-            tenant_id: self.tenant_id,
-            building: self.building,
-            floor: self.floor,
-            room: self.room,
-            responsible_group_id: self.responsible_group_id,
-            active: self.active,
-        }
-    }
-}
-
+#[utoipa::path(post, path = "/locations", summary = "Create a location with its responsible group",
+    request_body = NewLocation,
+    responses((status = 201, description = "The new location", body = LocationOut),
+        (status = 403, description = "Only administrators create locations"),
+        (status = 409, description = "The location exists already")))]
 pub async fn create_location(
     State(s): State<AppState>,
     auth: Auth,
-    ApiJson(b): ApiJson<LocationBody>,
+    ApiJson(b): ApiJson<NewLocation>,
 ) -> Created<LocationOut> {
-    if b.version.is_some() {
-        return Err(ApiError::invalid("version", "not_on_create"));
-    }
+    let input = locations::LocationInput {
+        tenant_id: Some(b.tenant_id),
+        building: Some(b.building),
+        floor: b.floor,
+        room: b.room,
+        responsible_group_id: b.responsible_group_id.map(Some),
+        active: b.active,
+    };
     let mut tx = s.store.write().await?;
-    let l = locations::create(&mut tx, &auth.actor, b.input()).await?;
+    let l = locations::create(&mut tx, &auth.actor, input).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(l.into())))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct LocationQuery {
+    /// Only this tenant's locations.
     pub tenant_id: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/locations", summary = "Locations (filter: tenant_id)", params(LocationQuery),
+    responses((status = 200, description = "The locations", body = Items<LocationOut>)))]
 pub async fn list_locations(
     State(s): State<AppState>,
     auth: Auth,
@@ -326,48 +447,68 @@ pub async fn list_locations(
     Ok(Json(Items { items: items.into_iter().map(Into::into).collect() }))
 }
 
+#[utoipa::path(get, path = "/locations/{id}", summary = "One location",
+    params(("id" = i64, Path, description = "The location's id")),
+    responses((status = 200, description = "The location", body = LocationOut)))]
 pub async fn get_location(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Json<LocationOut>> {
     let mut tx = s.store.read().await?;
     Ok(Json(locations::get(&mut tx, &auth.actor, id).await?.into()))
 }
 
+#[utoipa::path(patch, path = "/locations/{id}", summary = "Change a location",
+    params(("id" = i64, Path, description = "The location's id")), request_body = LocationPatch,
+    responses((status = 200, description = "The location after the change", body = LocationOut),
+        (status = 403, description = "Only administrators change locations"),
+        (status = 409, description = "Stale version")))]
 pub async fn update_location(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<LocationBody>,
+    ApiJson(b): ApiJson<LocationPatch>,
 ) -> ApiResult<Json<LocationOut>> {
-    let version = b.version.ok_or_else(|| ApiError::invalid("version", "required"))?;
+    let input = locations::LocationInput {
+        tenant_id: b.tenant_id,
+        building: b.building,
+        floor: b.floor,
+        room: b.room,
+        responsible_group_id: b.responsible_group_id,
+        active: b.active,
+    };
     let mut tx = s.store.write().await?;
-    let l = locations::update(&mut tx, &auth.actor, id, version, b.input()).await?;
+    let l = locations::update(&mut tx, &auth.actor, id, b.version, input).await?;
     tx.commit().await?;
     Ok(Json(l.into()))
 }
 
-pub fn routes(_: &AppState) -> Router<AppState> {
-    Router::new()
-        .route("/me", get(me))
-        .route("/tenants", get(list_tenants).post(create_tenant))
-        .route("/tenants/{id}", get(get_tenant).patch(update_tenant))
-        .route("/users", get(list_users).post(create_user))
-        .route("/users/{id}", get(get_user).patch(update_user))
-        .route("/users/{id}/password", post(set_password))
-        .route("/groups", get(list_groups).post(create_group))
-        .route("/groups/{id}", get(get_group).patch(update_group))
-        .route("/locations", get(list_locations).post(create_location))
-        .route("/locations/{id}", get(get_location).patch(update_location))
+/// The organisation's API; each route documents itself (`#[utoipa::path]`).
+pub fn routes(_: &AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(list_tenants, create_tenant))
+        .routes(routes!(get_tenant, update_tenant))
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(get_user, update_user))
+        .routes(routes!(set_password))
+        .routes(routes!(list_groups, create_group))
+        .routes(routes!(get_group, update_group))
+        .routes(routes!(list_locations, create_location))
+        .routes(routes!(get_location, update_location))
 }
 
 // What the API sends.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Tenant)]
 pub struct TenantOut {
     pub id: i64,
     pub code: String,
     pub name: String,
+    #[schema(schema_with = tenant_kind)]
     pub kind: String,
     pub active: bool,
     pub version: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -386,7 +527,8 @@ impl From<tenants::Tenant> for TenantOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = User)]
 pub struct UserOut {
     pub id: i64,
     pub tenant_id: i64,
@@ -394,16 +536,23 @@ pub struct UserOut {
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    #[schema(schema_with = role)]
     pub role: String,
     pub active: bool,
     pub locale: String,
     pub time_zone: String,
     pub version: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
+    /// The tenants an agent serves; only on a single user (not in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub served_tenants: Option<Vec<i64>>,
+    /// The user's support groups; only on a single user (not in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub groups: Option<Vec<i64>>,
 }
 
@@ -435,7 +584,8 @@ impl From<users::UserView> for UserOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Group)]
 pub struct GroupOut {
     pub id: i64,
     pub name: String,
@@ -443,9 +593,12 @@ pub struct GroupOut {
     pub description: String,
     pub email: Option<String>,
     pub active: bool,
+    /// User ids of the members.
     pub members: Vec<i64>,
     pub version: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -467,7 +620,8 @@ impl From<groups::GroupView> for GroupOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Location)]
 pub struct LocationOut {
     pub id: i64,
     pub tenant_id: i64,
@@ -477,7 +631,9 @@ pub struct LocationOut {
     pub responsible_group_id: Option<i64>,
     pub active: bool,
     pub version: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

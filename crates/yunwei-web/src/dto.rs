@@ -21,13 +21,15 @@ pub fn double_option<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Re
 }
 
 /// A list with an optional cursor for the next page.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Pass as `cursor=` for the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A whole list.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Items<T> {
     pub items: Vec<T>,
 }

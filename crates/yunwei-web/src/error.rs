@@ -25,21 +25,34 @@ pub struct ApiError {
     pub problem: Option<Problem>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Inner<'a>,
+/// The body of every refusal (`Error` in the OpenAPI document).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody<'a> {
+    pub error: ErrorDetail<'a>,
 }
 
-#[derive(Serialize)]
-struct Inner<'a> {
-    code: &'a str,
-    message: &'a str,
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail<'a> {
+    /// What went wrong, for programs: `invalid_field`, `not_found`, `version_conflict`,
+    /// `illegal_transition`, `forbidden`, `unauthenticated`, …
+    #[schema(examples("invalid_field", "not_found", "version_conflict", "illegal_transition"))]
+    pub code: &'a str,
+    /// What went wrong, for people.
+    pub message: &'a str,
+    /// The field or parameter at fault, where there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
+    #[schema(nullable = false)]
+    pub field: Option<&'a str>,
+    /// What is wrong with the field or request, as a code (`too_long`, `login_taken`), when
+    /// there is one; its wording in the reader's language comes from `problem.<reason>`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<&'a str>,
+    #[schema(nullable = false)]
+    pub reason: Option<&'a str>,
+    /// The values the wording is made from (`max` → `200`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    args: Option<BTreeMap<&'a str, &'a str>>,
+    #[schema(nullable = false)]
+    pub args: Option<BTreeMap<&'a str, &'a str>>,
 }
 
 impl ApiError {
@@ -109,8 +122,8 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let message = self.text(Locale::En);
-        let body = Body {
-            error: Inner {
+        let body = ErrorBody {
+            error: ErrorDetail {
                 code: self.code,
                 message: &message,
                 field: self.field.as_deref(),

@@ -9,6 +9,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod openapi;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod ui;
@@ -64,9 +65,10 @@ impl AppState {
 /// (`yunwei_desk::MODULE`); the composition root lists them once.
 pub struct Module {
     pub name: &'static str,
-    /// Routes under `/api/v1`; JSON bodies are limited to `max_json_bytes` unless a route sets
-    /// its own limit.
-    pub api: fn(&AppState) -> Router<AppState>,
+    /// Routes under `/api/v1`, each added with `routes!(handler)` from a handler annotated
+    /// with `#[utoipa::path(...)]`, so the API documents itself ([`openapi`]); JSON bodies are
+    /// limited to `max_json_bytes` unless a route sets its own limit.
+    pub api: fn(&AppState) -> utoipa_axum::router::OpenApiRouter<AppState>,
     /// Pages; they get the security headers, the Origin check and a body limit for uploads.
     pub pages: fn(&AppState) -> Router<AppState>,
     /// Background loops of its own, started with the server and stopped when `stop` turns
@@ -124,20 +126,34 @@ async fn method_not_allowed() -> ApiError {
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this path does not take that method")
 }
 
+/// The modules' API under `/api/v1` and its OpenAPI document, which
+/// `/api/v1/openapi.json` serves.
+pub fn api(state: &AppState, modules: &[Module]) -> (Router<AppState>, serde_json::Value) {
+    let mut api = utoipa_axum::router::OpenApiRouter::new();
+    for m in modules {
+        api = api.merge((m.api)(state));
+    }
+    let (served, served_doc) = openapi::route().split_for_parts();
+    api.get_openapi_mut().merge(served_doc);
+    let api = api.layer(DefaultBodyLimit::max(state.config.max_json_bytes));
+    let (api, doc) = utoipa_axum::router::OpenApiRouter::new().nest(openapi::PREFIX, api).split_for_parts();
+    let doc = openapi::finish(doc);
+    let served = served.layer(axum::Extension(openapi::document(doc.clone())));
+    (api.nest(openapi::PREFIX, served), doc)
+}
+
 /// The whole application: the modules' API and pages beside the platform's own (sign-in,
 /// account, health, metrics, static files), with their translations installed.
-pub fn router(state: AppState, modules: &[Module], extra_api: Router<AppState>) -> Router {
+pub fn router(state: AppState, modules: &[Module]) -> Router {
     ui::i18n::install(modules.iter().flat_map(|m| m.texts.iter().copied()).collect());
     ui::nav::install(modules.iter().flat_map(|m| m.nav.iter()).collect());
-    let mut api = extra_api;
     let mut pages = Router::new();
     for m in modules {
-        api = api.merge((m.api)(&state));
         pages = pages.merge((m.pages)(&state));
     }
-    let api = api.layer(DefaultBodyLimit::max(state.config.max_json_bytes));
+    let (api, _) = api(&state, modules);
     Router::new()
-        .nest("/api/v1", api)
+        .merge(api)
         .merge(ui::routes(&state, pages))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::endpoint))

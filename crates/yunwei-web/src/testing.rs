@@ -2,6 +2,8 @@
 //! a test store with the modules under test, and a small cookie-keeping browser that speaks
 //! forms.
 
+pub mod contract;
+
 use std::collections::HashMap;
 
 use reqwest::header::HeaderMap;
@@ -15,7 +17,7 @@ pub async fn serve(store: &Store, modules: &'static [Module]) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("address");
     let state = AppState::new(store.clone(), ServerConfig::default());
-    let app = crate::router(state.clone(), modules, axum::Router::new());
+    let app = crate::router(state.clone(), modules);
     tokio::spawn(crate::serve(listener, state, modules, app, std::future::pending()));
     format!("http://{addr}")
 }

@@ -5,7 +5,6 @@
 mod config;
 mod demo;
 mod generate;
-mod openapi;
 mod rng;
 
 use std::io::Read;
@@ -251,7 +250,7 @@ async fn serve(settings: Settings, demo: bool) -> Fallible {
     tracing::info!(%addr, backend = ?store.backend(), startup_ms = started.elapsed().as_millis() as u64, "yunwei is serving");
     eprintln!("Yunwei is listening on http://{addr}");
     let state = AppState::new(store, config);
-    let app = yunwei_web::router(state.clone(), MODULES, openapi::routes());
+    let app = yunwei_web::router(state.clone(), MODULES);
     yunwei_web::serve(listener, state, MODULES, app, shutdown).await?;
     tracing::info!("stopped cleanly");
     Ok(())

@@ -3,18 +3,51 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 use yunwei_kernel::permission::Actor;
 use yunwei_web::dto::ts;
+use yunwei_web::openapi::{one_of_texts, one_of_texts_or_null};
 
+use crate::rules::sla::{ClockEvent, ClockKind, ClockStatus};
+use crate::rules::ticket::{ActionKind, Channel, LinkKind, PendingReason, ResolutionCode, Status, TicketType};
 use crate::store::{categories, tickets};
+
+/// Schemas of text fields that carry a closed set of values, listed from the values themselves.
+macro_rules! texts {
+    ($($name:ident = $f:ident($enum:ty);)+) => {$(
+        pub(crate) fn $name() -> utoipa::openapi::Object {
+            $f(<$enum>::ALL.iter().map(|v| v.as_str()))
+        }
+    )+};
+}
+
+texts! {
+    ticket_type = one_of_texts(TicketType);
+    status = one_of_texts(Status);
+    channel = one_of_texts(Channel);
+    pending_reason = one_of_texts_or_null(PendingReason);
+    resolution_code = one_of_texts(ResolutionCode);
+    resolution_code_or_null = one_of_texts_or_null(ResolutionCode);
+    link_kind = one_of_texts(LinkKind);
+    clock_kind = one_of_texts(ClockKind);
+    clock_status = one_of_texts(ClockStatus);
+    clock_event = one_of_texts(ClockEvent);
+}
+
+/// The actions a caller may take now.
+pub(crate) fn actions() -> utoipa::openapi::Array {
+    utoipa::openapi::ArrayBuilder::new().items(one_of_texts(ActionKind::ALL.iter().map(|a| a.as_str()))).build()
+}
 
 /// A ticket as the API sends it: the stored ticket, field for field (one list of fields, in
 /// [`tickets::Ticket`]), and what the caller may do with it now.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Ticket)]
 pub struct TicketOut {
     #[serde(flatten)]
     pub ticket: tickets::Ticket,
     /// The actions the caller could take now.
+    #[schema(schema_with = actions)]
     pub actions: Vec<&'static str>,
 }
 
@@ -25,15 +58,19 @@ impl TicketOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Event)]
 pub struct EventOut {
     pub id: i64,
     pub kind: String,
     pub actor_id: Option<i64>,
     pub actor_name: Option<String>,
+    /// `false` for an internal note.
     pub public: bool,
     pub body: String,
+    /// What changed, by kind of event.
     pub data: Value,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -52,14 +89,17 @@ impl From<tickets::Event> for EventOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Link)]
 pub struct LinkOut {
     pub id: i64,
+    #[schema(schema_with = link_kind)]
     pub kind: String,
     pub from_ticket_id: i64,
     pub from_number: String,
     pub to_ticket_id: i64,
     pub to_number: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -77,7 +117,8 @@ impl From<tickets::Link> for LinkOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Attachment)]
 pub struct AttachmentOut {
     pub id: i64,
     pub file_name: String,
@@ -86,6 +127,7 @@ pub struct AttachmentOut {
     pub sha256: String,
     pub public: bool,
     pub uploaded_by: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -104,7 +146,8 @@ impl From<tickets::Attachment> for AttachmentOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Category)]
 pub struct CategoryOut {
     pub id: i64,
     pub parent_id: Option<i64>,

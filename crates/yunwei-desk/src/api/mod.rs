@@ -5,41 +5,53 @@ pub mod dto;
 pub mod sla;
 pub mod tickets;
 
+use axum::Extension;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
-use axum::{Extension, Router};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 use yunwei_web::AppState;
 
 use crate::store::intake::Intake;
 
-pub fn routes(state: &AppState) -> Router<AppState> {
-    let uploads = Router::new()
-        .route("/tickets/{ticket}/attachments", get(tickets::attachments).post(tickets::upload))
-        // Room for the multipart framing around the largest allowed file.
-        .layer(DefaultBodyLimit::max(state.config.max_attachment_bytes + 64 * 1024));
-    Router::new()
-        .route("/tickets", get(tickets::list).post(tickets::create))
-        .route("/tickets/{ticket}", get(tickets::get).patch(tickets::update))
-        .route("/tickets/{ticket}/timeline", get(tickets::timeline))
-        .route("/tickets/{ticket}/comments", post(tickets::comment))
-        .route("/tickets/{ticket}/links", get(tickets::links).post(tickets::add_link))
-        .route("/tickets/{ticket}/links/{id}", delete(tickets::remove_link))
-        .route("/tickets/{ticket}/attachments/{id}", get(tickets::download))
-        .route("/tickets/{ticket}/audit", get(tickets::audit_log))
-        .route("/tickets/{ticket}/{action}", post(tickets::action))
-        .route("/categories", get(admin::list_categories).post(admin::create_category))
-        .route("/categories/{id}", axum::routing::patch(admin::update_category))
-        .route("/priority-matrix", get(admin::get_matrix).put(admin::put_matrix))
-        .route("/tickets/{ticket}/sla", get(sla::ticket_clocks))
-        .route("/calendars", get(sla::list_calendars).post(sla::create_calendar))
-        .route("/calendars/{id}", get(sla::get_calendar).patch(sla::update_calendar))
-        .route("/sla-policies", get(sla::list_policies).post(sla::create_policy))
-        .route("/sla-policies/{id}", get(sla::get_policy).patch(sla::update_policy))
-        .route("/reports/sla", get(sla::compliance))
-        .route("/sla/breaching-soon", get(sla::breaching_soon))
-        .route("/notifications", get(sla::notifications))
-        .route("/notifications/{id}/read", post(sla::mark_read))
-        .merge(uploads)
+/// The desk's API; each route documents itself (`#[utoipa::path]` on its handler).
+pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
+    // Room for the multipart framing around the largest allowed file.
+    let uploads = DefaultBodyLimit::max(state.config.max_attachment_bytes + 64 * 1024);
+    OpenApiRouter::new()
+        .routes(routes!(tickets::list, tickets::create))
+        .routes(routes!(tickets::get, tickets::update))
+        .routes(routes!(tickets::timeline))
+        .routes(routes!(tickets::comment))
+        .routes(routes!(tickets::links, tickets::add_link))
+        .routes(routes!(tickets::remove_link))
+        .routes(routes!(tickets::attachments, tickets::upload).layer(uploads))
+        .routes(routes!(tickets::download))
+        .routes(routes!(tickets::audit_log))
+        .routes(routes!(tickets::dispatch))
+        .routes(routes!(tickets::claim))
+        .routes(routes!(tickets::arrive))
+        .routes(routes!(tickets::transfer))
+        .routes(routes!(tickets::return_))
+        .routes(routes!(tickets::escalate))
+        .routes(routes!(tickets::suspend))
+        .routes(routes!(tickets::resume))
+        .routes(routes!(tickets::resolve))
+        .routes(routes!(tickets::close))
+        .routes(routes!(tickets::reopen))
+        .routes(routes!(tickets::cancel))
+        .routes(routes!(tickets::merge))
+        .routes(routes!(admin::list_categories, admin::create_category))
+        .routes(routes!(admin::update_category))
+        .routes(routes!(admin::get_matrix, admin::put_matrix))
+        .routes(routes!(sla::ticket_clocks))
+        .routes(routes!(sla::list_calendars, sla::create_calendar))
+        .routes(routes!(sla::get_calendar, sla::update_calendar))
+        .routes(routes!(sla::list_policies, sla::create_policy))
+        .routes(routes!(sla::get_policy, sla::update_policy))
+        .routes(routes!(sla::compliance))
+        .routes(routes!(sla::breaching_soon))
+        .routes(routes!(sla::notifications))
+        .routes(routes!(sla::mark_read))
         // Writes tickets logged through the API at the same moment in one transaction.
         .layer(Extension(Intake::new(state.store.clone())))
 }

@@ -9,37 +9,98 @@ use axum::extract::{Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use yunwei_db::audit;
 
-use super::dto::{AttachmentOut, EventOut, LinkOut, TicketOut};
+use super::dto::{self, AttachmentOut, EventOut, LinkOut, TicketOut};
 use yunwei_web::AppState;
 use yunwei_web::dto::{Items, Page, double_option, parse_ts};
 use yunwei_web::error::{ApiError, ApiResult};
 use yunwei_web::extract::{ApiJson, ApiPath as Path, ApiQuery, Auth};
 
-#[derive(Deserialize)]
+/// The ticket in a path: its id, or its number (`INC-000123`, any case).
+fn ticket_key() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type};
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some("^[A-Za-z]+-[0-9]+$"))
+                    .examples(["INC-000123"]),
+            )
+            .build(),
+    )
+}
+
+/// `{ticket}` in a path.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct TicketPath {
+    /// The ticket's id, or its number such as `INC-000123` (any case).
+    #[param(schema_with = ticket_key)]
+    ticket: String,
+}
+
+/// `{ticket}` and `{id}` in a path.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct TicketItemPath {
+    /// The ticket's id, or its number such as `INC-000123` (any case).
+    #[param(schema_with = ticket_key)]
+    ticket: String,
+    /// The item's id.
+    id: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewTicket)]
 pub struct CreateTicket {
     #[serde(rename = "type", default = "default_type")]
+    #[schema(schema_with = dto::ticket_type, default = "incident")]
     pub ticket_type: String,
+    #[schema(max_length = 200)]
     pub title: String,
     pub description: Option<String>,
     pub category_id: Option<i64>,
+    /// How the ticket came in (default `api`).
+    #[schema(schema_with = channel_or_null)]
     pub channel: Option<String>,
+    /// Staff log a ticket on someone's behalf; end users only for themselves.
     pub requester_id: Option<i64>,
     pub tenant_id: Option<i64>,
     pub location_id: Option<i64>,
+    #[schema(minimum = 1, maximum = 4)]
     pub impact: Option<i64>,
+    #[schema(minimum = 1, maximum = 4)]
     pub urgency: Option<i64>,
+    /// Staff only: dispatch on creation.
     pub group_id: Option<i64>,
+    /// Staff only: assign on creation.
     pub assignee_id: Option<i64>,
+}
+
+fn channel_or_null() -> utoipa::openapi::Object {
+    yunwei_web::openapi::one_of_texts_or_null(crate::rules::ticket::Channel::ALL.iter().map(|c| c.as_str()))
 }
 
 fn default_type() -> String {
     "incident".to_string()
 }
 
+#[utoipa::path(post, path = "/tickets", operation_id = "create_ticket", summary = "Log a ticket (incident or service request)", request_body = CreateTicket,
+    responses((status = 201, description = "The new ticket", body = TicketOut,
+            headers(("location" = String, description = "/api/v1/tickets/{number}"))),
+        (status = 403, description = "An end user may not assign, nor log for someone else")))]
 pub async fn create(
     State(s): State<AppState>,
     Extension(intake): Extension<Intake>,
@@ -72,6 +133,8 @@ pub async fn create(
     Ok(res)
 }
 
+#[utoipa::path(get, path = "/tickets/{ticket}", operation_id = "get_ticket", summary = "One ticket by id or number (INC-000123)", params(TicketPath),
+    responses((status = 200, description = "The ticket, with the actions the caller may take now", body = TicketOut)))]
 pub async fn get(State(s): State<AppState>, auth: Auth, Path(r): Path<String>) -> ApiResult<Json<TicketOut>> {
     let mut tx = s.store.read().await?;
     let t = tickets::get(&mut tx, &auth.actor, &TicketRef::parse(&r)).await?;
@@ -79,27 +142,64 @@ pub async fn get(State(s): State<AppState>, auth: Auth, Path(r): Path<String>) -
 }
 
 /// List parameters. Lists are comma-separated (`status=new,assigned`).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Comma-separated statuses, or `open` for every status before resolved.
+    #[param(example = "new,assigned")]
     pub status: Option<String>,
+    /// `incident` or `request`.
     #[serde(rename = "type")]
+    #[param(schema_with = dto::ticket_type)]
     pub ticket_type: Option<String>,
+    /// Comma-separated priorities 1–4.
+    #[param(example = "1,2")]
     pub priority: Option<String>,
+    #[param(value_type = Option<i64>)]
     pub tenant_id: Option<String>,
+    #[param(value_type = Option<i64>)]
     pub group_id: Option<String>,
     /// A user id, or `none` for unassigned tickets.
+    #[param(schema_with = assignee_filter)]
     pub assignee_id: Option<String>,
+    #[param(value_type = Option<i64>)]
     pub requester_id: Option<String>,
+    /// Sub-categories included.
+    #[param(value_type = Option<i64>)]
     pub category_id: Option<String>,
+    /// RFC 3339, inclusive.
+    #[param(format = DateTime)]
     pub created_from: Option<String>,
+    /// RFC 3339, exclusive.
+    #[param(format = DateTime)]
     pub created_to: Option<String>,
+    /// RFC 3339, inclusive.
+    #[param(format = DateTime)]
     pub updated_from: Option<String>,
+    /// RFC 3339, exclusive.
+    #[param(format = DateTime)]
     pub updated_to: Option<String>,
+    /// Words in the title, description, public replies or resolution, or a ticket number.
     pub q: Option<String>,
+    /// `updated_at`, `created_at`, `priority` or `number`; `-` before it for descending
+    /// (default `-updated_at`, or best match first with `q`).
     pub sort: Option<String>,
+    /// 1–200, default 50.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+fn assignee_filter() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Integer))
+            .item(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["none"])))
+            .build(),
+    )
 }
 
 fn int(field: &str, v: &Option<String>) -> ApiResult<Option<i64>> {
@@ -175,6 +275,9 @@ pub fn filter_from(q: &ListQuery) -> ApiResult<(TicketFilter, String)> {
     Ok((f, sort))
 }
 
+#[utoipa::path(get, path = "/tickets", operation_id = "list_tickets", summary = "List tickets with filters, sorting and cursor pagination", params(ListQuery),
+    responses((status = 200, description = "One page of tickets", body = Page<TicketOut>),
+        (status = 422, description = "A filter value is invalid (a status, a time, a cursor); `field` names it")))]
 pub async fn list(
     State(s): State<AppState>,
     auth: Auth,
@@ -189,20 +292,32 @@ pub async fn list(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = TicketPatch)]
 pub struct UpdateTicket {
+    /// The version you last read; a stale one gets 409.
     pub version: i64,
+    #[schema(max_length = 200)]
     pub title: Option<String>,
     pub description: Option<String>,
+    /// `null` removes it.
     #[serde(default, deserialize_with = "double_option")]
     pub category_id: Option<Option<i64>>,
+    /// `null` removes it.
     #[serde(default, deserialize_with = "double_option")]
     pub location_id: Option<Option<i64>>,
+    #[schema(minimum = 1, maximum = 4)]
     pub impact: Option<i64>,
+    #[schema(minimum = 1, maximum = 4)]
     pub urgency: Option<i64>,
 }
 
+#[utoipa::path(patch, path = "/tickets/{ticket}", operation_id = "update_ticket", summary = "Edit fields; impact or urgency recompute the priority",
+    params(TicketPath), request_body = UpdateTicket,
+    responses((status = 200, description = "The ticket after the change", body = TicketOut),
+        (status = 403, description = "Your role may not edit this ticket"),
+        (status = 409, description = "Stale version, or the ticket is closed")))]
 pub async fn update(
     State(s): State<AppState>,
     auth: Auth,
@@ -291,20 +406,155 @@ pub fn action_request(name: &str, b: ActionBody) -> ApiResult<ActionRequest> {
     })
 }
 
-pub async fn action(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path((r, name)): Path<(String, String)>,
-    ApiJson(b): ApiJson<ActionBody>,
-) -> ApiResult<Json<TicketOut>> {
-    let version = b.version;
-    let req = action_request(&name, b)?;
+/// Takes an action on a ticket at the version the caller saw.
+async fn act(s: AppState, auth: Auth, r: &str, version: i64, req: ActionRequest) -> ApiResult<Json<TicketOut>> {
     let mut tx = s.store.write().await?;
-    let t = tickets::act(&mut tx, &auth.actor, &TicketRef::parse(&r), version, req).await?;
+    let t = tickets::act(&mut tx, &auth.actor, &TicketRef::parse(r), version, req).await?;
     tx.commit().await?;
     Ok(Json(TicketOut::new(t, &auth.actor)))
 }
 
+/// The body of an action that takes nothing but the version.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Versioned {
+    /// The version you last read; a stale one gets 409.
+    pub version: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dispatch {
+    /// The version you last read; a stale one gets 409.
+    pub version: i64,
+    pub group_id: i64,
+    pub assignee_id: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    /// The version you last read; a stale one gets 409.
+    pub version: i64,
+    pub group_id: i64,
+    pub assignee_id: Option<i64>,
+    pub reason: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Escalate {
+    /// The version you last read; a stale one gets 409.
+    pub version: i64,
+    /// Defaults to the first group of the next tier.
+    pub group_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub reason: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Suspend {
+    /// The version you last read; a stale one gets 409.
+    pub version: i64,
+    /// What the ticket waits on.
+    #[schema(schema_with = suspend_reason)]
+    pub reason: String,
+    pub note: Option<String>,
+}
+
+fn suspend_reason() -> utoipa::openapi::Object {
+    yunwei_web::openapi::one_of_texts(crate::rules::ticket::PendingReason::ALL.iter().map(|r| r.as_str()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resolve {
+    /// The version you last read; a stale one gets 409.
+    pub version: i64,
+    #[schema(schema_with = dto::resolution_code)]
+    pub code: String,
+    pub notes: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    /// The version you last read; a stale one gets 409.
+    pub version: i64,
+    pub reason: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Merge {
+    /// The version you last read; a stale one gets 409.
+    pub version: i64,
+    /// The number or id of the ticket to keep.
+    pub into: String,
+}
+
+/// One documented endpoint per lifecycle action; each takes its own body.
+macro_rules! action {
+    ($name:ident, $path:tt, $summary:tt, $body:ident, |$b:ident| $request:expr) => {
+        #[utoipa::path(post, path = $path, operation_id = stringify!($name).trim_end_matches('_'), summary = $summary, params(TicketPath), request_body = $body,
+            responses((status = 200, description = "The ticket after the action", body = TicketOut),
+                (status = 403, description = "Your role may not take this action on this ticket"),
+                (status = 409, description = "Stale version, or the action is not allowed in the ticket's status")))]
+        pub async fn $name(
+            State(s): State<AppState>,
+            auth: Auth,
+            Path(r): Path<String>,
+            ApiJson($b): ApiJson<$body>,
+        ) -> ApiResult<Json<TicketOut>> {
+            let version = $b.version;
+            act(s, auth, &r, version, $request).await
+        }
+    };
+}
+
+action!(dispatch, "/tickets/{ticket}/dispatch", "派单: hand the ticket to a group (and person)", Dispatch, |b| {
+    ActionRequest::Dispatch { group_id: b.group_id, assignee_id: b.assignee_id }
+});
+action!(claim, "/tickets/{ticket}/claim", "领取: take the ticket and start work", Versioned, |b| {
+    ActionRequest::Claim
+});
+action!(
+    arrive,
+    "/tickets/{ticket}/arrive",
+    "到场: the assignee records arrival on site (stops the on-site clock), once",
+    Versioned,
+    |b| ActionRequest::Arrive
+);
+action!(transfer, "/tickets/{ticket}/transfer", "转派: hand the ticket on", Transfer, |b| {
+    ActionRequest::Transfer { group_id: b.group_id, assignee_id: b.assignee_id, reason: b.reason }
+});
+action!(return_, "/tickets/{ticket}/return", "退回: send back to the service desk", Reason, |b| {
+    ActionRequest::Return { reason: b.reason }
+});
+action!(escalate, "/tickets/{ticket}/escalate", "Escalate to the next tier (L1 → L2 → L3)", Escalate, |b| {
+    ActionRequest::Escalate { group_id: b.group_id, assignee_id: b.assignee_id, reason: b.reason }
+});
+action!(suspend, "/tickets/{ticket}/suspend", "挂起: wait on the user, a vendor or a change", Suspend, |b| {
+    ActionRequest::Suspend { reason: b.reason, note: b.note }
+});
+action!(resume, "/tickets/{ticket}/resume", "Resume work after pending", Versioned, |b| ActionRequest::Resume);
+action!(resolve, "/tickets/{ticket}/resolve", "Resolve with a resolution code and notes", Resolve, |b| {
+    ActionRequest::Resolve { code: b.code, notes: b.notes }
+});
+action!(close, "/tickets/{ticket}/close", "Confirm the resolution and close", Versioned, |b| ActionRequest::Close);
+action!(reopen, "/tickets/{ticket}/reopen", "Reopen a resolved ticket", Reason, |b| {
+    ActionRequest::Reopen { reason: b.reason }
+});
+action!(cancel, "/tickets/{ticket}/cancel", "Cancel an open ticket", Reason, |b| {
+    ActionRequest::Cancel { reason: b.reason }
+});
+action!(merge, "/tickets/{ticket}/merge", "Close as a duplicate of another ticket", Merge, |b| {
+    ActionRequest::Merge { into: b.into }
+});
+
+#[utoipa::path(get, path = "/tickets/{ticket}/timeline", summary = "Replies, notes, state changes and assignments", params(TicketPath),
+    responses((status = 200, description = "The timeline, oldest first; end users see no internal notes", body = Items<EventOut>)))]
 pub async fn timeline(
     State(s): State<AppState>,
     auth: Auth,
@@ -315,12 +565,14 @@ pub async fn timeline(
     Ok(Json(Items { items: events.into_iter().map(EventOut::from).collect() }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Comment)]
 pub struct CommentBody {
     pub body: String,
     /// `true` (default) for a reply the requester sees, `false` for an internal note.
     #[serde(default = "yes")]
+    #[schema(default = true)]
     pub public: bool,
 }
 
@@ -328,6 +580,11 @@ fn yes() -> bool {
     true
 }
 
+#[utoipa::path(post, path = "/tickets/{ticket}/comments", summary = "Add a public reply or an internal note",
+    params(TicketPath), request_body = CommentBody,
+    responses((status = 201, description = "The new timeline entry", body = EventOut),
+        (status = 403, description = "End users may not write internal notes"),
+        (status = 409, description = "The ticket is closed")))]
 pub async fn comment(
     State(s): State<AppState>,
     auth: Auth,
@@ -340,21 +597,34 @@ pub async fn comment(
     Ok((StatusCode::CREATED, Json(e.into())))
 }
 
+#[utoipa::path(get, path = "/tickets/{ticket}/links", summary = "Links from and to the ticket", params(TicketPath),
+    responses((status = 200, description = "The links", body = Items<LinkOut>)))]
 pub async fn links(State(s): State<AppState>, auth: Auth, Path(r): Path<String>) -> ApiResult<Json<Items<LinkOut>>> {
     let mut tx = s.store.read().await?;
     let links = tickets::links(&mut tx, &auth.actor, &TicketRef::parse(&r)).await?;
     Ok(Json(Items { items: links.into_iter().map(LinkOut::from).collect() }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewLink)]
 pub struct LinkBody {
-    /// `parent`, `child` or `related`.
+    /// `parent`, `child` or `related`, read from this ticket to the other.
+    #[schema(schema_with = new_link_kind)]
     pub kind: String,
     /// The other ticket's number or id.
     pub ticket: String,
 }
 
+fn new_link_kind() -> utoipa::openapi::Object {
+    yunwei_web::openapi::one_of_texts(["parent", "child", "related"])
+}
+
+#[utoipa::path(post, path = "/tickets/{ticket}/links", summary = "Link to another ticket (parent, child, related)",
+    params(TicketPath), request_body = LinkBody,
+    responses((status = 201, description = "The ticket's links after the change", body = Items<LinkOut>),
+        (status = 403, description = "End users may not link tickets"),
+        (status = 409, description = "The link exists already")))]
 pub async fn add_link(
     State(s): State<AppState>,
     auth: Auth,
@@ -367,6 +637,9 @@ pub async fn add_link(
     Ok((StatusCode::CREATED, Json(Items { items: links.into_iter().map(LinkOut::from).collect() })))
 }
 
+#[utoipa::path(delete, path = "/tickets/{ticket}/links/{id}", summary = "Remove a link", params(TicketItemPath),
+    responses((status = 204, description = "Removed"),
+        (status = 403, description = "End users may not unlink tickets")))]
 pub async fn remove_link(
     State(s): State<AppState>,
     auth: Auth,
@@ -378,6 +651,8 @@ pub async fn remove_link(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/tickets/{ticket}/attachments", summary = "Files on the ticket", params(TicketPath),
+    responses((status = 200, description = "The files the caller may see", body = Items<AttachmentOut>)))]
 pub async fn attachments(
     State(s): State<AppState>,
     auth: Auth,
@@ -388,8 +663,25 @@ pub async fn attachments(
     Ok(Json(Items { items: files.into_iter().map(AttachmentOut::from).collect() }))
 }
 
+/// The multipart form of an upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Upload {
+    /// The file; its name is kept, made safe.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// `false` keeps a staff member's file internal (default `true`).
+    #[schema(default = true, nullable = false)]
+    public: Option<bool>,
+}
+
 /// Uploads one file as multipart/form-data: a `file` part, and an optional `public` part
 /// (`false` keeps a staff member's file internal).
+#[utoipa::path(post, path = "/tickets/{ticket}/attachments", summary = "Upload a file (multipart: file, public)",
+    params(TicketPath), request_body(content = Upload, content_type = "multipart/form-data"),
+    responses((status = 201, description = "The stored file", body = AttachmentOut),
+        (status = 403, description = "End users may not keep a file internal"),
+        (status = 409, description = "The ticket is closed")))]
 pub async fn upload(
     State(s): State<AppState>,
     auth: Auth,
@@ -456,6 +748,12 @@ pub async fn upload(
 
 /// Serves a file with the type derived from its name: images and PDF inline, anything else as
 /// a download, never sniffed.
+#[utoipa::path(get, path = "/tickets/{ticket}/attachments/{id}", summary = "Download a file", params(TicketItemPath),
+    responses((status = 200,
+        description = "The file: images and PDF inline, text and anything else (application/octet-stream) as a download",
+        headers(("content-disposition" = String, description = "inline or attachment, with the file's name")),
+        content(("image/png"), ("image/jpeg"), ("image/gif"), ("image/webp"), ("application/pdf"), ("text/plain"),
+            ("application/octet-stream")))))]
 pub async fn download(
     State(s): State<AppState>,
     auth: Auth,
@@ -500,23 +798,44 @@ fn percent_encode(s: &str) -> String {
         .collect()
 }
 
+/// One entry of a ticket's audit trail.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AuditEntry)]
+pub struct AuditEntryOut {
+    pub id: i64,
+    /// `null` for the system.
+    pub actor_id: Option<i64>,
+    pub action: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// The record before the change, where there was one.
+    pub before: Option<serde_json::Value>,
+    /// The record after the change, where there is one.
+    pub after: Option<serde_json::Value>,
+}
+
+#[utoipa::path(get, path = "/tickets/{ticket}/audit", summary = "The ticket's audit trail (leads and administrators)", params(TicketPath),
+    responses((status = 200, description = "Every recorded change, oldest first", body = Items<AuditEntryOut>),
+        (status = 403, description = "Only group leads and administrators read the audit trail")))]
 pub async fn audit_log(
     State(s): State<AppState>,
     auth: Auth,
     Path(r): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<Items<AuditEntryOut>>> {
     let mut tx = s.store.read().await?;
     let t = tickets::get(&mut tx, &auth.actor, &TicketRef::parse(&r)).await?;
     let rows = audit::for_entity(&mut tx, &auth.actor, "ticket", t.id).await?;
-    let items: Vec<serde_json::Value> = rows
+    let parse = |v: Option<String>| v.and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+    let items = rows
         .into_iter()
-        .map(|e| {
-            let parse = |v: Option<String>| v.and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
-            serde_json::json!({
-                "id": e.id, "actor_id": e.actor_id, "action": e.action, "created_at": yunwei_web::dto::ts(e.created_at),
-                "before": parse(e.before), "after": parse(e.after),
-            })
+        .map(|e| AuditEntryOut {
+            id: e.id,
+            actor_id: e.actor_id,
+            action: e.action,
+            created_at: yunwei_web::dto::ts(e.created_at),
+            before: parse(e.before),
+            after: parse(e.after),
         })
         .collect();
-    Ok(Json(serde_json::json!({ "items": items })))
+    Ok(Json(Items { items }))
 }

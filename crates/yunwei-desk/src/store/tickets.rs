@@ -31,40 +31,66 @@ use yunwei_db::now_micros;
 // The ticket's closed sets are read as themselves: a value that is none of them fails the read.
 stored_enum!(Status, TicketType, Channel, PendingReason, ResolutionCode);
 
-#[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
+/// A ticket as stored, and as the API sends it (with the caller's actions beside it).
+#[derive(Debug, Clone, FromRow, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = TicketRecord)]
 pub struct Ticket {
     pub id: i64,
+    #[schema(examples("INC-000123"))]
     pub number: String,
     #[serde(rename = "type")]
+    #[schema(schema_with = crate::api::dto::ticket_type)]
     pub ticket_type: TicketType,
     pub tenant_id: i64,
     pub title: String,
     pub description: String,
     pub category_id: Option<i64>,
+    #[schema(schema_with = crate::api::dto::channel)]
     pub channel: Channel,
     pub requester_id: i64,
     pub location_id: Option<i64>,
+    #[schema(minimum = 1, maximum = 4)]
     pub impact: i64,
+    #[schema(minimum = 1, maximum = 4)]
     pub urgency: i64,
+    /// 1 严重 critical, 2 较重 major, 3 一般 minor, 4 轻微 low.
+    #[schema(minimum = 1, maximum = 4)]
     pub priority: i64,
+    #[schema(schema_with = crate::api::dto::status)]
     pub status: Status,
+    /// What a pending ticket waits on.
+    #[schema(schema_with = crate::api::dto::pending_reason)]
     pub pending_reason: Option<PendingReason>,
     pub group_id: Option<i64>,
     pub assignee_id: Option<i64>,
+    #[schema(schema_with = crate::api::dto::resolution_code_or_null)]
     pub resolution_code: Option<ResolutionCode>,
     pub resolution_notes: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub response_due_at: Option<Time>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub resolution_due_at: Option<Time>,
     pub created_by: i64,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Time,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Time,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub assigned_at: Option<Time>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub first_response_at: Option<Time>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub in_progress_at: Option<Time>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub pending_at: Option<Time>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub resolved_at: Option<Time>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub closed_at: Option<Time>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub cancelled_at: Option<Time>,
+    /// 到场: when the engineer arrived on site.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub arrived_at: Option<Time>,
     pub reopen_count: i64,
     pub version: i64,

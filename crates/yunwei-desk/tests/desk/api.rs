@@ -1,6 +1,11 @@
 //! The HTTP API suite: a real server on 127.0.0.1, spoken to over HTTP with reqwest, once on
 //! SQLite and once on PostgreSQL. Every refusal is checked three ways: the status, the JSON
 //! error body `{"error": {"code", "message", "field"}}`, and that nothing stored changed.
+//! Every answer is also held against the OpenAPI document the server serves
+//! (`yunwei_web::testing::contract`): its status, content type and body must be documented for
+//! the operation, and every JSON body the server accepted must match the documented one.
+
+use std::sync::Arc;
 
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
@@ -8,6 +13,7 @@ use serde_json::{Value, json};
 use yunwei_db::both_backends;
 use yunwei_db::testing::TestStore;
 use yunwei_desk::testing::World;
+use yunwei_web::testing::contract::Contract;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -84,10 +90,11 @@ enum Body {
     Raw(String, Vec<u8>),
 }
 
-/// A client for one running server.
+/// A client for one running server that checks every answer against the served document.
 struct Api {
     base: String,
     client: reqwest::Client,
+    contract: Arc<Contract>,
 }
 
 impl Api {
@@ -109,15 +116,34 @@ impl Api {
             Body::Json(v) => req.json(&v),
             Body::Raw(content_type, bytes) => req.header(CONTENT_TYPE, content_type).body(bytes),
         };
-        Self::reply(req).await
+        self.reply(req).await
     }
 
-    async fn reply(req: reqwest::RequestBuilder) -> Reply {
-        let res = req.send().await.expect("the server answers");
+    /// Sends the request and checks the answer (and an accepted JSON body) against the document.
+    async fn reply(&self, req: reqwest::RequestBuilder) -> Reply {
+        let (client, req) = req.build_split();
+        let req = req.expect("a well-formed request");
+        let (method, path) = (req.method().to_string(), req.url().path().to_string());
+        let sent_json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .is_some_and(|t| t.as_bytes().starts_with(b"application/json"))
+            .then(|| req.body().and_then(|b| b.as_bytes()).and_then(|b| serde_json::from_slice::<Value>(b).ok()))
+            .flatten();
+        let res = client.execute(req).await.expect("the server answers");
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let bytes = res.bytes().await.expect("a body").to_vec();
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if let Err(e) = self.contract.check_response(&method, &path, status, content_type, &bytes) {
+            panic!("the answer breaks the OpenAPI document: {e}");
+        }
+        if let (true, Some(body)) = ((200..300).contains(&status), &sent_json)
+            && let Err(e) = self.contract.check_request(&method, &path, body)
+        {
+            panic!("an accepted request breaks the OpenAPI document: {e}");
+        }
         Reply { status, headers, bytes, json }
     }
 
@@ -126,7 +152,7 @@ impl Api {
     }
 
     async fn get_query(&self, token: &str, path: &str, query: &[(&str, &str)]) -> Reply {
-        Self::reply(self.client.get(self.v1(path)).bearer_auth(token).query(query)).await
+        self.reply(self.client.get(self.v1(path)).bearer_auth(token).query(query)).await
     }
 
     async fn post(&self, token: &str, path: &str, body: Value) -> Reply {
@@ -234,7 +260,8 @@ async fn start(store: &TestStore) -> Env {
     };
     let base = yunwei_web::testing::serve(store, crate::MODULES).await;
     let client = reqwest::Client::builder().no_proxy().build().expect("client");
-    Env { api: Api { base, client }, w, tok }
+    let contract = Contract::fetch(&client, &base).await;
+    Env { api: Api { base, client, contract }, w, tok }
 }
 
 fn ids(page: &Value) -> Vec<i64> {
@@ -1263,8 +1290,8 @@ both_backends!(administrators_define_calendars_and_policies_and_tickets_carry_th
     assert!(en.contains(number) && en.contains("target breached") && !en.contains('{'), "{en}");
     // Only the reader marks it read.
     let read = format!("/notifications/{}/read", breach["id"]);
-    api.post(&tok.user_a, &read, json!({})).await.error(404, "not_found", None);
-    api.post(&tok.agent, &read, json!({})).await.expect(204);
+    api.send(Method::POST, api.v1(&read), Some(&tok.user_a), Body::Empty).await.error(404, "not_found", None);
+    api.send(Method::POST, api.v1(&read), Some(&tok.agent), Body::Empty).await.expect(204);
     let unread = api.get_query(&tok.agent, "/notifications", &[("unread", "true")]).await.expect(200).clone();
     assert!(unread["items"].as_array().unwrap().iter().all(|n| n["id"] != breach["id"]));
 });
