@@ -32,6 +32,7 @@ pub const MODULE: Module = Module {
     pages: ui::routes,
     jobs: jobs::spawn,
     job_kinds: &[JobKind { kind: store::sla::RECOMPUTE_JOB, run: store::sla::recompute_job }],
+    permissions: rules::permissions::ALL,
     nav: &[
         NavLink::new("queues", "/console", "nav.queues", "", Audience::Staff),
         NavLink::new("log", "/console/new", "nav.log_call", "", Audience::Staff),

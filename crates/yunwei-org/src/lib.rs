@@ -23,6 +23,7 @@ pub const MODULE: Module = Module {
     pages: ui::routes,
     jobs: no_jobs,
     job_kinds: &[],
+    permissions: &[],
     nav: &[NavLink::new("admin", "/admin/users", "nav.admin", "nav-admin", Audience::Admin)],
     texts: &[yunwei_web::texts!()], // i18n/zh-CN.toml and i18n/en.toml: its problems
 };

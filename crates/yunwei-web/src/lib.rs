@@ -78,9 +78,26 @@ pub struct Module {
     pub job_kinds: &'static [yunwei_db::jobs::JobKind],
     /// Its links in the top navigation.
     pub nav: &'static [ui::nav::NavLink],
+    /// The permissions its domain declares (`yunwei_kernel::permission::Permission`), with the
+    /// roles that have them; the platform's own are `permission::PLATFORM`.
+    pub permissions: &'static [yunwei_kernel::permission::Permission],
     /// The module's translation catalogues (`&[texts!()]`: its `i18n/zh-CN.toml` and
     /// `i18n/en.toml`), none where its pages use only the platform's words.
     pub texts: &'static [ui::i18n::Texts],
+}
+
+/// Permission names that the platform and `modules` declare more than once (a name must say
+/// one thing: `desk.work_tickets`).
+pub fn permission_clashes(modules: &[Module]) -> Vec<&'static str> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut clashes = Vec::new();
+    let all = yunwei_kernel::permission::PLATFORM.iter().chain(modules.iter().flat_map(|m| m.permissions));
+    for p in all {
+        if !seen.insert(p.name) {
+            clashes.push(p.name);
+        }
+    }
+    clashes
 }
 
 /// A module with nothing to add where it has nothing (`jobs: no_jobs`).

@@ -49,6 +49,17 @@ mod tests {
     use crate::MODULE;
 
     #[test]
+    fn each_permission_name_says_one_thing_across_the_platform_and_the_modules() {
+        let modules = [yunwei_org::MODULE, MODULE];
+        assert_eq!(yunwei_web::permission_clashes(&modules), Vec::<&str>::new());
+        assert_eq!(MODULE.permissions.len(), 4);
+        // The check can fail: a module that repeats a name is reported.
+        let mut copy = yunwei_org::MODULE;
+        copy.permissions = &[yunwei_kernel::permission::READ_AUDIT];
+        assert_eq!(yunwei_web::permission_clashes(&[copy, MODULE]), vec!["audit.read"]);
+    }
+
+    #[test]
     fn the_desk_catalogues_have_the_same_keys_in_both_languages_and_repeat_no_platform_key() {
         assert_eq!(i18n::problems(&[PLATFORM, MODULE.texts[0]]), Vec::<String>::new());
     }
