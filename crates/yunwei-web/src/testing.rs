@@ -2,8 +2,6 @@
 //! a test store with the modules under test, and a small cookie-keeping browser that speaks
 //! forms.
 
-pub mod contract;
-
 use std::collections::HashMap;
 
 use reqwest::header::HeaderMap;

@@ -9,9 +9,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use yunwei_contract::Contract;
 use yunwei_db::Backend;
 use yunwei_db::testing::TestStore;
-use yunwei_web::testing::contract::Contract;
 
 const BIN: &str = env!("CARGO_BIN_EXE_yunwei");
 
@@ -447,7 +447,7 @@ async fn get_json(client: &reqwest::Client, url: String, token: &str) -> Value {
 }
 
 /// Sends an API request and checks the answer against the OpenAPI document the same server
-/// serves (`yunwei_web::testing::contract`): the demo's and the generator's histories reach
+/// serves (`yunwei_contract`): the demo's and the generator's histories reach
 /// states the API suite does not.
 async fn checked(client: &reqwest::Client, req: reqwest::RequestBuilder) -> Value {
     let req = req.build().unwrap();
@@ -581,6 +581,8 @@ async fn the_openapi_document_is_public_and_every_documented_endpoint_is_routed(
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["components"]["schemas"]["Ticket"].is_object());
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.keys().all(|p| p.starts_with(yunwei_contract::PREFIX)), "the checker looks under another prefix");
     let mut checked = 0;
     let mut operation_ids = std::collections::HashSet::new();
     for (method, path) in Contract::new(doc.clone()).operations() {

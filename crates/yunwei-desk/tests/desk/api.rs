@@ -2,7 +2,7 @@
 //! SQLite and once on PostgreSQL. Every refusal is checked three ways: the status, the JSON
 //! error body `{"error": {"code", "message", "field"}}`, and that nothing stored changed.
 //! Every answer is also held against the OpenAPI document the server serves
-//! (`yunwei_web::testing::contract`): its status, content type and body must be documented for
+//! (`yunwei_contract`): its status, content type and body must be documented for
 //! the operation, and every JSON body the server accepted must match the documented one.
 
 use std::sync::Arc;
@@ -10,10 +10,10 @@ use std::sync::Arc;
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use serde_json::{Value, json};
+use yunwei_contract::Contract;
 use yunwei_db::both_backends;
 use yunwei_db::testing::TestStore;
 use yunwei_desk::testing::World;
-use yunwei_web::testing::contract::Contract;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
