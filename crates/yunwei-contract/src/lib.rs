@@ -13,6 +13,8 @@
 //! Schemas are JSON Schema 2020-12 (OpenAPI 3.1), with `#/components/schemas/…` resolved in
 //! the document itself and `date-time` and `date` formats checked.
 
+pub mod client;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 

@@ -5,12 +5,10 @@
 //! (`yunwei_contract`): its status, content type and body must be documented for
 //! the operation, and every JSON body the server accepted must match the documented one.
 
-use std::sync::Arc;
-
 use reqwest::Method;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
+use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
-use yunwei_contract::Contract;
+use yunwei_contract::client::{Api, Body, Reply};
 use yunwei_db::both_backends;
 use yunwei_db::testing::TestStore;
 use yunwei_desk::testing::World;
@@ -19,159 +17,17 @@ use yunwei_desk::testing::World;
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// One answer from the server: status, headers, raw body, and the body as JSON (or `Null`).
-struct Reply {
-    status: u16,
-    headers: HeaderMap,
-    bytes: Vec<u8>,
-    json: Value,
+/// The desk's own requests, on the shared API client.
+trait DeskApi {
+    async fn upload(&self, token: &str, ticket: i64, file_name: &str, content: &[u8], public: Option<bool>) -> Reply;
+    async fn create_ticket(&self, token: &str, body: Value) -> Value;
+    async fn ticket(&self, token: &str, id: i64) -> Value;
+    async fn act(&self, token: &str, t: &Value, action: &str, fields: Value) -> Reply;
+    async fn acted(&self, token: &str, t: &Value, action: &str, fields: Value) -> Value;
+    async fn count_tickets(&self, token: &str) -> usize;
 }
 
-impl Reply {
-    fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.bytes).into_owned()
-    }
-
-    /// Asserts the status and returns the JSON body.
-    #[track_caller]
-    fn expect(&self, status: u16) -> &Value {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.text());
-        &self.json
-    }
-
-    /// Asserts a 422 naming `field`.
-    #[track_caller]
-    fn invalid(&self, field: &str) {
-        self.error(422, "invalid_field", Some(field));
-    }
-
-    /// Asserts the refusal's problem: its code as `reason`, its `args`, and a `message` in
-    /// English words from the catalogue (no code or placeholder left in it).
-    #[track_caller]
-    fn reason(&self, reason: &str, args: &[(&str, &str)]) -> &Self {
-        let e = &self.json["error"];
-        assert_eq!(e["reason"], reason, "wrong reason in {}", self.text());
-        let expected: serde_json::Map<String, Value> =
-            args.iter().map(|(n, v)| (n.to_string(), Value::from(*v))).collect();
-        assert_eq!(e["args"], Value::Object(expected), "wrong args in {}", self.text());
-        let message = e["message"].as_str().unwrap_or("");
-        assert!(!message.contains(reason) && !message.contains('{'), "unworded message in {}", self.text());
-        self
-    }
-
-    /// Asserts a refusal in the error contract: status, code, a non-empty message, and the
-    /// field named (or no field at all).
-    #[track_caller]
-    fn error(&self, status: u16, code: &str, field: Option<&str>) {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.text());
-        assert!(
-            self.header("content-type").starts_with("application/json"),
-            "error bodies are JSON, got {:?}",
-            self.header("content-type")
-        );
-        let e = &self.json["error"];
-        assert!(e.is_object(), "no error object in {}", self.text());
-        assert_eq!(e["code"], code, "wrong code in {}", self.text());
-        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "no message in {}", self.text());
-        match field {
-            Some(f) => assert_eq!(e["field"], f, "wrong field in {}", self.text()),
-            None => assert!(e.get("field").is_none(), "unexpected field in {}", self.text()),
-        }
-    }
-}
-
-enum Body {
-    Empty,
-    Json(Value),
-    Raw(String, Vec<u8>),
-}
-
-/// A client for one running server that checks every answer against the served document.
-struct Api {
-    base: String,
-    client: reqwest::Client,
-    contract: Arc<Contract>,
-}
-
-impl Api {
-    fn v1(&self, path: &str) -> String {
-        format!("{}/api/v1{path}", self.base)
-    }
-
-    fn root(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    async fn send(&self, method: Method, url: String, token: Option<&str>, body: Body) -> Reply {
-        let mut req = self.client.request(method, url);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        req = match body {
-            Body::Empty => req,
-            Body::Json(v) => req.json(&v),
-            Body::Raw(content_type, bytes) => req.header(CONTENT_TYPE, content_type).body(bytes),
-        };
-        self.reply(req).await
-    }
-
-    /// Sends the request and checks the answer (and an accepted JSON body) against the document.
-    async fn reply(&self, req: reqwest::RequestBuilder) -> Reply {
-        let (client, req) = req.build_split();
-        let req = req.expect("a well-formed request");
-        let (method, path) = (req.method().to_string(), req.url().path().to_string());
-        let sent_json = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .is_some_and(|t| t.as_bytes().starts_with(b"application/json"))
-            .then(|| req.body().and_then(|b| b.as_bytes()).and_then(|b| serde_json::from_slice::<Value>(b).ok()))
-            .flatten();
-        let res = client.execute(req).await.expect("the server answers");
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        let bytes = res.bytes().await.expect("a body").to_vec();
-        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        if let Err(e) = self.contract.check_response(&method, &path, status, content_type, &bytes) {
-            panic!("the answer breaks the OpenAPI document: {e}");
-        }
-        if let (true, Some(body)) = ((200..300).contains(&status), &sent_json)
-            && let Err(e) = self.contract.check_request(&method, &path, body)
-        {
-            panic!("an accepted request breaks the OpenAPI document: {e}");
-        }
-        Reply { status, headers, bytes, json }
-    }
-
-    async fn get(&self, token: &str, path: &str) -> Reply {
-        self.send(Method::GET, self.v1(path), Some(token), Body::Empty).await
-    }
-
-    async fn get_query(&self, token: &str, path: &str, query: &[(&str, &str)]) -> Reply {
-        self.reply(self.client.get(self.v1(path)).bearer_auth(token).query(query)).await
-    }
-
-    async fn post(&self, token: &str, path: &str, body: Value) -> Reply {
-        self.send(Method::POST, self.v1(path), Some(token), Body::Json(body)).await
-    }
-
-    async fn patch(&self, token: &str, path: &str, body: Value) -> Reply {
-        self.send(Method::PATCH, self.v1(path), Some(token), Body::Json(body)).await
-    }
-
-    async fn put(&self, token: &str, path: &str, body: Value) -> Reply {
-        self.send(Method::PUT, self.v1(path), Some(token), Body::Json(body)).await
-    }
-
-    /// A request with a body sent exactly as given.
-    async fn raw(&self, method: Method, path: &str, token: &str, content_type: &str, body: Vec<u8>) -> Reply {
-        self.send(method, self.v1(path), Some(token), Body::Raw(content_type.to_string(), body)).await
-    }
-
+impl DeskApi for Api {
     /// Uploads one file as hand-built multipart/form-data, with an optional `public` part. Every
     /// file claims to be `text/html`: the server must serve by the (sanitised) name, never by
     /// what the uploader claimed.
@@ -259,9 +115,7 @@ async fn start(store: &TestStore) -> Env {
         user_b: token_for(store, w.user_b.user_id).await,
     };
     let base = yunwei_web::testing::serve(store, crate::MODULES).await;
-    let client = reqwest::Client::builder().no_proxy().build().expect("client");
-    let contract = Contract::fetch(&client, &base).await;
-    Env { api: Api { base, client, contract }, w, tok }
+    Env { api: Api::connect(base).await, w, tok }
 }
 
 fn ids(page: &Value) -> Vec<i64> {
