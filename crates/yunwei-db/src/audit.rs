@@ -7,6 +7,7 @@ use yunwei_kernel::permission::{self, Actor};
 
 use crate::Backend;
 use crate::Result;
+use crate::Time;
 use crate::Tx;
 use crate::db::{Arg, Sql};
 use crate::now_micros;
@@ -75,7 +76,7 @@ pub struct AuditRow {
     pub entity_id: i64,
     pub before: Option<String>,
     pub after: Option<String>,
-    pub created_at: i64,
+    pub created_at: Time,
 }
 
 /// Audit entries for one record, oldest first, within the actor's tenant scope.

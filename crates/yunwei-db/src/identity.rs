@@ -13,7 +13,7 @@ use yunwei_kernel::permission::{self, Actor, Role};
 use yunwei_kernel::validate;
 
 use crate::db::{Conn, Returned};
-use crate::{Result, Store, StoreError, Tx, audit, now_micros};
+use crate::{Result, Store, StoreError, Time, Tx, audit, now_micros};
 
 stored_row! {
     #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -29,8 +29,8 @@ stored_row! {
         pub locale: String,
         pub time_zone: String,
         pub version: i64,
-        pub created_at: i64,
-        pub updated_at: i64,
+        pub created_at: Time,
+        pub updated_at: Time,
     }
 }
 

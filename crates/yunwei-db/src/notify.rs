@@ -18,7 +18,7 @@ use serde_json::Value;
 use yunwei_kernel::permission::Actor;
 
 use crate::jobs::{self, BoxedRun};
-use crate::{Result, StoreError, Tx, now_micros};
+use crate::{Result, StoreError, Time, Tx, now_micros};
 
 /// The job kind that delivers a [`Notice`].
 pub const DELIVER: &str = "notify.deliver";
@@ -96,8 +96,8 @@ pub struct Notification {
     pub args: BTreeMap<String, String>,
     /// Text written by a version that stored words (before notices had arguments); empty since.
     pub legacy_body: String,
-    pub created_at: i64,
-    pub read_at: Option<i64>,
+    pub created_at: Time,
+    pub read_at: Option<Time>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -108,8 +108,8 @@ struct Row {
     subject_id: Option<i64>,
     args: String,
     body: String,
-    created_at: i64,
-    read_at: Option<i64>,
+    created_at: Time,
+    read_at: Option<Time>,
 }
 
 impl Row {

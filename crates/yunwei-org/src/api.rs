@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yunwei_db::identity::HashedPassword;
 use yunwei_web::AppState;
-use yunwei_web::dto::{Items, double_option, ts};
+use yunwei_web::dto::{Items, double_option};
 use yunwei_web::error::{ApiResult, Created};
 use yunwei_web::extract::{ApiJson, ApiPath as Path, ApiQuery, Auth};
 
@@ -521,8 +521,8 @@ impl From<tenants::Tenant> for TenantOut {
             kind: t.kind,
             active: t.active,
             version: t.version,
-            created_at: ts(t.created_at),
-            updated_at: ts(t.updated_at),
+            created_at: t.created_at.to_string(),
+            updated_at: t.updated_at.to_string(),
         }
     }
 }
@@ -570,8 +570,8 @@ impl From<yunwei_db::identity::User> for UserOut {
             locale: u.locale,
             time_zone: u.time_zone,
             version: u.version,
-            created_at: ts(u.created_at),
-            updated_at: ts(u.updated_at),
+            created_at: u.created_at.to_string(),
+            updated_at: u.updated_at.to_string(),
             served_tenants: None,
             groups: None,
         }
@@ -614,8 +614,8 @@ impl From<groups::GroupView> for GroupOut {
             active: g.active,
             members: v.members,
             version: g.version,
-            created_at: ts(g.created_at),
-            updated_at: ts(g.updated_at),
+            created_at: g.created_at.to_string(),
+            updated_at: g.updated_at.to_string(),
         }
     }
 }
@@ -648,8 +648,8 @@ impl From<locations::Location> for LocationOut {
             responsible_group_id: l.responsible_group_id,
             active: l.active,
             version: l.version,
-            created_at: ts(l.created_at),
-            updated_at: ts(l.updated_at),
+            created_at: l.created_at.to_string(),
+            updated_at: l.updated_at.to_string(),
         }
     }
 }

@@ -8,6 +8,7 @@ use yunwei_kernel::validate;
 
 use yunwei_db::Result;
 use yunwei_db::StoreError;
+use yunwei_db::Time;
 use yunwei_db::Tx;
 use yunwei_db::audit;
 use yunwei_db::db::{Arg, Sql};
@@ -23,8 +24,8 @@ pub struct Location {
     pub responsible_group_id: Option<i64>,
     pub active: bool,
     pub version: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: Time,
+    pub updated_at: Time,
 }
 
 #[derive(Debug, Clone, Default)]

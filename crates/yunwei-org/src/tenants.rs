@@ -7,6 +7,7 @@ use yunwei_kernel::validate;
 
 use yunwei_db::Result;
 use yunwei_db::StoreError;
+use yunwei_db::Time;
 use yunwei_db::Tx;
 use yunwei_db::audit;
 use yunwei_db::db::Sql;
@@ -21,8 +22,8 @@ pub struct Tenant {
     pub kind: String,
     pub active: bool,
     pub version: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: Time,
+    pub updated_at: Time,
 }
 
 #[derive(Debug, Clone)]

@@ -3,11 +3,6 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// Formats a stored instant (microseconds since the epoch) as RFC 3339 in UTC.
-pub fn ts(micros: i64) -> String {
-    jiff::Timestamp::from_microsecond(micros).map(|t| t.to_string()).unwrap_or_default()
-}
-
 /// Parses an RFC 3339 instant from a request, naming the field when it is not one.
 pub fn parse_ts(field: &str, text: &str) -> Result<i64, crate::error::ApiError> {
     text.parse::<jiff::Timestamp>()

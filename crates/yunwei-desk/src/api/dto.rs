@@ -5,7 +5,6 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 use yunwei_kernel::permission::Actor;
-use yunwei_web::dto::ts;
 use yunwei_web::openapi::{one_of_texts, one_of_texts_or_null};
 
 use crate::rules::sla::{ClockEvent, ClockKind, ClockStatus};
@@ -84,7 +83,7 @@ impl From<tickets::Event> for EventOut {
             public: e.public,
             body: e.body,
             data: e.data.0,
-            created_at: ts(e.created_at),
+            created_at: e.created_at.to_string(),
         }
     }
 }
@@ -112,7 +111,7 @@ impl From<tickets::Link> for LinkOut {
             from_number: l.from_number,
             to_ticket_id: l.to_ticket_id,
             to_number: l.to_number,
-            created_at: ts(l.created_at),
+            created_at: l.created_at.to_string(),
         }
     }
 }
@@ -141,7 +140,7 @@ impl From<tickets::Attachment> for AttachmentOut {
             sha256: a.sha256,
             public: a.public,
             uploaded_by: a.uploaded_by,
-            created_at: ts(a.created_at),
+            created_at: a.created_at.to_string(),
         }
     }
 }

@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use yunwei_db::notify;
 use yunwei_web::AppState;
-use yunwei_web::dto::{Items, double_option, parse_ts, ts};
+use yunwei_web::dto::{Items, double_option, parse_ts};
 use yunwei_web::error::ApiResult;
 use yunwei_web::extract::{ApiJson, ApiPath as Path, ApiQuery, Auth};
 use yunwei_web::ui::i18n::{self, Locale};
@@ -55,7 +55,7 @@ impl From<sla::CalendarRow> for CalendarOut {
             make_up_days: s.make_up_days,
             make_up_weekday: s.make_up_weekday,
             version: r.version,
-            updated_at: ts(r.updated_at),
+            updated_at: r.updated_at.to_string(),
         }
     }
 }
@@ -288,7 +288,7 @@ impl From<sla::PolicyRow> for PolicyOut {
             group_id: p.group_id,
             active: p.active,
             version: p.version,
-            updated_at: ts(p.updated_at),
+            updated_at: p.updated_at.to_string(),
         }
     }
 }
@@ -511,18 +511,18 @@ pub async fn ticket_clocks(
                 target_secs: c.target_secs,
                 elapsed_secs: c.elapsed_secs,
                 remaining_secs: c.remaining_secs,
-                started_at: ts(c.started_at),
-                stopped_at: c.stopped_at.map(ts),
-                paused_since: c.paused_since.map(ts),
-                due_at: c.due_at.map(ts),
-                breached_at: c.breached_at.map(ts),
+                started_at: c.started_at.to_string(),
+                stopped_at: c.stopped_at.map(|t| t.to_string()),
+                paused_since: c.paused_since.map(|t| t.to_string()),
+                due_at: c.due_at.map(|t| t.to_string()),
+                breached_at: c.breached_at.map(|t| t.to_string()),
                 fired_thresholds: c.fired,
                 history: c
                     .history
                     .into_iter()
                     .map(|e| ClockEventOut {
                         event: e.event,
-                        at: ts(e.at),
+                        at: e.at.to_string(),
                         target_secs: e.target_secs,
                         previous_target_secs: e.previous_target_secs,
                     })
@@ -651,7 +651,10 @@ pub async fn breaching_soon(
     let within = q.within_hours.unwrap_or(4) * 3600;
     let rows = sla::breaching_soon(&mut tx, &auth.actor, within, q.limit.unwrap_or(100)).await?;
     Ok(Json(Items {
-        items: rows.into_iter().map(|(ticket_id, clock, due)| SoonOut { ticket_id, clock, due_at: ts(due) }).collect(),
+        items: rows
+            .into_iter()
+            .map(|(ticket_id, clock, due)| SoonOut { ticket_id, clock, due_at: due.to_string() })
+            .collect(),
     }))
 }
 
@@ -697,8 +700,8 @@ impl NotificationOut {
             kind: n.kind,
             args: n.args,
             text,
-            created_at: ts(n.created_at),
-            read_at: n.read_at.map(ts),
+            created_at: n.created_at.to_string(),
+            read_at: n.read_at.map(|t| t.to_string()),
         }
     }
 }

@@ -832,7 +832,7 @@ pub async fn audit_log(
             id: e.id,
             actor_id: e.actor_id,
             action: e.action,
-            created_at: yunwei_web::dto::ts(e.created_at),
+            created_at: e.created_at.to_string(),
             before: parse(e.before),
             after: parse(e.after),
         })

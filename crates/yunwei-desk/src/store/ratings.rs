@@ -10,6 +10,7 @@ use yunwei_kernel::permission::Actor;
 use crate::store::tickets::{self, TicketRef};
 use yunwei_db::Result;
 use yunwei_db::StoreError;
+use yunwei_db::Time;
 use yunwei_db::Tx;
 use yunwei_db::audit;
 use yunwei_db::now_micros;
@@ -21,7 +22,7 @@ pub struct Rating {
     pub rater_id: i64,
     pub score: i64,
     pub comment: String,
-    pub created_at: i64,
+    pub created_at: Time,
 }
 
 const COLUMNS: &str = "id, ticket_id, rater_id, score, comment, created_at";

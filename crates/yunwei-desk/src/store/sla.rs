@@ -70,8 +70,8 @@ stored_row! {
         pub make_up_days: JsonText<Vec<String>>,
         pub make_up_weekday: String,
         pub version: i64,
-        pub created_at: i64,
-        pub updated_at: i64,
+        pub created_at: Time,
+        pub updated_at: Time,
     }
 }
 
@@ -304,8 +304,8 @@ stored_row! {
         pub group_id: Option<i64>,
         /// At a breach of the resolution clock, raise the ticket's priority by one level.
         pub raise_priority_on_breach: bool,
-        pub created_at: i64,
-        pub updated_at: i64,
+        pub created_at: Time,
+        pub updated_at: Time,
     }
 }
 
@@ -599,14 +599,14 @@ pub struct ClockReport {
     pub policy_name: String,
     pub calendar_name: String,
     pub target_secs: i64,
-    pub started_at: i64,
-    pub stopped_at: Option<i64>,
-    pub paused_since: Option<i64>,
+    pub started_at: Time,
+    pub stopped_at: Option<Time>,
+    pub paused_since: Option<Time>,
     pub status: String,
     pub elapsed_secs: i64,
     pub remaining_secs: i64,
-    pub due_at: Option<i64>,
-    pub breached_at: Option<i64>,
+    pub due_at: Option<Time>,
+    pub breached_at: Option<Time>,
     /// Thresholds already fired, in percent.
     pub fired: Vec<i64>,
     /// What happened to the clock, oldest first.
@@ -618,7 +618,7 @@ pub struct ClockReport {
 pub struct ClockEventRow {
     pub clock_id: i64,
     pub event: String,
-    pub at: i64,
+    pub at: Time,
     pub target_secs: i64,
     pub previous_target_secs: Option<i64>,
 }
@@ -1247,14 +1247,14 @@ pub async fn clocks_of(tx: &mut Tx, actor: &Actor, t: &crate::store::tickets::Ti
             policy_name,
             calendar_name,
             target_secs: row.target_secs,
-            started_at: row.started_at,
-            stopped_at: row.stopped_at,
-            paused_since: row.paused_since,
+            started_at: Time::from(ts(row.started_at)?),
+            stopped_at: row.stopped_at.map(ts).transpose()?.map(Time::from),
+            paused_since: row.paused_since.map(ts).transpose()?.map(Time::from),
             status: v.status.as_str().to_string(),
             elapsed_secs: v.elapsed.as_secs(),
             remaining_secs: v.remaining.as_secs(),
-            due_at: v.due_at.map(micros),
-            breached_at: v.breached_at.map(micros),
+            due_at: v.due_at.map(Time::from),
+            breached_at: v.breached_at.map(Time::from),
             fired: fired.into_iter().map(|(f,)| f).collect(),
             history: mine,
         });
@@ -1493,7 +1493,7 @@ pub async fn breaching_soon(
     actor: &Actor,
     within_secs: i64,
     limit: i64,
-) -> Result<Vec<(i64, String, i64)>> {
+) -> Result<Vec<(i64, String, Time)>> {
     actor.require(permissions::SEE_ALL_TICKETS_IN_SCOPE)?;
     let mut sql = Sql::new(
         "SELECT c.ticket_id, c.kind, c.due_at FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
@@ -1502,7 +1502,7 @@ pub async fn breaching_soon(
     sql.arg(Arg::Int(now_micros() + within_secs.max(0) * 1_000_000));
     sql.scoped("t.tenant_id", &actor.tenant_scope());
     sql.push(" ORDER BY c.due_at LIMIT ").arg(Arg::Int(limit.clamp(1, 500)));
-    Ok(fetch_sql!(tx, (i64, String, i64), sql, fetch_all)?)
+    Ok(fetch_sql!(tx, (i64, String, Time), sql, fetch_all)?)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -870,7 +870,7 @@ pub struct Event {
     pub body: String,
     /// What changed, as the change wrote it (group, status, reason codes, …).
     pub data: yunwei_db::JsonText<Value>,
-    pub created_at: i64,
+    pub created_at: Time,
 }
 
 /// The ticket's timeline, oldest first. End users see only public entries.
@@ -944,7 +944,7 @@ pub struct Link {
     pub from_number: String,
     pub to_ticket_id: i64,
     pub to_number: String,
-    pub created_at: i64,
+    pub created_at: Time,
 }
 
 async fn insert_link(tx: &mut Tx, actor: &Actor, from: &Ticket, to: &Ticket, kind: LinkKind) -> Result<i64> {
@@ -1062,7 +1062,7 @@ pub struct Attachment {
     pub sha256: String,
     pub public: bool,
     pub uploaded_by: i64,
-    pub created_at: i64,
+    pub created_at: Time,
 }
 
 const ATTACHMENT_COLUMNS: &str =

@@ -2,6 +2,7 @@
 //! picker, locations, ticket references in paths, and form parsing helpers.
 
 use std::collections::HashMap;
+use yunwei_db::Time;
 
 use crate::store::categories::Category;
 use crate::store::tickets::Event;
@@ -17,7 +18,7 @@ pub struct EventView {
     /// What happened, e.g. "replied" / "回复".
     pub what: &'static str,
     pub actor: String,
-    pub at: i64,
+    pub at: Time,
     pub body: String,
     /// Details such as the new group and person, the status change, the resolution code.
     pub details: Vec<String>,

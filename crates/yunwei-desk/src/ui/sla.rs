@@ -3,6 +3,7 @@
 //! administrators. Every figure comes from the store (`crate::store::sla`), as in the API.
 
 use std::collections::{BTreeMap, HashMap};
+use yunwei_db::Time;
 
 use crate::rules::sla::Targets;
 use crate::rules::ticket::{PendingReason, TicketType};
@@ -63,12 +64,12 @@ pub struct ClockLine {
     pub remaining: String,
     /// Over target: `remaining` is how long ago the target passed.
     pub overdue: bool,
-    pub due: Option<i64>,
+    pub due: Option<Time>,
     pub fired: String,
     /// The group an OLA clock times.
     pub group: Option<String>,
     /// (event, instant, the target then or before a retarget) oldest first.
-    pub history: Vec<(String, i64, String)>,
+    pub history: Vec<(String, Time, String)>,
 }
 
 fn clock_line(locale: Locale, c: &ClockReport) -> ClockLine {
@@ -125,7 +126,7 @@ pub struct SoonRow {
     pub priority: i64,
     pub status: String,
     pub kind: String,
-    pub due: i64,
+    pub due: Time,
     /// Already past its target (the escalation scan marks it breached shortly).
     pub overdue: bool,
 }
@@ -158,7 +159,7 @@ pub async fn soon(State(s): State<AppState>, Staff(v, actor): Staff, Query(q): Q
                 status: t.status.to_string(),
                 kind,
                 due,
-                overdue: due <= now,
+                overdue: due.micros() <= now,
             });
         }
         Ok::<_, StoreError>(rows)

@@ -544,6 +544,12 @@ both_backends!(stored_values_that_are_not_what_they_should_be_fail_the_read, |st
     corrupt("UPDATE tickets SET status = 'new' WHERE id = $1").await;
     tickets::get(&mut store.read().await.unwrap(), &w.agent, &id).await.unwrap();
 
+    corrupt("UPDATE ticket_events SET created_at = 9223372036854775807 WHERE ticket_id = $1 AND kind = 'created'")
+        .await;
+    fails("timeline", "out of range").await;
+    corrupt("UPDATE ticket_events SET created_at = 0 WHERE ticket_id = $1 AND kind = 'created'").await;
+    tickets::timeline(&mut store.read().await.unwrap(), &w.agent, &id).await.unwrap();
+
     corrupt("UPDATE ticket_events SET data = '{not json' WHERE ticket_id = $1 AND kind = 'created'").await;
     fails("timeline", "unreadable").await;
 
