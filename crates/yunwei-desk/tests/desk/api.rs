@@ -1134,7 +1134,7 @@ both_backends!(administrators_define_calendars_and_policies_and_tickets_carry_th
     assert_eq!(breach["subject"], json!({ "kind": "ticket", "id": t["id"] }));
     assert_eq!(breach["args"]["number"], number);
     let zh = breach["text"].as_str().unwrap().to_string();
-    assert!(zh.contains(number) && zh.contains("已超出服务级别"), "{zh}");
+    assert!(zh.contains(number) && zh.contains("已超时，超出服务级别"), "{zh}");
     let me = api.get(&tok.agent, "/me").await.expect(200).clone();
     let english = json!({ "version": me["version"], "locale": "en" });
     api.patch(&tok.admin, &format!("/users/{}", w.agent.user_id), english).await.expect(200);
