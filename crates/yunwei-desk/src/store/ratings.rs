@@ -30,7 +30,7 @@ const COLUMNS: &str = "id, ticket_id, rater_id, score, comment, created_at";
 /// Rates a ticket the actor requested, once it is resolved or closed.
 pub async fn rate(tx: &mut Tx, actor: &Actor, r: &TicketRef, score: i64, comment: &str) -> Result<Rating> {
     let t = tickets::get(tx, actor, r).await?;
-    rating::may_rate(actor, t.requester_id, t.status())?;
+    rating::may_rate(actor, t.requester_id, t.status)?;
     let checked = rating::check(score, comment)?;
     let now = now_micros();
     let sql = format!(

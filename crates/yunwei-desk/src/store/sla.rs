@@ -31,8 +31,7 @@ use yunwei_db::now_micros;
 
 /// A stored instant. One outside the supported range is corrupt data, not 1970.
 fn ts(micros: i64) -> Result<Timestamp> {
-    Timestamp::from_microsecond(micros)
-        .map_err(|e| StoreError::Corrupt(format!("stored instant {micros} µs is out of range: {e}")))
+    Time::from_micros(micros).map(Time::timestamp).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 fn micros(t: Timestamp) -> i64 {
@@ -792,7 +791,7 @@ fn advance(
     after: &Ticket,
     now: Timestamp,
 ) -> Result<()> {
-    let (b, a) = (before.status(), after.status());
+    let (b, a) = (before.status, after.status);
     let reopened = b == Status::Resolved && a.is_open();
     if reopened && matches!(kind, ClockKind::Resolution | ClockKind::Ola) {
         clock.restart(now);
@@ -874,7 +873,7 @@ pub async fn sync(tx: &mut Tx, before: Option<&Ticket>, after: &Ticket) -> Resul
         advance(&mut clock, kind, policy, before, after, now)?;
         save_clock(tx, row, &clock, cal, &policy.thresholds(), now).await?;
     }
-    if after.group_id != before.group_id || (before.status() == Status::Resolved && after.status().is_open()) {
+    if after.group_id != before.group_id || (before.status == Status::Resolved && after.status.is_open()) {
         start_ola(tx, after, now).await?;
     }
     if rows.is_empty() {
@@ -909,7 +908,7 @@ impl<'a> Start<'a> {
             category_path,
             group_id: t.group_id,
             priority: t.priority,
-            status: t.status(),
+            status: t.status,
             pending_reason: t.pending_reason,
             created_at: t.created_at.timestamp(),
             first_response_at: t.first_response_at.map(Time::timestamp),

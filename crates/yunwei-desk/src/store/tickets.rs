@@ -101,13 +101,9 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    pub fn status(&self) -> Status {
-        self.status
-    }
-
     fn lifecycle(&self) -> LifecycleState {
         LifecycleState {
-            status: self.status(),
+            status: self.status,
             group_id: self.group_id,
             assignee_id: self.assignee_id,
             pending_reason: self.pending_reason,
@@ -117,9 +113,9 @@ impl Ticket {
 
     /// The actions this actor could take now.
     pub fn actions_for(&self, actor: &Actor) -> Vec<ActionKind> {
-        ticket::available_actions(self.status())
+        ticket::available_actions(self.status)
             .into_iter()
-            .filter(|k| ticket::may_act(actor, *k, self.requester_id, self.status()).is_ok())
+            .filter(|k| ticket::may_act(actor, *k, self.requester_id, self.status).is_ok())
             .collect()
     }
 }
@@ -447,7 +443,7 @@ async fn system_event(tx: &mut Tx, t: &Ticket, kind: &str, data: Value, change: 
 /// from the matrix again.
 pub(crate) async fn raise_priority_by_system(tx: &mut Tx, ticket_id: i64, reason: SystemReason) -> Result<bool> {
     let before = get_unscoped(tx, ticket_id).await?;
-    if before.priority <= 1 || !before.status().is_open() {
+    if before.priority <= 1 || !before.status.is_open() {
         return Ok(false);
     }
     let now = now_micros();
@@ -516,7 +512,7 @@ pub async fn update(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, p: 
     let before = get(tx, actor, r).await?;
     actor.require(permissions::WORK_TICKETS)?;
     check_version(&before, version)?;
-    if before.status().is_final() {
+    if before.status.is_final() {
         return Err(
             StoreError::invalid("status", "not_editable").with("status_key", format!("status.{}", before.status))
         );
@@ -733,7 +729,7 @@ async fn resolve_action(
             if target.tenant_id != t.tenant_id {
                 return Err(StoreError::invalid("into", "merge_other_tenant"));
             }
-            if target.status().is_final() {
+            if target.status.is_final() {
                 return Err(StoreError::invalid("into", "merge_into_closed")
                     .with("number", &target.number)
                     .with("status_key", format!("status.{}", target.status)));
@@ -748,7 +744,7 @@ async fn resolve_action(
 pub async fn act(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, req: ActionRequest) -> Result<Ticket> {
     let before = get(tx, actor, r).await?;
     let kind = req.kind();
-    ticket::may_act(actor, kind, before.requester_id, before.status())?;
+    ticket::may_act(actor, kind, before.requester_id, before.status)?;
     check_version(&before, version)?;
     let note = match &req {
         ActionRequest::Suspend { note: Some(n), .. } => validate::optional("note", n, 20_000)?,
@@ -901,7 +897,7 @@ pub async fn comment(tx: &mut Tx, actor: &Actor, r: &TicketRef, body: &str, publ
         actor.require(permissions::INTERNAL_NOTES)?;
     }
     let body = validate::required("body", body, 50_000)?;
-    if t.status().is_final() {
+    if t.status.is_final() {
         return Err(StoreError::invalid("body", "ticket_closed")
             .with("number", &t.number)
             .with("status_key", format!("status.{}", t.status)));

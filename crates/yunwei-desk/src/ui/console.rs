@@ -347,7 +347,7 @@ async fn ticket_page(
         assignable,
         codes: ResolutionCode::ALL.iter().map(|c| c.as_str()).collect(),
         reasons: PendingReason::ALL.iter().map(|r| r.as_str()).collect(),
-        can_comment: !t.status().is_final(),
+        can_comment: !t.status.is_final(),
         error,
         clocks,
         public_only: false,
