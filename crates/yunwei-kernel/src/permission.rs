@@ -5,12 +5,28 @@
 use crate::DomainError;
 use crate::string_enum;
 
+// `config_manager` keeps the CMDB (classes, CIs, relationships) and `asset_manager` the assets
+// and stock-takes, both for the client organisations they serve; `client_it` is a client
+// organisation's own IT contact: the portal like an end user, and read access to their
+// organisation's configuration and assets.
 string_enum!(Role {
     Admin = "admin",
     Agent = "agent",
     GroupLead = "group_lead",
+    ConfigManager = "config_manager",
+    AssetManager = "asset_manager",
+    ClientIt = "client_it",
     EndUser = "end_user",
 });
+
+impl Role {
+    /// The provider's people (administrators, leads, agents, configuration and asset
+    /// managers): they get the console and serve client organisations. The others belong to
+    /// a client and get the portal.
+    pub fn is_staff(self) -> bool {
+        !matches!(self, Role::EndUser | Role::ClientIt)
+    }
+}
 
 /// Something a role may be allowed to do, with the roles that may. Each crate declares the
 /// permissions of its own domain as constants beside its rules (the desk's `WORK_TICKETS`),
@@ -28,8 +44,10 @@ pub struct Permission {
 pub const MANAGE_ORGANISATION: Permission = Permission { name: "org.manage", roles: &[Role::Admin] };
 
 /// Read users, groups and locations of the tenants served (to dispatch and log calls).
-pub const READ_DIRECTORY: Permission =
-    Permission { name: "org.read_directory", roles: &[Role::Admin, Role::GroupLead, Role::Agent] };
+pub const READ_DIRECTORY: Permission = Permission {
+    name: "org.read_directory",
+    roles: &[Role::Admin, Role::GroupLead, Role::Agent, Role::ConfigManager, Role::AssetManager],
+};
 
 /// Read the audit log.
 pub const READ_AUDIT: Permission = Permission { name: "audit.read", roles: &[Role::Admin, Role::GroupLead] };
@@ -94,14 +112,16 @@ impl Actor {
     /// The provider's people (administrators, group leads, agents), who get the staff pages;
     /// end users get the portal.
     pub fn is_staff(&self) -> bool {
-        self.role != Role::EndUser
+        self.role.is_staff()
     }
 
     pub fn tenant_scope(&self) -> TenantScope {
         match self.role {
             Role::Admin => TenantScope::All,
-            Role::Agent | Role::GroupLead => TenantScope::Only(self.served_tenants.clone()),
-            Role::EndUser => TenantScope::Only(vec![self.tenant_id]),
+            Role::Agent | Role::GroupLead | Role::ConfigManager | Role::AssetManager => {
+                TenantScope::Only(self.served_tenants.clone())
+            }
+            Role::ClientIt | Role::EndUser => TenantScope::Only(vec![self.tenant_id]),
         }
     }
 }
@@ -119,6 +139,8 @@ mod tests {
         assert_eq!(actor(Role::Admin).tenant_scope(), TenantScope::All);
         assert_eq!(actor(Role::Agent).tenant_scope(), TenantScope::Only(vec![2, 3]));
         assert_eq!(actor(Role::EndUser).tenant_scope(), TenantScope::Only(vec![1]));
+        assert_eq!(actor(Role::ClientIt).tenant_scope(), TenantScope::Only(vec![1]));
+        assert_eq!(actor(Role::ConfigManager).tenant_scope(), TenantScope::Only(vec![2, 3]));
         assert!(!actor(Role::Agent).tenant_scope().contains(1));
     }
 
@@ -126,7 +148,7 @@ mod tests {
     fn only_administrators_manage_the_organisation() {
         for role in Role::ALL {
             assert_eq!(actor(*role).may(MANAGE_ORGANISATION), *role == Role::Admin);
-            assert_eq!(actor(*role).may(READ_DIRECTORY), *role != Role::EndUser);
+            assert_eq!(actor(*role).may(READ_DIRECTORY), role.is_staff());
             assert_eq!(actor(*role).require(READ_AUDIT).is_ok(), matches!(role, Role::Admin | Role::GroupLead));
         }
     }

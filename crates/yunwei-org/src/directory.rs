@@ -34,7 +34,7 @@ pub async fn assignable(tx: &mut Tx, actor: &Actor, tenant_id: i64) -> Result<Ve
         "SELECT g.id AS group_id, g.name AS group_name, g.tier, u.id AS user_id, u.name AS user_name
          FROM support_groups g
          LEFT JOIN group_members m ON m.group_id = g.id
-         LEFT JOIN users u ON u.id = m.user_id AND u.active = TRUE AND u.role <> 'end_user'
+         LEFT JOIN users u ON u.id = m.user_id AND u.active = TRUE AND u.role NOT IN ('end_user', 'client_it')
               AND (u.role = 'admin' OR EXISTS (SELECT 1 FROM user_tenants ut WHERE ut.user_id = u.id AND ut.tenant_id = $1))
          WHERE g.active = TRUE
          ORDER BY g.tier, g.name, g.id, u.name, u.id",

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use sqlx::FromRow;
-use yunwei_kernel::permission::{self, Actor};
+use yunwei_kernel::permission::{self, Actor, Role};
 use yunwei_kernel::validate;
 
 use yunwei_db::Result;
@@ -58,7 +58,7 @@ async fn set_members(tx: &mut Tx, group_id: i64, members: &[i64]) -> Result<()> 
         let role = fetch_opt!(tx, (String,), "SELECT role FROM users WHERE id = $1", *m)?;
         match role {
             None => return Err(StoreError::invalid("members", "no_such_user").with("id", m)),
-            Some((r,)) if r == "end_user" => {
+            Some((r,)) if !Role::parse("role", &r).is_ok_and(|r| r.is_staff()) => {
                 return Err(StoreError::invalid("members", "end_user_not_staff").with("id", m));
             }
             _ => {}

@@ -121,7 +121,7 @@ pub async fn create(tx: &mut Tx, actor: Option<&Actor>, new: NewUser) -> Result<
             check_ids(tx, "tenants", "tenant_id", &[t]).await?;
             t
         }
-        (None, Role::EndUser) => return Err(StoreError::invalid("tenant_id", "tenant_required")),
+        (None, r) if !r.is_staff() => return Err(StoreError::invalid("tenant_id", "tenant_required")),
         (None, _) => tenants::provider(tx).await?.id,
     };
     let now = now_micros();

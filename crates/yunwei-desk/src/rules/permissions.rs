@@ -3,7 +3,7 @@
 
 use yunwei_kernel::permission::{Actor, Permission, Role};
 
-const STAFF: &[Role] = &[Role::Admin, Role::GroupLead, Role::Agent];
+const STAFF: &[Role] = &[Role::Admin, Role::GroupLead, Role::Agent, Role::ConfigManager, Role::AssetManager];
 
 /// See every ticket of the tenants in scope, not only one's own.
 pub const SEE_ALL_TICKETS_IN_SCOPE: Permission = Permission { name: "desk.see_all_tickets", roles: STAFF };

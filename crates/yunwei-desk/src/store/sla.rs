@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::FromRow;
 use yunwei_kernel::calendar::{ALL_WEEK, Calendar, HolidayTable, Hours, WEEKDAYS};
-use yunwei_kernel::permission::{self, Actor};
+use yunwei_kernel::permission::{self, Actor, Role};
 use yunwei_kernel::validate;
 
 use crate::store::tickets::{SystemReason, Ticket};
@@ -1591,7 +1591,7 @@ pub async fn rebuild_from_timeline(tx: &mut Tx, ticket_id: i64) -> Result<()> {
                 next.pending_reason = None;
             }
             // A reply answers the requester only when staff write it.
-            "reply" if !role.is_empty() && role != "end_user" => {
+            "reply" if Role::parse("role", &role).is_ok_and(|r| r.is_staff()) => {
                 next.first_response_at = next.first_response_at.or(Some(at));
             }
             "resolve" => {

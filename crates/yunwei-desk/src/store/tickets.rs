@@ -274,7 +274,7 @@ pub(crate) async fn check_assignment(
 ) -> Result<GroupFacts> {
     let g = group_facts(c, "group_id", group_id).await?;
     if let Some(a) = assignee {
-        let p = party(c, a).await?.filter(|p| p.active && p.role != Role::EndUser.as_str());
+        let p = party(c, a).await?.filter(|p| p.active && Role::parse("role", &p.role).is_ok_and(|r| r.is_staff()));
         let Some(p) = p else {
             return Err(StoreError::invalid("assignee_id", "no_such_staff").with("id", a));
         };

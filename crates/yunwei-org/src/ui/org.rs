@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use yunwei_db::StoreError;
 use yunwei_db::identity::User;
-use yunwei_kernel::permission::Actor;
+use yunwei_kernel::permission::{Actor, Role};
 use yunwei_web::AppState;
 use yunwei_web::ui::forms::{Errors, change, ticked};
 use yunwei_web::ui::session::{Admin, AdminOnly, Posted, Viewer};
@@ -174,7 +174,8 @@ async fn group_page(
         Ok(x) => x,
         Err(e) => return view::fail(v, e),
     };
-    let staff: Vec<User> = staff.into_iter().filter(|u| u.role != "end_user").collect();
+    let staff: Vec<User> =
+        staff.into_iter().filter(|u| Role::parse("role", &u.role).is_ok_and(|r| r.is_staff())).collect();
     let page = match typed.filter(|_| errors.form.is_none()) {
         Some(mut p) => {
             p.staff = staff;

@@ -1,0 +1,203 @@
+//! The impact walk: breadth first from one CI along the dependency edges, one level at a
+//! time, each CI reached once at its shortest distance, with the edge it was reached by so
+//! every result can show the path that explains it. Cycles in the data never loop the walk;
+//! a depth and a node limit bound it.
+//!
+//! The store feeds it: it asks for the edges out of [`Walk::frontier`] (already limited to
+//! the CIs the caller may see) and hands them to [`Walk::visit`], until the frontier is empty.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::relations::RelationKind;
+use yunwei_kernel::string_enum;
+
+// `down`: what fails when this CI does (the CIs that depend on it, transitively); `up`: what
+// this CI stands on (its dependencies, transitively).
+string_enum!(Direction {
+    Down = "down",
+    Up = "up",
+});
+
+/// The deepest walk asked for.
+pub const MAX_DEPTH: u32 = 10;
+
+/// One CI reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub id: i64,
+    /// Levels from the start (the start itself is 0).
+    pub depth: u32,
+    /// The CI it was reached from, and the relationship kind between them.
+    pub via: Option<i64>,
+    pub kind: Option<RelationKind>,
+}
+
+/// An edge from a frontier CI to a neighbour in the walk's direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge {
+    pub from: i64,
+    pub to: i64,
+    pub kind: RelationKind,
+}
+
+#[derive(Debug, Clone)]
+pub struct Walk {
+    depth: u32,
+    max_depth: u32,
+    max_nodes: usize,
+    index: HashMap<i64, usize>,
+    steps: Vec<Step>,
+    frontier: Vec<i64>,
+    truncated: bool,
+}
+
+impl Walk {
+    pub fn new(start: i64, max_depth: u32, max_nodes: usize) -> Self {
+        let steps = vec![Step { id: start, depth: 0, via: None, kind: None }];
+        let frontier = if max_depth == 0 { vec![] } else { vec![start] };
+        Walk {
+            depth: 0,
+            max_depth,
+            max_nodes: max_nodes.max(1),
+            index: HashMap::from([(start, 0)]),
+            steps,
+            frontier,
+            truncated: false,
+        }
+    }
+
+    /// The CIs whose edges the next level needs; empty when the walk is over.
+    pub fn frontier(&self) -> &[i64] {
+        &self.frontier
+    }
+
+    /// Adds the CIs the `edges` out of the frontier reach for the first time, at the next
+    /// depth, in a stable order (by the CI they come from, then their id).
+    pub fn visit(&mut self, edges: impl IntoIterator<Item = Edge>) {
+        let mut edges: Vec<Edge> = edges.into_iter().filter(|e| self.frontier.binary_search(&e.from).is_ok()).collect();
+        edges.sort_by_key(|e| (self.index.get(&e.from).copied().unwrap_or(usize::MAX), e.to, e.kind.as_str()));
+        self.depth += 1;
+        let mut next = Vec::new();
+        for e in edges {
+            if self.index.contains_key(&e.to) {
+                continue;
+            }
+            if self.steps.len() >= self.max_nodes {
+                self.truncated = true;
+                break;
+            }
+            self.index.insert(e.to, self.steps.len());
+            self.steps.push(Step { id: e.to, depth: self.depth, via: Some(e.from), kind: Some(e.kind) });
+            next.push(e.to);
+        }
+        next.sort_unstable();
+        self.frontier = if self.depth >= self.max_depth || self.truncated { vec![] } else { next };
+    }
+
+    /// Every CI reached, the start first, in the order reached.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// Whether the node limit cut the walk short.
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// The CIs from the start to `id`, both included; empty if `id` was not reached.
+    pub fn path(&self, id: i64) -> Vec<i64> {
+        let mut path = Vec::new();
+        let mut at = self.index.get(&id).map(|&i| &self.steps[i]);
+        while let Some(step) = at {
+            path.push(step.id);
+            at = step.via.and_then(|v| self.index.get(&v)).map(|&i| &self.steps[i]);
+        }
+        path.reverse();
+        path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::{BTreeSet, VecDeque};
+
+    fn run(edges: &[(i64, i64)], start: i64, depth: u32, limit: usize) -> Walk {
+        let mut w = Walk::new(start, depth, limit);
+        while !w.frontier().is_empty() {
+            let f: BTreeSet<i64> = w.frontier().iter().copied().collect();
+            let out: Vec<Edge> = edges
+                .iter()
+                .filter(|(a, _)| f.contains(a))
+                .map(|&(from, to)| Edge { from, to, kind: RelationKind::DependsOn })
+                .collect();
+            w.visit(out);
+        }
+        w
+    }
+
+    fn distances(edges: &[(i64, i64)], start: i64) -> HashMap<i64, u32> {
+        let mut d = HashMap::from([(start, 0)]);
+        let mut q = VecDeque::from([start]);
+        while let Some(n) = q.pop_front() {
+            for &(a, b) in edges {
+                if a == n && !d.contains_key(&b) {
+                    d.insert(b, d[&n] + 1);
+                    q.push_back(b);
+                }
+            }
+        }
+        d
+    }
+
+    #[test]
+    fn a_cycle_is_walked_once() {
+        let w = run(&[(1, 2), (2, 3), (3, 1), (3, 4)], 1, 10, 100);
+        let ids: Vec<i64> = w.steps().iter().map(|s| s.id).collect();
+        assert_eq!(ids, vec![1, 2, 3, 4]);
+        assert_eq!(w.path(4), vec![1, 2, 3, 4]);
+        assert!(!w.truncated());
+    }
+
+    #[test]
+    fn depth_and_node_limits_bound_the_walk() {
+        let chain: Vec<(i64, i64)> = (1..20).map(|i| (i, i + 1)).collect();
+        assert_eq!(run(&chain, 1, 6, 100).steps().len(), 7);
+        let star: Vec<(i64, i64)> = (2..50).map(|i| (1, i)).collect();
+        let w = run(&star, 1, 6, 10);
+        assert_eq!(w.steps().len(), 10);
+        assert!(w.truncated());
+        assert_eq!(run(&chain, 1, 0, 100).steps().len(), 1);
+    }
+
+    proptest! {
+        /// On any graph, cycles and repeated edges included, every CI within reach is found
+        /// exactly once at its shortest distance, and its path is made of real edges.
+        #[test]
+        fn each_reachable_ci_once_at_its_shortest_distance(
+            edges in proptest::collection::vec((0i64..30, 0i64..30), 0..120),
+            start in 0i64..30,
+            depth in 1u32..8,
+        ) {
+            let w = run(&edges, start, depth, 10_000);
+            let ids: Vec<i64> = w.steps().iter().map(|s| s.id).collect();
+            let unique: BTreeSet<i64> = ids.iter().copied().collect();
+            prop_assert_eq!(unique.len(), ids.len());
+            let expected: BTreeSet<i64> = distances(&edges, start).into_iter().filter(|(_, d)| *d <= depth).map(|(n, _)| n).collect();
+            prop_assert_eq!(&unique, &expected);
+            let dist = distances(&edges, start);
+            for s in w.steps() {
+                prop_assert_eq!(s.depth, dist[&s.id]);
+                let path = w.path(s.id);
+                prop_assert_eq!(path.len() as u32, s.depth + 1);
+                prop_assert_eq!(path[0], start);
+                for pair in path.windows(2) {
+                    prop_assert!(edges.contains(&(pair[0], pair[1])));
+                }
+            }
+        }
+    }
+}

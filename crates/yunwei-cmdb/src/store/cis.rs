@@ -1,0 +1,483 @@
+//! Configuration items: create, read, list and search in the caller's scope, change with an
+//! optimistic version, and the history of every change.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sqlx::FromRow;
+use yunwei_db::db::{Arg, JsonText, Sql};
+use yunwei_db::{Result, StoreError, Time, Tx, audit, now_micros};
+use yunwei_kernel::permission::Actor;
+use yunwei_kernel::validate;
+
+use super::classes::{self, Class};
+use super::{CIS, tenant_scope, visible};
+use crate::rules::CiStatus;
+use crate::rules::attributes::{self, AttrKind, AttrSpec};
+use crate::rules::permissions::MANAGE_CIS;
+
+/// The columns of a CI with its class's code, from `cis c JOIN ci_classes k`.
+pub const CI_COLUMNS: &str = "c.id, c.tenant_id, c.class_id, k.code AS class_code, c.name, c.status, c.location_id,
+    c.owner_group_id, c.user_id, c.attributes, c.version, c.created_at, c.updated_at";
+
+/// A CI as stored, with its class's code.
+#[derive(Debug, Clone, FromRow, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = CiRecord)]
+pub struct Ci {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub class_id: i64,
+    pub class_code: String,
+    pub name: String,
+    /// `planned`, `in_service`, `maintenance` or `retired`.
+    #[schema(value_type = String)]
+    pub status: CiStatus,
+    pub location_id: Option<i64>,
+    pub owner_group_id: Option<i64>,
+    /// The person the CI is assigned to (their device).
+    pub user_id: Option<i64>,
+    /// Values by attribute code, in the class's types.
+    #[schema(value_type = Object)]
+    pub attributes: JsonText<Map<String, Value>>,
+    pub version: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Time,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Time,
+}
+
+/// What a new CI or a change gives; `None` keeps the current value, `Some(None)` clears.
+/// `attributes` lists only the values to set (`null` clears one).
+#[derive(Debug, Clone, Default)]
+pub struct CiInput {
+    pub tenant_id: Option<i64>,
+    pub class: Option<String>,
+    pub name: Option<String>,
+    pub status: Option<CiStatus>,
+    pub location_id: Option<Option<i64>>,
+    pub owner_group_id: Option<Option<i64>>,
+    pub user_id: Option<Option<i64>>,
+    pub attributes: Map<String, Value>,
+}
+
+/// One entry of a CI's history.
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
+#[schema(as = CiHistoryEntry)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub ci_id: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Time,
+    pub actor_id: Option<i64>,
+    pub actor_name: Option<String>,
+    /// `created`, `updated`, `relation_added`, `relation_removed`.
+    pub kind: String,
+    /// For `updated`, `{"changes": [{"field", "before", "after"}]}`; for relationships the
+    /// kind, direction and the other CI.
+    #[schema(value_type = Object)]
+    pub data: JsonText<Value>,
+}
+
+/// The CI `id` if `actor` may see it.
+pub async fn get(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Ci> {
+    let mut sql =
+        Sql::new(&format!("SELECT {CI_COLUMNS} FROM cis c JOIN ci_classes k ON k.id = c.class_id WHERE c.id = "));
+    sql.arg(Arg::Int(id));
+    visible(&mut sql, "c", actor);
+    fetch_sql!(tx, Ci, sql, fetch_optional)?.ok_or(StoreError::NotFound("ci"))
+}
+
+/// The CIs among `ids` that `actor` may see (any order).
+pub async fn visible_among(tx: &mut Tx, actor: &Actor, ids: &[i64]) -> Result<Vec<Ci>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut sql = Sql::new(&format!("SELECT {CI_COLUMNS} FROM cis c JOIN ci_classes k ON k.id = c.class_id WHERE "));
+    sql.in_list("c.id", ids);
+    visible(&mut sql, "c", actor);
+    Ok(fetch_sql!(tx, Ci, sql, fetch_all)?)
+}
+
+/// Filters of a CI list.
+#[derive(Debug, Clone, Default)]
+pub struct CiFilter {
+    pub tenant_id: Option<i64>,
+    pub class: Option<String>,
+    pub status: Option<CiStatus>,
+    pub location_id: Option<i64>,
+    pub owner_group_id: Option<i64>,
+    pub user_id: Option<i64>,
+    /// Words (Chinese or English) in the name or text attributes, or a unique attribute's
+    /// exact value (a serial number, an IP address, a hostname).
+    pub q: Option<String>,
+    /// The last CI of the previous page (pages go by name, then id).
+    pub after: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+pub const MAX_PAGE: i64 = 500;
+
+/// CIs `actor` may see, by name, a page at a time.
+pub async fn list(tx: &mut Tx, actor: &Actor, f: &CiFilter) -> Result<Vec<Ci>> {
+    let mut sql =
+        Sql::new(&format!("SELECT {CI_COLUMNS} FROM cis c JOIN ci_classes k ON k.id = c.class_id WHERE 1 = 1"));
+    visible(&mut sql, "c", actor);
+    if let Some(t) = f.tenant_id {
+        sql.push(" AND c.tenant_id = ").arg(Arg::Int(t));
+    }
+    if let Some(class) = &f.class {
+        sql.push(" AND k.code = ").arg(Arg::Text(class.clone()));
+    }
+    if let Some(s) = f.status {
+        sql.push(" AND c.status = ").arg(Arg::Text(s.as_str().into()));
+    }
+    if let Some(l) = f.location_id {
+        sql.push(" AND c.location_id = ").arg(Arg::Int(l));
+    }
+    if let Some(g) = f.owner_group_id {
+        sql.push(" AND c.owner_group_id = ").arg(Arg::Int(g));
+    }
+    if let Some(u) = f.user_id {
+        sql.push(" AND c.user_id = ").arg(Arg::Int(u));
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let terms = yunwei_kernel::search::query(q);
+        sql.push(" AND (c.id IN (SELECT ci_id FROM ci_keys WHERE value = ").arg(Arg::Text(q.to_string())).push(")");
+        if !terms.is_empty() {
+            sql.push(" OR ");
+            CIS.push_match(&mut sql, tx.backend(), "c.id", &terms, None, None);
+        }
+        sql.push(")");
+    }
+    if let Some(after) = f.after {
+        sql.push(" AND (c.name, c.id) > (SELECT name, id FROM cis WHERE id = ").arg(Arg::Int(after)).push(")");
+    }
+    let limit = f.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    sql.push(" ORDER BY c.name, c.id LIMIT ").arg(Arg::Int(limit));
+    Ok(fetch_sql!(tx, Ci, sql, fetch_all)?)
+}
+
+async fn check_tenant(tx: &mut Tx, actor: &Actor, tenant_id: i64) -> Result<()> {
+    let exists = scalar!(tx, i64, "SELECT COUNT(*) FROM tenants WHERE id = $1", tenant_id)? > 0;
+    if !exists || !tenant_scope(actor).contains(tenant_id) {
+        return Err(StoreError::invalid("tenant_id", "no_such_tenant").with("id", tenant_id));
+    }
+    Ok(())
+}
+
+/// The provider's tenant, whose CIs are shared with the clients.
+pub async fn provider_tenant(tx: &mut Tx) -> Result<Option<i64>> {
+    Ok(fetch_opt!(tx, (i64,), "SELECT id FROM tenants WHERE kind = 'provider' ORDER BY id LIMIT 1")?.map(|(id,)| id))
+}
+
+/// Checks the location, owner group and user of a CI of `tenant_id`.
+async fn check_links(
+    tx: &mut Tx,
+    tenant_id: i64,
+    location: Option<i64>,
+    group: Option<i64>,
+    user: Option<i64>,
+) -> Result<()> {
+    if let Some(l) = location
+        && scalar!(tx, i64, "SELECT COUNT(*) FROM locations WHERE id = $1 AND tenant_id = $2", l, tenant_id)? == 0
+    {
+        return Err(StoreError::invalid("location_id", "no_such_location").with("id", l));
+    }
+    if let Some(g) = group
+        && scalar!(tx, i64, "SELECT COUNT(*) FROM support_groups WHERE id = $1", g)? == 0
+    {
+        return Err(StoreError::invalid("owner_group_id", "no_such_group").with("id", g));
+    }
+    if let Some(u) = user
+        && scalar!(tx, i64, "SELECT COUNT(*) FROM users WHERE id = $1 AND tenant_id = $2", u, tenant_id)? == 0
+    {
+        return Err(StoreError::invalid("user_id", "no_such_user").with("id", u));
+    }
+    Ok(())
+}
+
+/// Checks reference attributes: each names a CI of the right class that the actor may see,
+/// in the same tenant or the provider's.
+async fn check_references(
+    tx: &mut Tx,
+    actor: &Actor,
+    class: &Class,
+    tenant_id: i64,
+    values: &Map<String, Value>,
+) -> Result<()> {
+    let shared = provider_tenant(tx).await?;
+    for spec in class.attributes.iter().filter(|a| a.kind == AttrKind::Reference) {
+        let Some(id) = values.get(&spec.code).and_then(Value::as_i64) else { continue };
+        let field = format!("attributes.{}", spec.code);
+        let target = match get(tx, actor, id).await {
+            Ok(t) => t,
+            Err(StoreError::NotFound(_)) => return Err(StoreError::invalid(field, "no_such_ci").with("id", id)),
+            Err(e) => return Err(e),
+        };
+        if spec.class.as_deref().is_some_and(|c| c != target.class_code) {
+            return Err(StoreError::invalid(field, "wrong_class").with("expected", spec.class.as_deref().unwrap_or("")));
+        }
+        if target.tenant_id != tenant_id && Some(target.tenant_id) != shared {
+            return Err(StoreError::invalid(field, "relation_across_tenants"));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses values of unique attributes that another CI of the class in the tenant has.
+async fn check_unique(
+    tx: &mut Tx,
+    class: &Class,
+    tenant_id: i64,
+    ci: Option<i64>,
+    values: &Map<String, Value>,
+) -> Result<()> {
+    for (code, value) in attributes::unique_keys(&class.attributes, values) {
+        let other = fetch_opt!(
+            tx,
+            (i64,),
+            "SELECT ci_id FROM ci_keys WHERE tenant_id = $1 AND class_id = $2 AND attribute = $3 AND value = $4",
+            tenant_id,
+            class.id,
+            &code,
+            &value
+        )?;
+        if let Some((other,)) = other
+            && Some(other) != ci
+        {
+            return Err(StoreError::invalid(format!("attributes.{code}"), "attribute_taken").with("value", value));
+        }
+    }
+    Ok(())
+}
+
+async fn write_keys(tx: &mut Tx, class: &Class, tenant_id: i64, ci: i64, values: &Map<String, Value>) -> Result<()> {
+    execute!(tx, "DELETE FROM ci_keys WHERE ci_id = $1", ci)?;
+    for (code, value) in attributes::unique_keys(&class.attributes, values) {
+        execute!(
+            tx,
+            "INSERT INTO ci_keys (tenant_id, class_id, attribute, value, ci_id) VALUES ($1, $2, $3, $4, $5)",
+            tenant_id,
+            class.id,
+            &code,
+            &value,
+            ci
+        )
+        .map_err(|e| StoreError::from(e).unique("attributes", "attribute_taken"))?;
+    }
+    Ok(())
+}
+
+/// Indexes attribute `spec` of every CI of `class` as newly unique: a repeated value within a
+/// tenant fails (with a domain error the caller words).
+pub(crate) async fn rebuild_keys(tx: &mut Tx, class: &Class, spec: &AttrSpec) -> Result<()> {
+    execute!(tx, "DELETE FROM ci_keys WHERE class_id = $1 AND attribute = $2", class.id, &spec.code)?;
+    let rows =
+        fetch_all!(tx, (i64, i64, String), "SELECT id, tenant_id, attributes FROM cis WHERE class_id = $1", class.id)?;
+    let mut seen = std::collections::HashSet::new();
+    for (id, tenant, attrs) in rows {
+        let values: Map<String, Value> =
+            serde_json::from_str(&attrs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let Some(v) = values.get(&spec.code).map(attributes::display).filter(|v| !v.is_empty()) else { continue };
+        if !seen.insert((tenant, v.clone())) {
+            return Err(StoreError::invalid("attributes", "values_repeated"));
+        }
+        execute!(
+            tx,
+            "INSERT INTO ci_keys (tenant_id, class_id, attribute, value, ci_id) VALUES ($1, $2, $3, $4, $5)",
+            tenant,
+            class.id,
+            &spec.code,
+            &v,
+            id
+        )?;
+    }
+    Ok(())
+}
+
+async fn index(tx: &mut Tx, class: &Class, ci: &Ci) -> Result<()> {
+    let texts = attributes::texts(&class.attributes, &ci.attributes);
+    let mut all: Vec<&str> = vec![&ci.name];
+    all.extend(texts.iter().map(String::as_str));
+    CIS.write(tx, ci.id, &all).await
+}
+
+pub(crate) async fn history(tx: &mut Tx, ci: i64, actor: Option<i64>, kind: &str, data: Value) -> Result<()> {
+    execute!(
+        tx,
+        "INSERT INTO ci_history (ci_id, at, actor_id, kind, data) VALUES ($1, $2, $3, $4, $5)",
+        ci,
+        now_micros(),
+        actor,
+        kind,
+        data.to_string()
+    )?;
+    Ok(())
+}
+
+/// Creates a CI of a tenant in the actor's scope.
+pub async fn create(tx: &mut Tx, actor: &Actor, input: CiInput) -> Result<Ci> {
+    actor.require(MANAGE_CIS)?;
+    let tenant_id = input.tenant_id.ok_or_else(|| StoreError::invalid("tenant_id", "required"))?;
+    check_tenant(tx, actor, tenant_id).await?;
+    let class_code = input.class.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let class_code = class_code.ok_or_else(|| StoreError::invalid("class", "required"))?;
+    let class = classes::active_by_code(tx, "class", class_code).await?;
+    let name = validate::line("name", input.name.as_deref().unwrap_or(""), 200)?;
+    let values = attributes::check_values(&class.attributes, &Map::new(), &input.attributes)?;
+    let (location, group, user) =
+        (input.location_id.flatten(), input.owner_group_id.flatten(), input.user_id.flatten());
+    check_links(tx, tenant_id, location, group, user).await?;
+    check_references(tx, actor, &class, tenant_id, &values).await?;
+    check_unique(tx, &class, tenant_id, None, &values).await?;
+    let status = input.status.unwrap_or(CiStatus::InService);
+    let now = now_micros();
+    let (id,) = fetch_one!(
+        tx,
+        (i64,),
+        "INSERT INTO cis (tenant_id, class_id, name, status, location_id, owner_group_id, user_id, attributes, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+        tenant_id,
+        class.id,
+        &name,
+        status.as_str(),
+        location,
+        group,
+        user,
+        JsonText(values.clone()).text(),
+        now,
+    )?;
+    write_keys(tx, &class, tenant_id, id, &values).await?;
+    let ci = get(tx, actor, id).await?;
+    index(tx, &class, &ci).await?;
+    history(tx, id, Some(actor.user_id), "created", serde_json::json!({ "name": name, "status": status })).await?;
+    let change = audit::Change {
+        action: "ci.create",
+        entity: "ci",
+        entity_id: id,
+        tenant_id: Some(tenant_id),
+        before: None,
+        after: serde_json::to_value(&ci).ok(),
+    };
+    audit::record(tx, Some(actor), change).await?;
+    Ok(ci)
+}
+
+/// The fields that differ between two versions of a CI, as `{field, before, after}`.
+fn differences(before: &Ci, after: &Ci) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut field = |name: String, b: Value, a: Value| {
+        if b != a {
+            out.push(serde_json::json!({ "field": name, "before": b, "after": a }));
+        }
+    };
+    field("name".into(), Value::from(before.name.clone()), Value::from(after.name.clone()));
+    field("status".into(), Value::from(before.status.as_str()), Value::from(after.status.as_str()));
+    field("location_id".into(), Value::from(before.location_id), Value::from(after.location_id));
+    field("owner_group_id".into(), Value::from(before.owner_group_id), Value::from(after.owner_group_id));
+    field("user_id".into(), Value::from(before.user_id), Value::from(after.user_id));
+    let codes: std::collections::BTreeSet<&String> = before.attributes.keys().chain(after.attributes.keys()).collect();
+    for code in codes {
+        let b = before.attributes.get(code).cloned().unwrap_or(Value::Null);
+        let a = after.attributes.get(code).cloned().unwrap_or(Value::Null);
+        field(format!("attributes.{code}"), b, a);
+    }
+    out
+}
+
+/// Changes a CI; `version` is the one the caller read (stale → conflict). A change that
+/// changes nothing writes nothing.
+pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, input: CiInput) -> Result<Ci> {
+    let before = get(tx, actor, id).await?;
+    actor.require(MANAGE_CIS)?;
+    if before.version != version {
+        return Err(StoreError::stale("ci"));
+    }
+    if input.tenant_id.is_some_and(|t| t != before.tenant_id) {
+        return Err(StoreError::invalid("tenant_id", "ci_tenant_fixed"));
+    }
+    if input.class.as_deref().is_some_and(|c| c.trim() != before.class_code) {
+        return Err(StoreError::invalid("class", "ci_class_fixed"));
+    }
+    let class = classes::get(tx, before.class_id).await?;
+    let name = match &input.name {
+        Some(n) => validate::line("name", n, 200)?,
+        None => before.name.clone(),
+    };
+    let values = attributes::check_values(&class.attributes, &before.attributes, &input.attributes)?;
+    let location = input.location_id.unwrap_or(before.location_id);
+    let group = input.owner_group_id.unwrap_or(before.owner_group_id);
+    let user = input.user_id.unwrap_or(before.user_id);
+    check_links(tx, before.tenant_id, location, group, user).await?;
+    check_references(tx, actor, &class, before.tenant_id, &values).await?;
+    check_unique(tx, &class, before.tenant_id, Some(id), &values).await?;
+    let status = input.status.unwrap_or(before.status);
+    let mut next = before.clone();
+    next.name = name;
+    next.status = status;
+    next.location_id = location;
+    next.owner_group_id = group;
+    next.user_id = user;
+    next.attributes = JsonText(values);
+    let changes = differences(&before, &next);
+    if changes.is_empty() {
+        return Ok(before);
+    }
+    let done = execute!(
+        tx,
+        "UPDATE cis SET name = $1, status = $2, location_id = $3, owner_group_id = $4, user_id = $5, attributes = $6,
+         version = version + 1, updated_at = $7 WHERE id = $8 AND version = $9",
+        &next.name,
+        status.as_str(),
+        location,
+        group,
+        user,
+        next.attributes.text(),
+        now_micros(),
+        id,
+        version,
+    )?;
+    if done == 0 {
+        return Err(StoreError::stale("ci"));
+    }
+    write_keys(tx, &class, before.tenant_id, id, &next.attributes).await?;
+    let after = get(tx, actor, id).await?;
+    index(tx, &class, &after).await?;
+    history(tx, id, Some(actor.user_id), "updated", serde_json::json!({ "changes": changes })).await?;
+    let change = audit::Change {
+        action: "ci.update",
+        entity: "ci",
+        entity_id: id,
+        tenant_id: Some(after.tenant_id),
+        before: serde_json::to_value(&before).ok(),
+        after: serde_json::to_value(&after).ok(),
+    };
+    audit::record(tx, Some(actor), change).await?;
+    Ok(after)
+}
+
+/// A CI's history, newest first (the CI must be visible to `actor`).
+pub async fn history_of(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Vec<HistoryEntry>> {
+    get(tx, actor, id).await?;
+    Ok(fetch_all!(
+        tx,
+        HistoryEntry,
+        "SELECT h.id, h.ci_id, h.at, h.actor_id, u.name AS actor_name, h.kind, h.data
+         FROM ci_history h LEFT JOIN users u ON u.id = h.actor_id
+         WHERE h.ci_id = $1 ORDER BY h.id DESC LIMIT 500",
+        id
+    )?)
+}
+
+/// The CI with a unique attribute's value in a tenant and class (import's identification).
+pub async fn by_key(tx: &mut Tx, tenant_id: i64, class_id: i64, attribute: &str, value: &str) -> Result<Option<i64>> {
+    Ok(fetch_opt!(
+        tx,
+        (i64,),
+        "SELECT ci_id FROM ci_keys WHERE tenant_id = $1 AND class_id = $2 AND attribute = $3 AND value = $4",
+        tenant_id,
+        class_id,
+        attribute,
+        value
+    )?
+    .map(|(id,)| id))
+}

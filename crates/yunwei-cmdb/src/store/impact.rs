@@ -1,0 +1,142 @@
+//! Impact analysis: from one CI, down (what fails with it) or up (what it stands on), to a
+//! depth, through the CIs the caller may see only — a shared switch's impact for one
+//! client's agent never names another client's servers. One query per level over the
+//! relationships' dependency indexes; the walk itself is the pure [`Walk`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use sqlx::FromRow;
+use yunwei_db::db::Sql;
+use yunwei_db::{Result, Tx};
+use yunwei_kernel::permission::Actor;
+
+use super::work::{self, WorkItem};
+use super::{cis, visible};
+use crate::rules::CiStatus;
+use crate::rules::impact::{Direction, Edge, MAX_DEPTH, Walk};
+use crate::rules::permissions::READ_CMDB;
+use crate::rules::relations::RelationKind;
+
+/// The most CIs one analysis returns; past it the result says `truncated`.
+pub const MAX_NODES: usize = 5000;
+
+/// One CI in an impact result.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImpactNode {
+    pub id: i64,
+    pub name: String,
+    pub class_code: String,
+    pub tenant_id: i64,
+    #[schema(value_type = String)]
+    pub status: CiStatus,
+    /// Levels from the start (0 for the start).
+    pub depth: u32,
+    /// The CI this one was reached from, and the relationship between them.
+    pub via: Option<i64>,
+    #[schema(value_type = Option<String>)]
+    pub kind: Option<RelationKind>,
+    /// The CIs from the start to this one: the path that explains it.
+    pub path: Vec<i64>,
+    /// Open work (tickets) naming this CI that the caller may read.
+    pub open_tickets: i64,
+}
+
+/// The result of an analysis.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Impact {
+    pub start: i64,
+    #[schema(value_type = String)]
+    pub direction: Direction,
+    pub depth: u32,
+    /// The start first, then by depth in the order reached.
+    pub nodes: Vec<ImpactNode>,
+    /// The node limit cut the walk short.
+    pub truncated: bool,
+    /// The tenants of the CIs reached (within the caller's scope).
+    pub tenants: Vec<i64>,
+    /// Open tickets naming any CI reached, newest first (at most 200).
+    pub open_tickets: Vec<WorkItem>,
+}
+
+#[derive(FromRow)]
+struct Reached {
+    from_id: i64,
+    to_id: i64,
+    kind: RelationKind,
+    name: String,
+    class_code: String,
+    tenant_id: i64,
+    status: CiStatus,
+}
+
+/// Walks from CI `id` (which `actor` must see) in `direction`, at most `depth` levels.
+pub async fn analyse(tx: &mut Tx, actor: &Actor, id: i64, direction: Direction, depth: u32) -> Result<Impact> {
+    actor.require(READ_CMDB)?;
+    if depth > MAX_DEPTH {
+        return Err(yunwei_db::StoreError::invalid("depth", "out_of_range").with("min", 1).with("max", MAX_DEPTH));
+    }
+    let start = cis::get(tx, actor, id).await?;
+    let (from_col, to_col) = match direction {
+        Direction::Down => ("dependency_id", "dependent_id"),
+        Direction::Up => ("dependent_id", "dependency_id"),
+    };
+    let mut walk = Walk::new(id, depth, MAX_NODES);
+    let mut facts = BTreeMap::new();
+    facts.insert(id, (start.name.clone(), start.class_code.clone(), start.tenant_id, start.status));
+    while !walk.frontier().is_empty() {
+        let mut edges = Vec::new();
+        for chunk in walk.frontier().chunks(1000) {
+            let mut sql = Sql::new(&format!(
+                "SELECT r.{from_col} AS from_id, r.{to_col} AS to_id, r.kind, c.name, k.code AS class_code, c.tenant_id, c.status
+                 FROM ci_relations r JOIN cis c ON c.id = r.{to_col} JOIN ci_classes k ON k.id = c.class_id WHERE "
+            ));
+            sql.in_list(&format!("r.{from_col}"), chunk);
+            visible(&mut sql, "c", actor);
+            for r in fetch_sql!(tx, Reached, sql, fetch_all)? {
+                edges.push(Edge { from: r.from_id, to: r.to_id, kind: r.kind });
+                facts.entry(r.to_id).or_insert((r.name, r.class_code, r.tenant_id, r.status));
+            }
+        }
+        walk.visit(edges);
+    }
+    let ids: Vec<i64> = walk.steps().iter().map(|s| s.id).collect();
+    let open = work::for_cis(tx, actor, &ids, true, 5000).await?;
+    let mut per_ci: BTreeMap<i64, i64> = BTreeMap::new();
+    for w in &open {
+        *per_ci.entry(w.ci_id).or_default() += 1;
+    }
+    let mut seen = BTreeSet::new();
+    let open_tickets: Vec<WorkItem> =
+        open.into_iter().filter(|w| seen.insert((w.kind.clone(), w.ref_id))).take(200).collect();
+    let mut tenants = BTreeSet::new();
+    let nodes = walk
+        .steps()
+        .iter()
+        .filter_map(|s| {
+            let (name, class_code, tenant_id, status) = facts.get(&s.id)?.clone();
+            tenants.insert(tenant_id);
+            Some(ImpactNode {
+                id: s.id,
+                name,
+                class_code,
+                tenant_id,
+                status,
+                depth: s.depth,
+                via: s.via,
+                kind: s.kind,
+                path: walk.path(s.id),
+                open_tickets: per_ci.get(&s.id).copied().unwrap_or(0),
+            })
+        })
+        .collect();
+    Ok(Impact {
+        start: id,
+        direction,
+        depth,
+        nodes,
+        truncated: walk.truncated(),
+        tenants: tenants.into_iter().collect(),
+        open_tickets,
+    })
+}

@@ -1,0 +1,348 @@
+//! The CMDB's store on SQLite and PostgreSQL: CIs and their typed attributes, history,
+//! relationships and their rules, impact analysis, and tenant isolation everywhere.
+
+use serde_json::{Map, Value, json};
+use yunwei_cmdb::rules::CiStatus;
+use yunwei_cmdb::rules::impact::Direction;
+use yunwei_cmdb::rules::relations::RelationKind;
+use yunwei_cmdb::store::{cis, classes, impact, relations, work};
+use yunwei_cmdb::testing::World;
+use yunwei_db::testing::TestStore;
+use yunwei_db::{StoreError, both_backends};
+use yunwei_kernel::DomainError;
+use yunwei_kernel::permission::Actor;
+
+fn attrs(v: Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap_or_default()
+}
+
+pub async fn ci(store: &TestStore, actor: &Actor, tenant: i64, class: &str, name: &str, values: Value) -> cis::Ci {
+    try_ci(store, actor, tenant, class, name, values).await.unwrap()
+}
+
+async fn try_ci(
+    store: &TestStore,
+    actor: &Actor,
+    tenant: i64,
+    class: &str,
+    name: &str,
+    values: Value,
+) -> Result<cis::Ci, StoreError> {
+    let mut tx = store.write().await.unwrap();
+    let input = cis::CiInput {
+        tenant_id: Some(tenant),
+        class: Some(class.into()),
+        name: Some(name.into()),
+        attributes: attrs(values),
+        ..Default::default()
+    };
+    let c = cis::create(&mut tx, actor, input).await?;
+    tx.commit().await.unwrap();
+    Ok(c)
+}
+
+pub async fn relate(store: &TestStore, actor: &Actor, a: i64, kind: RelationKind, b: i64) -> Result<i64, StoreError> {
+    let mut tx = store.write().await.unwrap();
+    let r = relations::add(&mut tx, actor, a, kind, b).await?;
+    tx.commit().await.unwrap();
+    Ok(r.id)
+}
+
+fn invalid(e: StoreError) -> (String, &'static str) {
+    match e {
+        StoreError::Domain(DomainError::Invalid(f)) => (f.field, f.problem.code),
+        other => panic!("expected an invalid field, got {other:?}"),
+    }
+}
+
+async fn count(store: &TestStore, table: &str) -> i64 {
+    let mut tx = store.read().await.unwrap();
+    scalar!(&mut tx, i64, &format!("SELECT COUNT(*) FROM {table}")).unwrap()
+}
+
+both_backends!(typed_attributes_are_checked_kept_canonical_and_unique_within_a_tenant, |store| async move {
+    let w = World::build(&store).await;
+    let values = json!({"hostname": "db-01", "serial_number": "SN-1", "os": "linux",
+        "ip_addresses": ["10.0.0.1", "2001:DB8::1"], "cpu_cores": 16, "warranty_end": "2027-06-30"});
+    let s = ci(&store, &w.config_a, w.tenant_a, "server", "数据库服务器 01", values).await;
+    assert_eq!(s.attributes["ip_addresses"], json!(["10.0.0.1", "2001:db8::1"]));
+    assert_eq!((s.status, s.class_code.as_str(), s.version), (CiStatus::InService, "server", 1));
+
+    let before = count(&store, "cis").await;
+    for (values, field, code) in [
+        (json!({"ip_addresses": ["10.0.0.300"]}), "attributes.ip_addresses", "not_an_ip"),
+        (json!({"cpu_cores": "many"}), "attributes.cpu_cores", "wrong_type"),
+        (json!({"warranty_end": "2027-02-30"}), "attributes.warranty_end", "not_a_date"),
+        (json!({"os": "beos"}), "attributes.os", "not_one_of"),
+        (json!({"colour": "red"}), "attributes.colour", "unknown_attribute"),
+        (json!({"serial_number": "SN-1"}), "attributes.serial_number", "attribute_taken"),
+        (json!({"hostname": "x\u{0}y"}), "attributes.hostname", "control_chars"),
+    ] {
+        let e = try_ci(&store, &w.config_a, w.tenant_a, "server", "bad", values).await.unwrap_err();
+        assert_eq!(invalid(e), (field.to_string(), code));
+    }
+    let e = try_ci(&store, &w.config_a, w.tenant_a, "database", "no engine", json!({})).await.unwrap_err();
+    assert_eq!(invalid(e), ("attributes.engine".to_string(), "required"));
+    let e = try_ci(&store, &w.config_a, w.tenant_a, "spaceship", "x", json!({})).await.unwrap_err();
+    assert_eq!(invalid(e), ("class".to_string(), "no_such_class"));
+    let long = "名".repeat(201);
+    let e = try_ci(&store, &w.config_a, w.tenant_a, "server", &long, json!({})).await.unwrap_err();
+    assert_eq!(invalid(e), ("name".to_string(), "too_long"));
+    assert_eq!(count(&store, "cis").await, before, "refused CIs are not stored");
+
+    // The same serial number at another client is not a clash (and says nothing about tenant A).
+    ci(&store, &w.admin, w.tenant_b, "server", "Globex server", json!({"serial_number": "SN-1"})).await;
+    // A tenant outside the manager's scope is no tenant at all.
+    let e = try_ci(&store, &w.config_a, w.tenant_b, "server", "x", json!({})).await.unwrap_err();
+    assert_eq!(invalid(e), ("tenant_id".to_string(), "no_such_tenant"));
+    // Agents read, they do not write.
+    let e = try_ci(&store, &w.agent_a, w.tenant_a, "server", "x", json!({})).await.unwrap_err();
+    assert!(matches!(e, StoreError::Domain(DomainError::Forbidden(_))), "{e:?}");
+});
+
+both_backends!(
+    every_change_is_in_the_history_with_before_and_after_and_a_stale_version_is_refused,
+    |store| async move {
+        let w = World::build(&store).await;
+        let s = ci(&store, &w.config_a, w.tenant_a, "server", "app-01", json!({"hostname": "app-01", "memory_gb": 64}))
+            .await;
+        let mut tx = store.write().await.unwrap();
+        let input = cis::CiInput {
+            status: Some(CiStatus::Maintenance),
+            location_id: Some(Some(w.location_a)),
+            attributes: attrs(json!({"memory_gb": 128, "hostname": null})),
+            ..Default::default()
+        };
+        let after = cis::update(&mut tx, &w.config_a, s.id, 1, input.clone()).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!((after.version, after.status), (2, CiStatus::Maintenance));
+        assert_eq!(Value::Object(after.attributes.0.clone()), json!({"memory_gb": 128}));
+
+        let mut tx = store.write().await.unwrap();
+        let stale = cis::update(&mut tx, &w.config_a, s.id, 1, input).await.unwrap_err();
+        assert!(matches!(stale, StoreError::Conflict(_)), "{stale:?}");
+        drop(tx);
+
+        let mut tx = store.read().await.unwrap();
+        let h = cis::history_of(&mut tx, &w.agent_a, s.id).await.unwrap();
+        assert_eq!(h.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), vec!["updated", "created"]);
+        let changes = &h[0].data["changes"];
+        let find = |f: &str| changes.as_array().unwrap().iter().find(|c| c["field"] == f).cloned().unwrap();
+        assert_eq!(find("attributes.memory_gb"), json!({"field": "attributes.memory_gb", "before": 64, "after": 128}));
+        assert_eq!(find("attributes.hostname")["after"], Value::Null);
+        assert_eq!(find("status")["before"], "in_service");
+        assert_eq!(h[0].actor_name.as_deref(), Some("config.a"));
+        let audit = yunwei_db::audit::for_entity(&mut tx, &w.admin, "ci", s.id).await.unwrap();
+        assert_eq!(audit.len(), 2);
+    }
+);
+
+both_backends!(each_person_sees_only_the_cis_of_their_scope, |store| async move {
+    let w = World::build(&store).await;
+    let a = ci(&store, &w.admin, w.tenant_a, "pc", "张三的电脑", json!({"serial_number": "PC-A"})).await;
+    let b = ci(&store, &w.admin, w.tenant_b, "pc", "Globex laptop", json!({"serial_number": "PC-B"})).await;
+    let core = ci(&store, &w.admin, w.provider, "switch", "核心交换机 Core", json!({})).await;
+    let mut tx = store.write().await.unwrap();
+    let assign = cis::CiInput { user_id: Some(Some(w.user_a.user_id)), ..Default::default() };
+    cis::update(&mut tx, &w.admin, a.id, 1, assign).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = store.read().await.unwrap();
+    let mut names = async |actor: &Actor| {
+        let all = cis::list(&mut tx, actor, &cis::CiFilter::default()).await.unwrap();
+        all.into_iter().map(|c| c.id).collect::<Vec<_>>()
+    };
+    let sorted = |mut v: Vec<i64>| {
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(names(&w.admin).await), sorted(vec![a.id, b.id, core.id]));
+    assert_eq!(sorted(names(&w.agent_a).await), sorted(vec![a.id, core.id]), "an agent sees the shared CIs too");
+    assert_eq!(sorted(names(&w.agent_ab).await), sorted(vec![a.id, b.id, core.id]));
+    assert_eq!(sorted(names(&w.client_it_a).await), sorted(vec![a.id]), "a client's IT sees their own only");
+    assert_eq!(sorted(names(&w.user_a).await), sorted(vec![a.id]), "an end user sees their own device");
+    assert_eq!(names(&w.user_b).await, Vec::<i64>::new());
+    for (actor, id) in [(&w.agent_a, b.id), (&w.client_it_a, core.id), (&w.user_b, a.id), (&w.client_it_a, b.id)] {
+        let e = cis::get(&mut tx, actor, id).await.unwrap_err();
+        assert!(matches!(e, StoreError::NotFound("ci")), "{e:?}");
+        let e = cis::history_of(&mut tx, actor, id).await.unwrap_err();
+        assert!(matches!(e, StoreError::NotFound("ci")), "{e:?}");
+    }
+    // Search finds words and exact serial numbers, inside the scope only.
+    let find = async |tx: &mut yunwei_db::Tx, actor: &Actor, q: &str| {
+        let f = cis::CiFilter { q: Some(q.into()), ..Default::default() };
+        cis::list(tx, actor, &f).await.unwrap().into_iter().map(|c| c.id).collect::<Vec<_>>()
+    };
+    assert_eq!(find(&mut tx, &w.admin, "电脑").await, vec![a.id]);
+    assert_eq!(find(&mut tx, &w.admin, "PC-B").await, vec![b.id]);
+    assert_eq!(find(&mut tx, &w.agent_a, "PC-B").await, Vec::<i64>::new());
+    assert_eq!(find(&mut tx, &w.agent_a, "globex").await, Vec::<i64>::new());
+    assert_eq!(find(&mut tx, &w.agent_a, "core").await, vec![core.id]);
+});
+
+both_backends!(relationships_follow_the_class_rules_and_never_join_two_clients, |store| async move {
+    let w = World::build(&store).await;
+    let app = ci(&store, &w.config_a, w.tenant_a, "application", "ERP", json!({})).await;
+    let srv = ci(&store, &w.config_a, w.tenant_a, "server", "erp-srv", json!({})).await;
+    let core = ci(&store, &w.admin, w.provider, "switch", "Core", json!({})).await;
+    let other = ci(&store, &w.admin, w.tenant_b, "server", "globex-srv", json!({})).await;
+
+    let r = relate(&store, &w.config_a, app.id, RelationKind::RunsOn, srv.id).await.unwrap();
+    let e = relate(&store, &w.config_a, app.id, RelationKind::RunsOn, srv.id).await.unwrap_err();
+    assert!(matches!(e, StoreError::Duplicate { code: "relation_exists", .. }), "{e:?}");
+    let e = relate(&store, &w.config_a, srv.id, RelationKind::RunsOn, app.id).await.unwrap_err();
+    assert_eq!(invalid(e), ("kind".to_string(), "relation_not_allowed"));
+    let e = relate(&store, &w.config_a, srv.id, RelationKind::ConnectsTo, srv.id).await.unwrap_err();
+    assert_eq!(invalid(e).1, "relation_to_itself");
+    relate(&store, &w.config_a, srv.id, RelationKind::ConnectsTo, core.id).await.unwrap();
+    // Another client's server is not there for this manager; for the administrator it is, but
+    // two clients are never joined.
+    let e = relate(&store, &w.config_a, app.id, RelationKind::RunsOn, other.id).await.unwrap_err();
+    assert_eq!(invalid(e), ("target_id".to_string(), "no_such_ci"));
+    let e = relate(&store, &w.admin, app.id, RelationKind::RunsOn, other.id).await.unwrap_err();
+    assert_eq!(invalid(e), ("target_id".to_string(), "relation_across_tenants"));
+    relate(&store, &w.admin, other.id, RelationKind::ConnectsTo, core.id).await.unwrap();
+
+    // The shared switch's relationships show each viewer only their own side.
+    let mut tx = store.read().await.unwrap();
+    let ends = async |tx: &mut yunwei_db::Tx, actor: &Actor| {
+        let mut v: Vec<i64> = relations::of(tx, actor, core.id).await.unwrap().iter().map(|n| n.other_id).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ends(&mut tx, &w.agent_a).await, vec![srv.id]);
+    assert_eq!(ends(&mut tx, &w.admin).await, vec![srv.id, other.id]);
+    drop(tx);
+    let mut tx = store.write().await.unwrap();
+    relations::remove(&mut tx, &w.config_a, r).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.read().await.unwrap();
+    let h = cis::history_of(&mut tx, &w.admin, srv.id).await.unwrap();
+    let kinds: Vec<&str> = h.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, vec!["relation_removed", "relation_added", "relation_added", "created"]);
+});
+
+both_backends!(impact_follows_dependencies_both_ways_stays_in_scope_and_explains_each_ci, |store| async move {
+    let w = World::build(&store).await;
+    let m = &w.admin;
+    let core = ci(&store, m, w.provider, "switch", "核心交换机", json!({})).await;
+    let srv_a = ci(&store, m, w.tenant_a, "server", "a-srv", json!({})).await;
+    let vm_a = ci(&store, m, w.tenant_a, "virtual_machine", "a-vm", json!({})).await;
+    let app_a = ci(&store, m, w.tenant_a, "application", "a-erp", json!({})).await;
+    let svc_a = ci(&store, m, w.tenant_a, "business_service", "a-finance", json!({"criticality": "high"})).await;
+    let srv_b = ci(&store, m, w.tenant_b, "server", "b-srv", json!({})).await;
+    let app_b = ci(&store, m, w.tenant_b, "application", "b-crm", json!({})).await;
+    for (x, k, y) in [
+        (srv_a.id, RelationKind::ConnectsTo, core.id),
+        (vm_a.id, RelationKind::RunsOn, srv_a.id),
+        (app_a.id, RelationKind::RunsOn, vm_a.id),
+        (svc_a.id, RelationKind::DependsOn, app_a.id),
+        (srv_b.id, RelationKind::ConnectsTo, core.id),
+        (app_b.id, RelationKind::RunsOn, srv_b.id),
+        // A cycle in the data: the service also contains itself through another service.
+        (svc_a.id, RelationKind::Contains, svc_a.id + 1000),
+    ] {
+        let _ = relate(&store, m, x, k, y).await;
+    }
+    // Open and closed tickets on tenant A's application and tenant B's.
+    let mut tx = store.write().await.unwrap();
+    work::link(&mut tx, "ticket", 1, w.tenant_a, "INC-000001", "ERP 登录慢", true, &[app_a.id]).await.unwrap();
+    work::link(&mut tx, "ticket", 2, w.tenant_a, "INC-000002", "旧问题", false, &[app_a.id]).await.unwrap();
+    work::link(&mut tx, "ticket", 3, w.tenant_b, "INC-000003", "CRM down", true, &[app_b.id]).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = store.read().await.unwrap();
+    let down = impact::analyse(&mut tx, &w.admin, core.id, Direction::Down, 6).await.unwrap();
+    let ids: Vec<i64> = down.nodes.iter().map(|n| n.id).collect();
+    assert_eq!(ids.len(), 7, "{ids:?}");
+    let svc = down.nodes.iter().find(|n| n.id == svc_a.id).unwrap();
+    assert_eq!(svc.path, vec![core.id, srv_a.id, vm_a.id, app_a.id, svc_a.id]);
+    assert_eq!((svc.depth, svc.kind), (4, Some(RelationKind::DependsOn)));
+    assert_eq!(down.tenants, {
+        let mut t = vec![w.provider, w.tenant_a, w.tenant_b];
+        t.sort();
+        t
+    });
+    let numbers: Vec<&str> = down.open_tickets.iter().map(|t| t.number.as_str()).collect();
+    assert_eq!(numbers.len(), 2);
+    assert!(numbers.contains(&"INC-000001") && numbers.contains(&"INC-000003"));
+
+    // Tenant A's agent sees the switch's impact on tenant A only: no server, CI, tenant or
+    // ticket of tenant B.
+    let a = impact::analyse(&mut tx, &w.agent_a, core.id, Direction::Down, 6).await.unwrap();
+    let ids: Vec<i64> = a.nodes.iter().map(|n| n.id).collect();
+    assert_eq!(ids, vec![core.id, srv_a.id, vm_a.id, app_a.id, svc_a.id]);
+    assert!(!a.tenants.contains(&w.tenant_b));
+    assert_eq!(a.open_tickets.iter().map(|t| t.number.as_str()).collect::<Vec<_>>(), vec!["INC-000001"]);
+    assert_eq!(a.nodes.iter().find(|n| n.id == app_a.id).unwrap().open_tickets, 1);
+
+    // Depth limits; up from the service finds what it stands on.
+    let shallow = impact::analyse(&mut tx, &w.agent_a, core.id, Direction::Down, 2).await.unwrap();
+    assert_eq!(shallow.nodes.len(), 3);
+    let up = impact::analyse(&mut tx, &w.agent_a, svc_a.id, Direction::Up, 6).await.unwrap();
+    let ids: Vec<i64> = up.nodes.iter().map(|n| n.id).collect();
+    assert_eq!(ids, vec![svc_a.id, app_a.id, vm_a.id, srv_a.id, core.id]);
+    // Another client's CI is not found, and an end user may not analyse.
+    let e = impact::analyse(&mut tx, &w.agent_a, srv_b.id, Direction::Down, 6).await.unwrap_err();
+    assert!(matches!(e, StoreError::NotFound("ci")), "{e:?}");
+    let e = impact::analyse(&mut tx, &w.user_a, core.id, Direction::Down, 6).await.unwrap_err();
+    assert!(matches!(e, StoreError::Domain(DomainError::Forbidden(_))), "{e:?}");
+});
+
+both_backends!(a_cycle_in_the_data_never_loops_the_walk, |store| async move {
+    let w = World::build(&store).await;
+    let m = &w.admin;
+    let s1 = ci(&store, m, w.tenant_a, "business_service", "s1", json!({"criticality": "low"})).await;
+    let s2 = ci(&store, m, w.tenant_a, "business_service", "s2", json!({"criticality": "low"})).await;
+    let s3 = ci(&store, m, w.tenant_a, "business_service", "s3", json!({"criticality": "low"})).await;
+    relate(&store, m, s1.id, RelationKind::DependsOn, s2.id).await.unwrap();
+    relate(&store, m, s2.id, RelationKind::DependsOn, s3.id).await.unwrap();
+    relate(&store, m, s3.id, RelationKind::DependsOn, s1.id).await.unwrap();
+    let mut tx = store.read().await.unwrap();
+    let up = impact::analyse(&mut tx, m, s1.id, Direction::Up, 10).await.unwrap();
+    assert_eq!(up.nodes.iter().map(|n| n.id).collect::<Vec<_>>(), vec![s1.id, s2.id, s3.id]);
+    assert!(!up.truncated);
+});
+
+both_backends!(a_class_change_keeps_unique_values_honest, |store| async move {
+    let w = World::build(&store).await;
+    ci(&store, &w.admin, w.tenant_a, "pc", "pc-1", json!({"model": "ThinkPad T14"})).await;
+    ci(&store, &w.admin, w.tenant_a, "pc", "pc-2", json!({"model": "ThinkPad T14"})).await;
+    let mut tx = store.write().await.unwrap();
+    let class = classes::by_code(&mut tx, "pc").await.unwrap().unwrap();
+    let mut specs = class.attributes.0.clone();
+    let model = specs.iter_mut().find(|a| a.code == "model").unwrap();
+    model.unique = true;
+    let input = classes::ClassInput { attributes: Some(specs.clone()), ..Default::default() };
+    let e = classes::update(&mut tx, &w.config_a, class.id, class.version, input).await.unwrap_err();
+    assert_eq!(invalid(e).1, "values_repeated");
+    drop(tx);
+    // A required attribute added later is asked for on the next change.
+    let mut tx = store.write().await.unwrap();
+    let class = classes::by_code(&mut tx, "pc").await.unwrap().unwrap();
+    let mut specs = class.attributes.0.clone();
+    let mut owner = specs[0].clone();
+    owner.code = "cost_centre".into();
+    owner.kind = yunwei_cmdb::rules::attributes::AttrKind::Text;
+    owner.unique = false;
+    owner.required = true;
+    specs.push(owner);
+    let input = classes::ClassInput { attributes: Some(specs), ..Default::default() };
+    classes::update(&mut tx, &w.config_a, class.id, class.version, input).await.unwrap();
+    tx.commit().await.unwrap();
+    let e = try_ci(&store, &w.admin, w.tenant_a, "pc", "pc-3", json!({})).await.unwrap_err();
+    assert_eq!(invalid(e), ("attributes.cost_centre".to_string(), "required"));
+    // Agents may not define classes.
+    let mut tx = store.write().await.unwrap();
+    let input = classes::ClassInput {
+        code: Some("rack".into()),
+        name_zh: Some("机柜".into()),
+        name_en: Some("Rack".into()),
+        ..Default::default()
+    };
+    let e = classes::create(&mut tx, &w.agent_a, input.clone()).await.unwrap_err();
+    assert!(matches!(e, StoreError::Domain(DomainError::Forbidden(_))));
+    classes::create(&mut tx, &w.config_a, input.clone()).await.unwrap();
+    let e = classes::create(&mut tx, &w.config_a, input).await.unwrap_err();
+    assert!(matches!(e, StoreError::Duplicate { code: "class_code_taken", .. }), "{e:?}");
+});
