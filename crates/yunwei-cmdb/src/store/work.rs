@@ -5,11 +5,11 @@
 
 use serde::Serialize;
 use sqlx::FromRow;
-use yunwei_db::db::{Arg, Sql};
+use yunwei_db::db::{Arg, Conn, Sql};
 use yunwei_db::{Result, StoreError, Time, Tx, now_micros};
 use yunwei_kernel::permission::Actor;
 
-use super::cis::{self, Ci, provider_tenant};
+use super::cis::{self, Ci};
 
 /// One piece of work naming a CI.
 #[derive(Debug, Clone, FromRow, Serialize, PartialEq, utoipa::ToSchema)]
@@ -29,24 +29,81 @@ pub struct WorkItem {
 /// The most CIs one piece of work may name.
 pub const MAX_CIS: usize = 50;
 
+stored_row! {
+    struct Owned {
+        id: i64,
+        tenant_id: i64,
+    }
+}
+
 /// Checks that `ids` are CIs `actor` may see that belong to `tenant_id` or are the provider's
-/// shared ones; `field` names the input (`affected_cis`).
-pub async fn check(tx: &mut Tx, actor: &Actor, field: &'static str, tenant_id: i64, ids: &[i64]) -> Result<Vec<Ci>> {
+/// shared ones; `field` names the input (`affected_cis`). Returns them without repeats, in
+/// order. Reads only, on any connection (a new ticket is checked on a lookup connection).
+pub async fn check(
+    c: &mut impl Conn,
+    actor: &Actor,
+    field: &'static str,
+    tenant_id: i64,
+    ids: &[i64],
+) -> Result<Vec<i64>> {
     if ids.len() > MAX_CIS {
         return Err(StoreError::invalid(field, "too_many").with("max", MAX_CIS));
     }
     let mut unique = ids.to_vec();
     unique.sort_unstable();
     unique.dedup();
-    let found = cis::visible_among(tx, actor, &unique).await?;
-    let shared = provider_tenant(tx).await?;
+    if unique.is_empty() {
+        return Ok(unique);
+    }
+    let mut sql = Sql::new("SELECT c.id, c.tenant_id FROM cis c WHERE ");
+    sql.in_list("c.id", &unique);
+    super::visible(&mut sql, "c", actor);
+    let found: Vec<Owned> = c.fetch(sql).await?;
+    let shared: Option<(i64,)> =
+        c.fetch_opt(sql!("SELECT id FROM tenants WHERE kind = 'provider' ORDER BY id LIMIT 1")).await?;
     for id in &unique {
-        match found.iter().find(|c| c.id == *id) {
-            Some(c) if c.tenant_id == tenant_id || Some(c.tenant_id) == shared => {}
+        match found.iter().find(|f| f.id == *id) {
+            Some(f) if f.tenant_id == tenant_id || shared.is_some_and(|(p,)| p == f.tenant_id) => {}
             _ => return Err(StoreError::invalid(field, "no_such_ci").with("id", id)),
         }
     }
-    Ok(found)
+    Ok(unique)
+}
+
+/// New work naming CIs: `(ci_id, ref_id, tenant_id, number, title)` each.
+pub struct NewLink<'a> {
+    pub ci_id: i64,
+    pub ref_id: i64,
+    pub tenant_id: i64,
+    pub number: &'a str,
+    pub title: &'a str,
+}
+
+/// The statement that links new, open work of `kind` to CIs (checked with [`check`]) in one
+/// go, for intake in bulk; `None` when there is nothing to link.
+pub fn link_new(backend: yunwei_db::Backend, kind: &str, links: &[NewLink<'_>], now: i64) -> Option<Sql> {
+    if links.is_empty() {
+        return None;
+    }
+    let rows = links
+        .iter()
+        .map(|l| {
+            vec![
+                Arg::Int(l.ci_id),
+                Arg::Text(kind.into()),
+                Arg::Int(l.ref_id),
+                Arg::Int(l.tenant_id),
+                Arg::Text(l.number.into()),
+                Arg::Text(l.title.into()),
+                Arg::Bool(true),
+                Arg::Int(now),
+            ]
+        })
+        .collect();
+    let mut sql =
+        Sql::new("INSERT INTO ci_work (ci_id, kind, ref_id, tenant_id, number, title, open, linked_at) VALUES ");
+    sql.values(backend, rows);
+    Some(sql)
 }
 
 /// Makes `ci_ids` the CIs that work `kind`/`ref_id` names (added ones linked now, others

@@ -21,6 +21,7 @@ pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::list, tickets::create))
         .routes(routes!(tickets::get, tickets::update))
         .routes(routes!(tickets::timeline))
+        .routes(routes!(tickets::ticket_cis))
         .routes(routes!(tickets::comment))
         .routes(routes!(tickets::links, tickets::add_link))
         .routes(routes!(tickets::remove_link))

@@ -87,6 +87,10 @@ pub struct CreateTicket {
     pub group_id: Option<i64>,
     /// Staff only: assign on creation.
     pub assignee_id: Option<i64>,
+    /// Ids of the CIs the ticket is about: the requester's organisation's or the provider's
+    /// shared ones (an end user may name only the devices assigned to them).
+    #[serde(default)]
+    pub affected_cis: Vec<i64>,
 }
 
 fn channel_or_null() -> utoipa::openapi::Object {
@@ -120,6 +124,7 @@ pub async fn create(
         urgency: b.urgency,
         group_id: b.group_id,
         assignee_id: b.assignee_id,
+        affected_cis: b.affected_cis,
     };
     // The checks read beside other writers, each seeing the latest commit as the write would;
     // the writes join the tickets logged at the same moment.
@@ -311,6 +316,21 @@ pub struct UpdateTicket {
     pub impact: Option<i64>,
     #[schema(minimum = 1, maximum = 4)]
     pub urgency: Option<i64>,
+    /// Ids of every CI the ticket is about (replaces the current list; `[]` removes all).
+    pub affected_cis: Option<Vec<i64>>,
+}
+
+#[utoipa::path(get, path = "/tickets/{ticket}/cis", summary = "The CIs a ticket is about (those you may see)",
+    params(TicketPath),
+    responses((status = 200, description = "By name", body = Items<yunwei_cmdb::store::cis::Ci>)))]
+pub async fn ticket_cis(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(r): Path<String>,
+) -> ApiResult<Json<Items<yunwei_cmdb::store::cis::Ci>>> {
+    let mut tx = s.store.read().await?;
+    let t = tickets::get(&mut tx, &auth.actor, &TicketRef::parse(&r)).await?;
+    Ok(Json(Items { items: tickets::affected_cis(&mut tx, &auth.actor, &t).await? }))
 }
 
 #[utoipa::path(patch, path = "/tickets/{ticket}", operation_id = "update_ticket", summary = "Edit fields; impact or urgency recompute the priority",
@@ -331,6 +351,7 @@ pub async fn update(
         location_id: b.location_id,
         impact: b.impact,
         urgency: b.urgency,
+        affected_cis: b.affected_cis,
     };
     let mut tx = s.store.write().await?;
     let t = tickets::update(&mut tx, &auth.actor, &TicketRef::parse(&r), b.version, patch).await?;

@@ -24,6 +24,7 @@ use crate::store::sla;
 use crate::store::sla::{ClockContext, Start};
 use crate::store::tickets;
 use crate::store::tickets::{NewTicket, Ticket};
+use yunwei_cmdb::store::work::{self, NewLink};
 use yunwei_db::Backend;
 use yunwei_db::Result;
 use yunwei_db::Store;
@@ -31,6 +32,9 @@ use yunwei_db::StoreError;
 use yunwei_db::Time;
 use yunwei_db::audit;
 use yunwei_db::db::{Arg, Conn, DirectWriter, Sql};
+
+/// The kind of work tickets are in the CMDB's links (`ci_work`).
+pub const WORK_KIND: &str = "ticket";
 
 /// A new ticket that passed its checks, with everything its writes need.
 #[derive(Debug, Clone)]
@@ -53,6 +57,8 @@ pub struct Draft {
     /// How the group was chosen at creation: `dispatch` (named) or `location` (the location's
     /// responsible group).
     assigned_by: Option<&'static str>,
+    /// Checked CI ids, without repeats.
+    affected_cis: Vec<i64>,
 }
 
 /// Checks a new ticket for `actor`. The requester defaults to the actor; staff may log on
@@ -93,6 +99,7 @@ pub async fn prepare(c: &mut impl Conn, actor: &Actor, new: NewTicket) -> Result
     if let Some(g) = group_id {
         tickets::check_assignment(c, g, new.assignee_id, tenant_id).await?;
     }
+    let affected_cis = yunwei_cmdb::store::work::check(c, actor, "affected_cis", tenant_id, &new.affected_cis).await?;
     Ok(Draft {
         created_by: actor.user_id,
         ticket_type,
@@ -109,6 +116,7 @@ pub async fn prepare(c: &mut impl Conn, actor: &Actor, new: NewTicket) -> Result
         group_id,
         assignee_id: new.assignee_id,
         assigned_by: group_id.map(|_| if explicit { "dispatch" } else { "location" }),
+        affected_cis,
     })
 }
 
@@ -293,8 +301,23 @@ pub async fn insert(w: &mut impl Conn, drafts: &[Draft]) -> Result<Vec<Ticket>> 
             (Some(d.created_by), change)
         })
         .collect();
+    let links: Vec<NewLink<'_>> = inserted
+        .iter()
+        .zip(drafts)
+        .flat_map(|(t, d)| {
+            d.affected_cis.iter().map(|&ci_id| NewLink {
+                ci_id,
+                ref_id: t.id,
+                tenant_id: t.tenant_id,
+                number: &t.number,
+                title: &t.title,
+            })
+        })
+        .collect();
     // The rest goes to the database in one round trip where it can.
-    w.execute_all(vec![clock_history, events, documents, audit::entries(w.backend(), changes)]).await?;
+    let mut rest = vec![clock_history, events, documents, audit::entries(w.backend(), changes)];
+    rest.extend(work::link_new(w.backend(), WORK_KIND, &links, now));
+    w.execute_all(rest).await?;
     Ok(inserted)
 }
 

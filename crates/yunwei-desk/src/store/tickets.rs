@@ -204,6 +204,9 @@ pub struct NewTicket {
     pub urgency: Option<i64>,
     pub group_id: Option<i64>,
     pub assignee_id: Option<i64>,
+    /// The CIs the ticket is about (the requester's organisation's, or the provider's shared
+    /// ones); an end user may name only the devices assigned to them.
+    pub affected_cis: Vec<i64>,
 }
 
 stored_row! {
@@ -505,6 +508,13 @@ pub struct TicketPatch {
     pub location_id: Option<Option<i64>>,
     pub impact: Option<i64>,
     pub urgency: Option<i64>,
+    /// The CIs the ticket is about, all of them (replaces the current list).
+    pub affected_cis: Option<Vec<i64>>,
+}
+
+/// The ids of the CIs a ticket names that `actor` may see, by name.
+pub async fn affected_cis(tx: &mut Tx, actor: &Actor, t: &Ticket) -> Result<Vec<yunwei_cmdb::store::cis::Ci>> {
+    yunwei_cmdb::store::work::cis_of(tx, actor, crate::store::intake::WORK_KIND, t.id).await
 }
 
 /// Edits a ticket's fields (staff only). Changing impact or urgency recomputes the priority.
@@ -536,6 +546,10 @@ pub async fn update(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, p: 
         None => before.urgency as u8,
     };
     let prio = i64::from(matrix::get(tx).await?.priority(impact, urgency));
+    let cis = match &p.affected_cis {
+        Some(ids) => Some(yunwei_cmdb::store::work::check(tx, actor, "affected_cis", before.tenant_id, ids).await?),
+        None => None,
+    };
     let n = execute!(
         tx,
         "UPDATE tickets SET title = $1, description = $2, category_id = $3, location_id = $4, impact = $5,
@@ -564,6 +578,19 @@ pub async fn update(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, p: 
         if b[f] != a[f] {
             changes.insert(f.to_string(), json!([b[f], a[f]]));
         }
+    }
+    let kind = crate::store::intake::WORK_KIND;
+    let had: Vec<i64> = affected_cis(tx, actor, &after).await?.iter().map(|c| c.id).collect();
+    let mut had_sorted = had.clone();
+    had_sorted.sort_unstable();
+    let ids = cis.unwrap_or(had_sorted.clone());
+    if ids != had_sorted || changes.contains_key("title") {
+        let open = after.status.is_open();
+        yunwei_cmdb::store::work::link(tx, kind, after.id, after.tenant_id, &after.number, &after.title, open, &ids)
+            .await?;
+    }
+    if ids != had_sorted {
+        changes.insert("affected_cis".into(), json!([had_sorted, ids]));
     }
     if changes.is_empty() {
         return Ok(after);
@@ -800,6 +827,10 @@ pub async fn act(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, req: A
     let after = get_unscoped(tx, before.id).await?;
     crate::store::sla::sync(tx, Some(&before), &after).await?;
     let after = get_unscoped(tx, before.id).await?;
+    if before.status.is_open() != after.status.is_open() {
+        let kind = crate::store::intake::WORK_KIND;
+        yunwei_cmdb::store::work::set_open(tx, kind, after.id, after.status.is_open()).await?;
+    }
 
     let (body, mut data) = action_details(&action);
     if !note.is_empty() {

@@ -253,6 +253,10 @@ struct TicketPage {
     /// SLA clocks with their figures now.
     clocks: Vec<super::sla::ClockLine>,
     public_only: bool,
+    /// The CIs the ticket is about: id, name, class in the viewer's language.
+    cis: Vec<(i64, String, String)>,
+    /// The business services that stand on those CIs (the CMDB's impact analysis).
+    services: Vec<(i64, String)>,
 }
 
 impl TicketPage {
@@ -319,12 +323,14 @@ async fn ticket_page(
             }
         }
         let clocks = super::sla::clock_lines(&mut tx, v, actor, &t).await;
-        Ok::<_, StoreError>((t, events, files, links, rating, cats, location, assignable, names, clocks))
+        let cis = affected(&mut tx, v, actor, &t).await?;
+        Ok::<_, StoreError>((t, events, files, links, rating, cats, location, assignable, names, clocks, cis))
     };
-    let (t, events, files, links, rating, cats, location, assignable, names, clocks) = match loaded.await {
-        Ok(x) => x,
-        Err(e) => return view::fail(v, e),
-    };
+    let (t, events, files, links, rating, cats, location, assignable, names, clocks, (cis, services)) =
+        match loaded.await {
+            Ok(x) => x,
+            Err(e) => return view::fail(v, e),
+        };
     let tier = t.group_id.and_then(|g| assignable.iter().find(|a| a.id == g)).map(|g| g.tier).unwrap_or(1);
     let page = TicketPage {
         ui: Ui::new(v, "queues"),
@@ -351,9 +357,82 @@ async fn ticket_page(
         error,
         clocks,
         public_only: false,
+        cis,
+        services,
         t,
     };
     render(v, status, page)
+}
+
+type Affected = (Vec<(i64, String, String)>, Vec<(i64, String)>);
+
+/// The CIs a ticket names and the business services that depend on them.
+async fn affected(tx: &mut yunwei_db::Tx, v: &Viewer, actor: &Actor, t: &Ticket) -> Result<Affected, StoreError> {
+    use yunwei_cmdb::rules::impact::Direction;
+    use yunwei_cmdb::store::{classes, impact};
+    let cis = tickets::affected_cis(tx, actor, t).await?;
+    if cis.is_empty() {
+        return Ok((vec![], vec![]));
+    }
+    let names: std::collections::HashMap<String, String> =
+        classes::list(tx).await?.into_iter().map(|c| (c.code.clone(), c.name(v.locale.as_str()).to_string())).collect();
+    let mut services = std::collections::BTreeMap::new();
+    for c in &cis {
+        for n in impact::analyse(tx, actor, c.id, Direction::Down, 6).await?.nodes {
+            if n.class_code == "business_service" {
+                services.insert(n.id, n.name);
+            }
+        }
+    }
+    let class = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_string());
+    let cis = cis.into_iter().map(|c| (c.id, c.name, class(&c.class_code))).collect();
+    Ok((cis, services.into_iter().collect()))
+}
+
+/// Changes the CIs a ticket names: those left ticked, and one more by id, name or a unique
+/// value such as a serial number or hostname.
+pub async fn set_cis(State(s): State<AppState>, Path(r): Path<String>, p: Posted<StaffOnly>) -> Response {
+    use yunwei_cmdb::store::cis;
+    let Posted { viewer: v, actor, form } = p;
+    let tr = TicketRef::parse(&r);
+    let done = async {
+        let mut tx = s.store.write().await?;
+        let t = tickets::get(&mut tx, &actor, &tr).await?;
+        let mut ids = yunwei_web::ui::forms::ticked(&form, "ci");
+        let add = form.get("add").trim();
+        if !add.is_empty() {
+            let id = match add.parse::<i64>() {
+                Ok(id) => id,
+                Err(_) => {
+                    // The ticket's organisation first, then the provider's shared CIs.
+                    let mut found = Vec::new();
+                    for tenant in [Some(t.tenant_id), None] {
+                        let f = cis::CiFilter {
+                            q: Some(add.to_string()),
+                            tenant_id: tenant,
+                            limit: Some(2),
+                            ..Default::default()
+                        };
+                        found = cis::list(&mut tx, &actor, &f).await?.into_iter().map(|c| c.id).collect::<Vec<i64>>();
+                        if !found.is_empty() {
+                            break;
+                        }
+                    }
+                    match found.as_slice() {
+                        [one] => *one,
+                        _ => return Err(StoreError::invalid("affected_cis", "no_such_ci").with("id", add).into()),
+                    }
+                }
+            };
+            ids.push(id);
+        }
+        let patch = tickets::TicketPatch { affected_cis: Some(ids), ..Default::default() };
+        tickets::update(&mut tx, &actor, &tr, form.int("version").unwrap_or(0), patch).await?;
+        tx.commit().await?;
+        Ok(t.number)
+    };
+    let result = done.await;
+    after(&s, &v, &actor, &r, result, "flash.cis_saved").await
 }
 
 pub async fn ticket(State(s): State<AppState>, Staff(v, actor): Staff, Path(r): Path<String>) -> Response {

@@ -29,6 +29,7 @@ pub fn routes(_: &AppState) -> Router<AppState> {
         .route("/console/tickets/{ticket}/comment", post(console::comment))
         .route("/console/tickets/{ticket}/act/{action}", post(console::act))
         .route("/console/tickets/{ticket}/link", post(console::link))
+        .route("/console/tickets/{ticket}/cis", post(console::set_cis))
         .route("/console/tickets/{ticket}/files/{id}", get(console::download))
         .route("/console/sla/soon", get(sla::soon))
         .route("/console/sla/report", get(sla::report))
@@ -77,7 +78,9 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let (desk, org) = (MODULE.texts[0], yunwei_org::MODULE.texts[0]);
         assert_eq!(i18n::problems(&[PLATFORM, org, desk]), Vec::<String>::new());
-        let (used, unknown) = i18n::unknown_problems(root, &["src"], &[PLATFORM, desk]);
+        // The desk also words the CMDB's problems about the CIs a ticket names.
+        let cmdb = yunwei_cmdb::MODULE.texts[0];
+        let (used, unknown) = i18n::unknown_problems(root, &["src"], &[PLATFORM, cmdb, desk]);
         assert!(unknown.is_empty(), "problems without wording: {unknown:#?}");
         assert!(used > 60, "only {used} problem codes found in the desk; is the scan broken?");
         let (used, unknown) = i18n::unknown_problems(&root.join("../yunwei-org"), &["src"], &[PLATFORM, org]);

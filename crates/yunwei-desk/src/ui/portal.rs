@@ -19,6 +19,7 @@ use yunwei_org::locations;
 use super::shared::{self, CategoryGroup, EventView, Names};
 use yunwei_kernel::permission::Actor;
 use yunwei_web::AppState;
+use yunwei_web::ui::forms;
 use yunwei_web::ui::i18n;
 use yunwei_web::ui::session::{Ctx, FormData, Posted, SignedIn, Viewer};
 use yunwei_web::ui::view::{self, Ui, render};
@@ -85,6 +86,8 @@ struct NewPage {
     description: String,
     category_id: i64,
     location_id: i64,
+    /// The viewer's own devices (CIs assigned to them): id, name, ticked.
+    devices: Vec<(i64, String, bool)>,
 }
 
 async fn new_page(
@@ -99,10 +102,13 @@ async fn new_page(
         let mut tx = s.store.read().await?;
         let cats = categories::list(&mut tx).await?;
         let locs = locations::list(&mut tx, actor, Some(actor.tenant_id)).await?;
-        Ok::<_, yunwei_db::StoreError>((cats, locs))
+        let mine = yunwei_cmdb::store::cis::CiFilter { user_id: Some(actor.user_id), ..Default::default() };
+        let devices = yunwei_cmdb::store::cis::list(&mut tx, actor, &mine).await?;
+        Ok::<_, yunwei_db::StoreError>((cats, locs, devices))
     };
+    let ticked = forms::ticked(form, "ci");
     match loaded.await {
-        Ok((cats, locs)) => {
+        Ok((cats, locs, devices)) => {
             let page = NewPage {
                 ui: Ui::new(v, "report"),
                 categories: shared::category_tree(v.locale, &cats),
@@ -113,6 +119,7 @@ async fn new_page(
                 description: form.get("description").to_string(),
                 category_id: form.int("category_id").unwrap_or(0),
                 location_id: form.int("location_id").unwrap_or(0),
+                devices: devices.into_iter().map(|c| (c.id, c.name, ticked.contains(&c.id))).collect(),
             };
             render(v, status, page)
         }
@@ -159,6 +166,7 @@ pub async fn create(State(s): State<AppState>, p: Posted<SignedIn>) -> Response 
         category_id: form.int("category_id").filter(|c| *c > 0),
         channel: "web".into(),
         location_id: form.int("location_id").filter(|l| *l > 0),
+        affected_cis: forms::ticked(&form, "ci"),
         ..Default::default()
     };
     let done = async {

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod api;
+mod cis;
 mod common;
 mod conformance;
 mod dashboard;
