@@ -18,6 +18,7 @@ use yunwei_org::users;
 
 use crate::Fallible;
 use crate::config::Settings;
+use crate::estate::{self, Estate};
 use crate::rng::Rng;
 
 pub const PASSWORD: &str = "yunwei-demo";
@@ -180,7 +181,8 @@ pub async fn ensure(store: &Store, settings: &Settings) -> Fallible {
     }
     eprintln!("Demo: generating bilingual demo data …");
     let cast = cast(&mut tx).await?;
-    generate_tickets(&mut tx, &cast).await?;
+    let estate = estate(&mut tx, &cast).await?;
+    generate_tickets(&mut tx, &cast, &estate).await?;
     let token = yunwei_db::identity::create_token(&mut tx, None, cast.admin.user_id, "demo").await?;
     tx.commit().await?;
     eprintln!(
@@ -191,8 +193,10 @@ pub async fn ensure(store: &Store, settings: &Settings) -> Fallible {
          \x20 wang.fang   service desk agent (L1)      emily.chen  service desk agent (L1)\n\
          \x20 liu.yang    service desk lead\n\
          \x20 li.qiang    desktop engineer (L2)        zhang.wei   network engineer (L2)\n\
+         \x20 zhou.jie    configuration manager        lin.na      asset manager\n\
          \x20 chen.jing   end user at 华东医院 East China Hospital\n\
          \x20 anna.berg   end user at 星辰物流 Stellar Logistics\n\
+         \x20 he.ping     IT contact at 星辰物流 Stellar Logistics (reads its CMDB)\n\
          API token for admin (make more with: yunwei token create LOGIN {store_flag}):\n\
          \x20 {token}\n\
          Try:\n\
@@ -309,6 +313,8 @@ async fn cast(tx: &mut Tx) -> Fallible<Cast> {
     let desktop = person(tx, a, staff("li.qiang", "李强", "agent", l2_desktop, "zh-CN")).await?;
     let network = person(tx, a, staff("zhang.wei", "张伟", "agent", l2_network, "zh-CN")).await?;
     let dba = person(tx, a, staff("david.miller", "David Miller", "agent", l3, "en")).await?;
+    person(tx, a, staff("zhou.jie", "周杰", "config_manager", l2_network, "zh-CN")).await?;
+    person(tx, a, staff("lin.na", "林娜", "asset_manager", l2_desktop, "zh-CN")).await?;
 
     let mut users_by_tenant = Vec::new();
     // (login, name, locale) of each tenant's end users.
@@ -370,14 +376,76 @@ async fn cast(tx: &mut Tx) -> Fallible<Cast> {
         }
         users_by_tenant.push((tenant_id, actors, locs));
     }
+    let it = users::NewUser {
+        tenant_id: Some(star),
+        login: "he.ping".into(),
+        name: "何平".into(),
+        role: "client_it".into(),
+        email: Some("he.ping@client.example.cn".into()),
+        ..Default::default()
+    };
+    person(tx, a, it).await?;
     Ok(Cast { admin, desk, desktop, network, dba, l2_desktop, l2_network, hospital: hosp, users: users_by_tenant })
+}
+
+/// The configuration estate of both clients and the provider's shared core.
+async fn estate(tx: &mut Tx, cast: &Cast) -> Fallible<Estate> {
+    let provider = tenants::provider(tx).await?.id;
+    let hospital_services: &[(&str, &str, &str, &str, &str, &str)] = &[
+        ("门诊挂号服务 Outpatient registration", "门诊部 王主任", "HIS 医院信息系统", "5.2", "东软 Neusoft", "oracle"),
+        (
+            "电子病历服务 Electronic medical records",
+            "医务科 李科长",
+            "EMR 电子病历",
+            "3.8",
+            "卫宁健康 Winning",
+            "oracle",
+        ),
+        ("检验报告服务 Lab results", "检验科 赵主任", "LIS 检验信息系统", "2.6", "迪安 Dian", "sqlserver"),
+        ("医学影像服务 Imaging (PACS)", "放射科 周主任", "PACS 影像归档", "7.1", "联影 United Imaging", "postgresql"),
+        ("院内邮件 Hospital e-mail", "信息科 孙科长", "Coremail 邮件系统", "XT6", "Coremail", "mysql"),
+    ];
+    let logistics_services: &[(&str, &str, &str, &str, &str, &str)] = &[
+        (
+            "仓储管理服务 Warehouse management",
+            "Operations, Anna Berg",
+            "WMS 仓储管理系统",
+            "11.4",
+            "富勒 Flux",
+            "mysql",
+        ),
+        ("运输调度服务 Transport dispatch", "调度中心 黄经理", "TMS 运输管理系统", "6.0", "oTMS", "postgresql"),
+        ("财务结算服务 Finance & billing", "Finance, Raj Patel", "ERP 财务模块", "2023", "用友 Yonyou", "dameng"),
+        ("客户门户 Customer portal", "市场部 周涛", "客户门户 Customer portal", "4.3", "自研 In-house", "kingbase"),
+    ];
+    let mut parts = Vec::new();
+    for (tenant_id, people, locs) in &cast.users {
+        let hospital = *tenant_id == cast.hospital;
+        let users: Vec<i64> = people.iter().map(|p| p.user_id).collect();
+        parts.push((*tenant_id, hospital, users, locs.clone()));
+    }
+    let clients: Vec<estate::Client<'_>> = parts
+        .iter()
+        .map(|(tenant_id, hospital, users, locs)| estate::Client {
+            tenant_id: *tenant_id,
+            prefix: if *hospital { "hs" } else { "st" },
+            services: if *hospital { hospital_services } else { logistics_services },
+            users,
+            dc: locs[3],
+            offices: &locs[..3],
+            group: cast.l2_network,
+        })
+        .collect();
+    let built = estate::build(tx, &cast.admin, provider, cast.l2_network, &clients).await?;
+    eprintln!("Demo: {} configuration items in the CMDB.", built.count);
+    Ok(built)
 }
 
 async fn step(tx: &mut Tx, actor: &Actor, t: &tickets::Ticket, req: ActionRequest) -> Fallible<tickets::Ticket> {
     Ok(tickets::act(tx, actor, &TicketRef::Id(t.id), t.version, req).await?)
 }
 
-async fn generate_tickets(tx: &mut Tx, cast: &Cast) -> Fallible {
+async fn generate_tickets(tx: &mut Tx, cast: &Cast, estate: &Estate) -> Fallible {
     let mut rng = Rng::new(20261122);
     let cats = categories::list(tx).await?;
     let channels = ["web", "web", "phone", "email", "phone", "walk_in", "api"];
@@ -393,6 +461,17 @@ async fn generate_tickets(tx: &mut Tx, cast: &Cast) -> Fallible {
         let channel = *rng.pick(&channels);
         let by_desk = channel != "web";
         let desk = rng.pick(&cast.desk);
+        // The CIs it is about: the requester's own PC for hardware, and for staff also the
+        // printer, access switch or application the fault is on.
+        let pc = estate.pcs.iter().find(|(u, _)| *u == requester.user_id).map(|(_, pc)| *pc);
+        let own = estate.tenants.iter().find(|c| c.tenant_id == *tenant_id);
+        let affected_cis = match (*top, own) {
+            ("HW", Some(c)) if by_desk && title.contains("打印") => vec![*rng.pick(&c.printers)],
+            ("HW", _) => pc.into_iter().collect(),
+            ("NET", Some(c)) if by_desk => vec![*rng.pick(&c.access_switches)],
+            ("SW" | "SYS", Some(c)) if by_desk && rng.below(2) == 0 => vec![*rng.pick(&c.applications)],
+            _ => vec![],
+        };
         let new = NewTicket {
             ticket_type: if *top == "SR" { "request".into() } else { "incident".into() },
             title: (*title).into(),
@@ -404,6 +483,7 @@ async fn generate_tickets(tx: &mut Tx, cast: &Cast) -> Fallible {
             location_id: if rng.below(3) == 0 { Some(*rng.pick(locs)) } else { None },
             impact: Some(1 + rng.below(4) as i64).map(|v| if v == 1 && rng.below(3) > 0 { 2 } else { v }),
             urgency: Some(1 + rng.below(4) as i64),
+            affected_cis,
             ..Default::default()
         };
         let mut t = tickets::create(tx, if by_desk { desk } else { requester }, new).await?;

@@ -4,6 +4,7 @@
 
 mod config;
 mod demo;
+mod estate;
 mod generate;
 mod rng;
 
