@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks at scale: builds Yunwei and the load generator in release mode, generates the data
-# set (1,000,000 tickets over three years by default) on SQLite and on PostgreSQL, starts
+# set (1,000,000 tickets over three years, 100,000 CIs and 500,000 relationships by default) on
+# SQLite and on PostgreSQL, starts
 # `yunwei serve` on 127.0.0.1, measures cold start and idle memory, drives it with
 # `yunwei-load`, and writes the figures with the machine's facts into docs/benchmarks.md
 # (between its bench:begin and bench:end markers; the rest of the file is left as it is).
@@ -29,7 +30,7 @@ if [ "$smoke" = 1 ]; then
   duration=${BENCH_DURATION:-1s}
   dir=${BENCH_DIR:-target/bench-smoke}
   profile=debug
-  gen_extra=(--tenants 3 --users-per-tenant 20)
+  gen_extra=(--tenants 3 --users-per-tenant 20 --cis 3000 --relationships 15000)
   warmup=0s
   cargo build -q -p yunwei && cargo build -q -p yunwei-load
 else
@@ -61,6 +62,9 @@ stop_server() {
 trap stop_server EXIT
 
 open_sql="SELECT COUNT(*) FROM tickets WHERE status NOT IN ('resolved', 'closed', 'cancelled')"
+open_tickets() { count_sql "$open_sql"; }
+cis_count() { count_sql "SELECT COUNT(*) FROM cis"; }
+rels_count() { count_sql "SELECT COUNT(*) FROM ci_relations"; }
 for store in $stores; do
   echo "== $store: $tickets tickets" >&2
   case "$store" in
@@ -69,10 +73,10 @@ for store in $stores; do
       args=(--data-dir "$data")
       fresh() { rm -rf "$data"; }
       size() { du -sb "$data" | cut -f1; }
-      open_tickets() {
+      count_sql() {
         python3 -c 'import sqlite3, sys
 db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
-print(db.execute(sys.argv[2]).fetchone()[0])' "$data/yunwei.db" "$open_sql"
+print(db.execute(sys.argv[2]).fetchone()[0])' "$data/yunwei.db" "$1"
       }
       ;;
     postgres)
@@ -83,7 +87,7 @@ print(db.execute(sys.argv[2]).fetchone()[0])' "$data/yunwei.db" "$open_sql"
       psql_q() { psql -h 127.0.0.1 -U postgres -d test -Atqc "$1"; }
       fresh() { psql_q "DROP DATABASE IF EXISTS $db" && psql_q "CREATE DATABASE $db"; }
       size() { psql_q "SELECT pg_database_size('$db')"; }
-      open_tickets() { psql -h 127.0.0.1 -U postgres -d "$db" -Atqc "$open_sql"; }
+      count_sql() { psql -h 127.0.0.1 -U postgres -d "$db" -Atqc "$1"; }
       ;;
     *) echo "unknown store $store (sqlite or postgres)" >&2; exit 2 ;;
   esac
@@ -117,7 +121,7 @@ print(db.execute(sys.argv[2]).fetchone()[0])' "$data/yunwei.db" "$open_sql"
   [ "$smoke" = 1 ] && common+=(--fail-on-errors)
   # Throughput and latency under load, then latency of one client alone.
   "$load" "${common[@]}" --concurrency "$concurrency" --json "$dir/$store.json"
-  "$load" "${common[@]}" --concurrency 1 --ops open,queue,search,dashboard,sla_report,breaching_soon \
+  "$load" "${common[@]}" --concurrency 1 --ops open,queue,search,dashboard,sla_report,breaching_soon,impact,ci \
     --json "$dir/$store-c1.json"
   # The SLA escalation scans that ran through both loads, as the server counted them.
   metrics=$(curl -sf "http://127.0.0.1:$port/metrics")
@@ -132,7 +136,7 @@ print(db.execute(sys.argv[2]).fetchone()[0])' "$data/yunwei.db" "$open_sql"
   stop_server
 
   cat > "$dir/$store.facts.json" <<EOF
-{"store": "$store", "tickets": $tickets, "generate_secs": "$gen_secs", "cold_start_ms": $cold_ms,
+{"store": "$store", "tickets": $tickets, "cis": $(cis_count), "relationships": $(rels_count), "generate_secs": "$gen_secs", "cold_start_ms": $cold_ms,
  "idle_rss_kb": $idle_kb, "store_bytes": $(size), "open_tickets": $(open_tickets), "sla_scans": $scans,
  "sla_scan_ms_mean": $scan_mean_ms, "sla_scan_ms_max": $scan_max_ms, "sla_fired": $fired}
 EOF

@@ -23,9 +23,13 @@ pub enum OpKind {
     SlaReport,
     #[value(name = "breaching_soon", alias = "breaching-soon")]
     BreachingSoon,
+    /// Impact analysis 6 levels deep from a CI.
+    Impact,
+    /// A CI's page in the web UI.
+    Ci,
 }
 
-pub const ALL_OPS: &str = "create,open,queue,search,action,dashboard,sla_report,breaching_soon";
+pub const ALL_OPS: &str = "create,open,queue,search,action,dashboard,sla_report,breaching_soon,impact,ci";
 
 impl OpKind {
     pub fn name(self) -> &'static str {
@@ -38,6 +42,8 @@ impl OpKind {
             OpKind::Dashboard => "dashboard",
             OpKind::SlaReport => "sla_report",
             OpKind::BreachingSoon => "breaching_soon",
+            OpKind::Impact => "impact",
+            OpKind::Ci => "ci",
         }
     }
 
@@ -48,14 +54,19 @@ impl OpKind {
             OpKind::Queue => &QUEUE_SHAPES,
             OpKind::Search => &["zh", "en"],
             OpKind::Action => &["dispatch", "claim", "resolve", "close"],
+            OpKind::Impact => &IMPACT_FROM,
             _ => &[""],
         }
     }
 
     pub fn needs_api(self) -> bool {
-        self != OpKind::Dashboard
+        !matches!(self, OpKind::Dashboard | OpKind::Ci)
     }
 }
+
+/// Where impact analysis starts, each with its direction: down from switches (access and the
+/// shared core) and servers, up from business services and PCs.
+const IMPACT_FROM: [&str; 4] = ["switch", "server", "business_service", "pc"];
 
 /// How many existing tickets `open` spreads over.
 const OPEN_POOL: usize = 5000;
@@ -85,6 +96,8 @@ pub struct Prepared {
     pub cookie: String,
     pub action_group: (i64, bool),
     pub fixed_query: Vec<(&'static str, String)>,
+    /// CIs to start from or open, by the part they count in.
+    pub cis: Vec<Vec<i64>>,
 }
 
 impl Prepared {
@@ -119,6 +132,13 @@ impl Prepared {
             OpKind::Dashboard => "GET /console/dashboard with a web session".into(),
             OpKind::SlaReport => format!("GET /api/v1/reports/sla?{}", show_query(&self.fixed_query)),
             OpKind::BreachingSoon => format!("GET /api/v1/sla/breaching-soon?{}", show_query(&self.fixed_query)),
+            OpKind::Impact => format!(
+                "GET /api/v1/cis/{{id}}/impact?depth=6 from {} CIs (switches and servers down, services and PCs up)",
+                self.cis.iter().map(Vec::len).sum::<usize>()
+            ),
+            OpKind::Ci => {
+                format!("GET /cmdb/{{id}} with a web session over {} CIs", self.cis.iter().map(Vec::len).sum::<usize>())
+            }
         }
     }
 }
@@ -176,6 +196,7 @@ pub async fn prepare(
         cookie: String::new(),
         action_group: (0, false),
         fixed_query: Vec::new(),
+        cis: Vec::new(),
     };
     match kind {
         OpKind::Create => {}
@@ -249,6 +270,21 @@ pub async fn prepare(
         }
         OpKind::BreachingSoon => {
             p.fixed_query = vec![("within_hours", "4".into())];
+        }
+        OpKind::Impact | OpKind::Ci => {
+            for class in IMPACT_FROM {
+                p.cis.push(world::ci_pool(http, class, 500).await?);
+            }
+            if p.cis.iter().all(Vec::is_empty) {
+                return Err("there are no CIs (generate them with `yunwei generate --cis N`)".into());
+            }
+            if kind == OpKind::Ci {
+                let (Some(login), Some(password)) = (&opts.ui_login, &opts.ui_password) else {
+                    return Err("give --ui-login and --ui-password of a staff account".into());
+                };
+                p.cookie = http.ui_login(login, password, "/cmdb").await?;
+                p.cis = vec![p.cis.concat()];
+            }
         }
     }
     Ok(p)
@@ -393,6 +429,19 @@ pub async fn once(p: &Prepared, w: &mut Worker) {
         }
         OpKind::BreachingSoon => {
             w.timed(0, http.get("sla/breaching-soon").query(&p.fixed_query)).await;
+        }
+        OpKind::Impact => {
+            let part = w.turn % p.cis.len();
+            if let Some(id) = w.rng.pick(&p.cis[part]).copied() {
+                let direction = if part < 2 { "down" } else { "up" };
+                let q = [("direction", direction), ("depth", "6")];
+                w.timed(part, http.get(&format!("cis/{id}/impact")).query(&q)).await;
+            }
+        }
+        OpKind::Ci => {
+            if let Some(id) = w.rng.pick(&p.cis[0]).copied() {
+                w.timed(0, http.page(&format!("cmdb/{id}"), &p.cookie)).await;
+            }
         }
     }
     w.turn += 1;

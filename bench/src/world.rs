@@ -121,6 +121,31 @@ async fn get<T: serde::de::DeserializeOwned>(http: &Http, path: &str, query: &[(
     parse(&body).map_err(ctx(path))
 }
 
+#[derive(Deserialize)]
+struct CiBrief {
+    id: i64,
+}
+
+/// Up to `want` CIs of a class (by name, from a few places in the list).
+pub async fn ci_pool(http: &Http, class: &str, want: usize) -> Result<Vec<i64>, String> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    while ids.len() < want {
+        let mut q = vec![("class", class.to_string()), ("limit", "500".to_string())];
+        if let Some(c) = &cursor {
+            q.push(("cursor", c.clone()));
+        }
+        let page: Page<CiBrief> = get(http, "cis", &q).await?;
+        ids.extend(page.items.into_iter().map(|c| c.id));
+        match page.next_cursor {
+            Some(c) if ids.len() < want => cursor = Some(c),
+            _ => break,
+        }
+    }
+    ids.truncate(want);
+    Ok(ids)
+}
+
 /// Reads the organisation and the ticket id range.
 pub async fn discover(http: &Http, me: &Me) -> Result<World, String> {
     let mut w = World { me_id: me.id, ..World::default() };

@@ -42,6 +42,9 @@ pub struct Scale {
     pub tenants: usize,
     pub users_per_tenant: usize,
     pub seed: u64,
+    /// Configuration items and relationships between them.
+    pub cis: u64,
+    pub relationships: u64,
 }
 
 pub struct Summary {
@@ -49,6 +52,8 @@ pub struct Summary {
     pub events: u64,
     pub clocks: u64,
     pub users: usize,
+    pub cis: u64,
+    pub relationships: u64,
     pub seconds: f64,
 }
 
@@ -221,7 +226,7 @@ pub async fn run(store: &Store, scale: &Scale) -> Fallible<Summary> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let ctx = Context { cast: &cast, matrix: &matrix, policy: &policy, targets: policy.targets(), calendar, now };
-    let mut summary = Summary { tickets: 0, events: 0, clocks: 0, users: 0, seconds: 0.0 };
+    let mut summary = Summary { tickets: 0, events: 0, clocks: 0, users: 0, cis: 0, relationships: 0, seconds: 0.0 };
     let mut day_iter = days.into_iter().flat_map(|(day, n)| (0..n).map(move |i| (day, i, n)));
     const BATCH: usize = 5_000;
     loop {
@@ -269,6 +274,19 @@ pub async fn run(store: &Store, scale: &Scale) -> Fallible<Summary> {
     bulk::finish(&mut tx).await?;
     tx.commit().await?;
     summary.users = cast.tenants.iter().map(|(_, u, _)| u.len()).sum();
+    eprintln!("generate: configuration estate, {} CIs …", scale.cis);
+    let mut tx = store.write().await?;
+    let provider = tenants::provider(&mut tx).await?.id;
+    tx.commit().await?;
+    let clients: Vec<crate::generate_cmdb::Client<'_>> = cast
+        .tenants
+        .iter()
+        .map(|(tenant_id, users, locations)| crate::generate_cmdb::Client { tenant_id: *tenant_id, users, locations })
+        .collect();
+    let loaded = crate::generate_cmdb::run(store, provider, &clients, scale.cis, scale.relationships, &mut rng).await?;
+    eprintln!("generate: {} tickets name a CI", loaded.ticket_links);
+    summary.cis = loaded.cis;
+    summary.relationships = loaded.relationships;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }

@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod estate;
 mod generate;
+mod generate_cmdb;
 mod rng;
 
 use std::io::Read;
@@ -76,6 +77,12 @@ enum Command {
         /// Seed: the same seed gives the same data set.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Configuration items in the CMDB.
+        #[arg(long, default_value_t = 100_000)]
+        cis: u64,
+        /// Relationships between them.
+        #[arg(long, default_value_t = 500_000)]
+        relationships: u64,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -166,22 +173,24 @@ async fn run(cli: Cli) -> Fallible {
             eprintln!("database is up to date");
             Ok(())
         }
-        Command::Generate { tickets, years, tenants, users_per_tenant, seed, store } => {
+        Command::Generate { tickets, years, tenants, users_per_tenant, seed, cis, relationships, store } => {
             if years == 0 || tenants == 0 || users_per_tenant == 0 {
                 return Err("--years, --tenants and --users-per-tenant must be at least 1".into());
             }
             let settings = Settings::load(&store, None)?;
             let store = open(&settings).await?;
-            let scale = generate::Scale { tickets, years, tenants, users_per_tenant, seed };
+            let scale = generate::Scale { tickets, years, tenants, users_per_tenant, seed, cis, relationships };
             let s = generate::run(&store, &scale).await?;
             store.close().await;
             eprintln!(
-                "generated {} tickets, {} timeline events, {} SLA clocks and {} end users in {:.1} s\n\
+                "generated {} tickets, {} timeline events, {} SLA clocks, {} end users, {} CIs and {} relationships in {:.1} s\n\
                  log in as {} with the password {}",
                 s.tickets,
                 s.events,
                 s.clocks,
                 s.users,
+                s.cis,
+                s.relationships,
                 s.seconds,
                 generate::ADMIN_LOGIN,
                 generate::PASSWORD

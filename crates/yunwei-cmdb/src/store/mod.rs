@@ -3,6 +3,7 @@
 //! [`visible`]; every write is scoped read → version check → rule → write → history and
 //! audit, in the caller's transaction.
 
+pub mod bulk;
 pub mod cis;
 pub mod classes;
 pub mod impact;

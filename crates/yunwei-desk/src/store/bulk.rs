@@ -330,3 +330,15 @@ pub async fn finish(tx: &mut Tx) -> Result<()> {
     execute!(tx, "ANALYZE")?;
     Ok(())
 }
+
+/// Every `every`-th ticket as `(id, tenant_id, number, title, open)`, for the generator to
+/// link to CIs.
+pub async fn sample_tickets(tx: &mut Tx, every: i64) -> Result<Vec<(i64, i64, String, String, bool)>> {
+    let rows = fetch_all!(
+        tx,
+        (i64, i64, String, String, crate::rules::ticket::Status),
+        "SELECT id, tenant_id, number, title, status FROM tickets WHERE id % $1 = 0 ORDER BY id",
+        every
+    )?;
+    Ok(rows.into_iter().map(|(id, t, n, title, s)| (id, t, n, title, s.is_open())).collect())
+}
