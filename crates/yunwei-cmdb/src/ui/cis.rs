@@ -409,7 +409,7 @@ fn field_label(field: &str, class: &Class, l: Locale) -> String {
         return class.spec(code).map(|s| s.name(l.as_str()).to_string()).unwrap_or_else(|| code.to_string());
     }
     let key = match field {
-        "name" => "field.name",
+        "name" => "cmdb.field.name",
         "status" => "field.status",
         "location_id" => "field.location_id",
         "owner_group_id" => "cmdb.field.owner_group",

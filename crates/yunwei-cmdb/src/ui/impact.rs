@@ -268,6 +268,6 @@ mod tests {
         assert_eq!(line_label(Locale::En, Direction::Up, RelationKind::RunsOn), "runs on");
         // A rack contains a server: down from the rack, "rack contains server".
         assert_eq!(line_label(Locale::En, Direction::Down, RelationKind::Contains), "contains");
-        assert_eq!(line_label(Locale::En, Direction::Up, RelationKind::Contains), "is contained in");
+        assert_eq!(line_label(Locale::En, Direction::Up, RelationKind::Contains), "is in");
     }
 }

@@ -211,3 +211,105 @@ both_backends!(the_cmdb_speaks_chinese_and_shows_markup_in_names_as_text, |store
     let page = b.get(&back).await;
     assert!(page.body.contains("Operating system") && page.body.contains("Kylin") && page.body.contains("hosts"));
 });
+
+both_backends!(a_wide_impact_collapses_into_more_boxes_that_expand, |store| async move {
+    let env = start(&store).await;
+    let w = &env.w;
+    let switch = ci(&store, &w.admin, w.provider, "switch", "核心交换机 Core switch", json!({})).await;
+    for i in 0..30 {
+        let server = ci(&store, &w.config_a, w.tenant_a, "server", &format!("srv-{i:02}"), json!({})).await;
+        relate(&store, &w.admin, server.id, RelationKind::ConnectsTo, switch.id).await.unwrap();
+        for j in 0..2 {
+            let app =
+                ci(&store, &w.config_a, w.tenant_a, "application", &format!("应用 app-{i:02}-{j}"), json!({})).await;
+            relate(&store, &w.config_a, app.id, RelationKind::RunsOn, server.id).await.unwrap();
+        }
+    }
+    let mut b = signed_in(&env, "admin", "zh-CN").await;
+    let page = b.get(&format!("/cmdb/{}/impact?direction=down&depth=2", switch.id)).await;
+    page.expect(200);
+    let svg = &page.body[page.body.find("<svg").expect("svg")..page.body.find("</svg>").expect("end")];
+    assert_eq!(svg.matches("<rect").count(), 1 + 12 + 12, "eleven and one box for the rest, per level");
+    assert!(svg.contains("另外 19 个") && svg.contains("另外 49 个"), "{svg}");
+    assert!(svg.contains(&format!("/cmdb/{}/impact?direction=down", switch.id)) && svg.contains("expand=1\""));
+    assert_eq!(page.body.matches("class=\"impact-path\"").count(), 90, "the list names every CI");
+    let wide = b.get(&format!("/cmdb/{}/impact?direction=down&depth=2&expand=1", switch.id)).await;
+    let svg = &wide.body[wide.body.find("<svg").expect("svg")..wide.body.find("</svg>").expect("end")];
+    assert_eq!(svg.matches("<rect").count(), 1 + 30 + 12);
+    if let Ok(dir) = std::env::var("CMDB_UI_DUMP") {
+        let backend = if store.url.starts_with("postgres") { "pg" } else { "sqlite" };
+        for (name, p) in [("impact.html", &page), ("impact_wide.html", &wide)] {
+            std::fs::write(format!("{dir}/{}-{name}", backend), &p.body).unwrap();
+        }
+        let ci_page = b.get(&format!("/cmdb/{}", switch.id)).await;
+        std::fs::write(format!("{dir}/{}-ci.html", backend), &ci_page.body).unwrap();
+        let list = b.get("/cmdb").await;
+        std::fs::write(format!("{dir}/{}-list.html", backend), &list.body).unwrap();
+    }
+});
+
+both_backends!(a_configuration_manager_edits_classes_and_relationship_rules, |store| async move {
+    let env = start(&store).await;
+    let mut b = signed_in(&env, "config.a", "en").await;
+    let list = b.get("/admin/cmdb/classes").await;
+    assert!(list.expect(200).body.contains(">server<"));
+    // A new class, then an enumeration attribute added on its page.
+    let csrf = list.csrf();
+    let refused = b
+        .post(
+            "/admin/cmdb/classes",
+            &[("csrf", &csrf), ("code", "Bad Code"), ("name_zh", "不间断电源"), ("name_en", "UPS")],
+        )
+        .await;
+    refused.expect(422);
+    assert!(refused.body.contains("id=\"err-code\"") && refused.body.contains("value=\"不间断电源\""));
+    let created = b
+        .post("/admin/cmdb/classes", &[("csrf", &csrf), ("code", "ups"), ("name_zh", "不间断电源"), ("name_en", "UPS")])
+        .await;
+    created.expect(303);
+    let at = created.location().to_string();
+    let page = b.get(&at).await;
+    let (csrf, version) = (page.csrf(), page.version());
+    let enum_row = [
+        ("csrf", csrf.as_str()),
+        ("version", version.as_str()),
+        ("name_zh", "不间断电源"),
+        ("name_en", "UPS"),
+        ("active", "1"),
+        ("rows", "1"),
+        ("a0.new", "1"),
+        ("a0.code", "phase"),
+        ("a0.name_zh", "相数"),
+        ("a0.name_en", "Phases"),
+        ("a0.kind", "enum"),
+        ("a0.options", ""),
+    ];
+    let refused = b.post(&at, &enum_row).await;
+    refused.expect(422);
+    assert!(refused.body.contains("id=\"err-row-0\"") && refused.body.contains("value=\"phase\""), "{}", refused.body);
+    let mut good = enum_row.to_vec();
+    good.retain(|(k, _)| *k != "a0.options");
+    good.push(("a0.options", "single=单相/Single phase\nthree=三相/Three phase"));
+    b.post(&at, &good).await.redirects_to(&at);
+    let page = b.get(&at).await;
+    assert!(page.body.contains("three=三相/Three phase"));
+    // The class is offered for a new CI with its attribute.
+    let form = b.get("/cmdb/new?class=ups").await;
+    assert!(form.expect(200).body.contains("Three phase") && form.body.contains("Phases"));
+
+    // Rules: allow a UPS to be contained in a rack, forbid it again.
+    let rules = b.get("/admin/cmdb/rules").await;
+    let csrf = rules.csrf();
+    let allow = [("csrf", csrf.as_str()), ("source", "ups"), ("kind", "uses"), ("target", "storage"), ("allow", "1")];
+    b.post("/admin/cmdb/rules", &allow).await.redirects_to("/admin/cmdb/rules");
+    let rules = b.get("/admin/cmdb/rules").await;
+    assert!(rules.body.contains("<td>UPS</td><td>uses</td>"), "{}", rules.body);
+    let forbid = [("csrf", csrf.as_str()), ("source", "ups"), ("kind", "uses"), ("target", "storage"), ("allow", "0")];
+    b.post("/admin/cmdb/rules", &forbid).await.redirects_to("/admin/cmdb/rules");
+    assert!(!b.get("/admin/cmdb/rules").await.body.contains("<td>UPS</td>"));
+
+    // An agent may not.
+    let mut agent = signed_in(&env, "agent.a", "en").await;
+    agent.get("/admin/cmdb/classes").await.expect(403);
+    agent.get("/admin/cmdb/rules").await.expect(403);
+});
