@@ -271,6 +271,14 @@ fn form_of_post(form: &FormData, class: &Class, l: Locale, errors: &Errors) -> C
     }
 }
 
+/// Says at the top of a long form that fields below were refused (each says why beside it).
+fn summarise(mut errors: Errors, l: Locale) -> Errors {
+    if errors.form.is_none() && !errors.fields.is_empty() {
+        errors.form = Some(i18n::t(l, "cmdb.ci.fix_fields").to_string());
+    }
+    errors
+}
+
 /// Puts a domain refusal beside its field.
 fn refuse(errors: &mut Errors, l: Locale, e: DomainError) {
     match e {
@@ -592,7 +600,7 @@ async fn ci_page(
     let (open_work, past_work): (Vec<WorkItem>, Vec<WorkItem>) = work.into_iter().partition(|w| w.open);
     let edit_open = edit.is_some();
     let (form, errors) = match edit {
-        Some(p) => (form_of_post(p.form, &class, l, &p.errors), p.errors),
+        Some(p) => (form_of_post(p.form, &class, l, &p.errors), summarise(p.errors, l)),
         None => (form_of_ci(&ci, &class, l), Errors::default()),
     };
     let (rel_kind, rel_target, rel_errors) = match relate {
@@ -797,7 +805,7 @@ async fn new_page(
     let l = v.locale;
     let class = names.class(class_code).filter(|c| c.active).cloned();
     let (form, errors) = match (&class, posted) {
-        (Some(c), Some(p)) => (form_of_post(p.form, c, l, &p.errors), p.errors),
+        (Some(c), Some(p)) => (form_of_post(p.form, c, l, &p.errors), summarise(p.errors, l)),
         (Some(c), None) => {
             let form = CiForm {
                 status: CiStatus::InService.as_str().to_string(),

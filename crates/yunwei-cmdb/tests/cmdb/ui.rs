@@ -37,6 +37,14 @@ async fn signed_in(env: &Env, login: &str, language: &str) -> Browser {
     b
 }
 
+/// Keeps a page in `$CMDB_UI_DUMP` (if set) to look at, e.g. rendered by a headless browser.
+fn dump(store: &TestStore, name: &str, page: &Page) {
+    if let Ok(dir) = std::env::var("CMDB_UI_DUMP") {
+        let backend = if store.url.starts_with("postgres") { "pg" } else { "sqlite" };
+        std::fs::write(format!("{dir}/{backend}-{name}.html"), &page.body).expect("dump");
+    }
+}
+
 /// The id of the CI a successful create redirected to.
 fn id_of_new(page: &Page) -> i64 {
     page.location().trim_start_matches("/cmdb/").parse().expect("a CI page")
@@ -69,6 +77,7 @@ both_backends!(a_configuration_manager_creates_edits_relates_and_sees_the_impact
         ("attr.ip_addresses", "10.0.0.1, 10.0.0.300"),
     ];
     let refused = b.post("/cmdb/new", &fields).await;
+    dump(&store, "new-refused", &refused);
     refused.expect(422);
     assert!(refused.body.contains("id=\"err-attr-ip_addresses\""), "{}", refused.body);
     assert!(refused.body.contains("is not an IPv4 or IPv6 address"));
@@ -101,6 +110,7 @@ both_backends!(a_configuration_manager_creates_edits_relates_and_sees_the_impact
         ("attr.ip_addresses", "10.0.0.1, 10.0.0.2"),
     ];
     let refused = b.post(&format!("/cmdb/{web}"), &edit).await;
+    dump(&store, "edit-refused", &refused);
     refused.expect(422);
     assert!(refused.body.contains("id=\"err-attr-cpu_cores\"") && refused.body.contains("value=\"eight\""));
     edit.retain(|(k, _)| *k != "attr.cpu_cores");
@@ -132,6 +142,8 @@ both_backends!(a_configuration_manager_creates_edits_relates_and_sees_the_impact
         .await;
     refused.expect(422);
     assert!(refused.body.contains("id=\"err-target\"") && refused.body.contains("value=\"nothing-like-this\""));
+    dump(&store, "relate-refused", &refused);
+    dump(&store, "web", &page);
     let app_page = b.get(&format!("/cmdb/{}", app.id)).await;
     assert!(app_page.body.contains("runs on"));
 
@@ -285,6 +297,7 @@ both_backends!(a_configuration_manager_edits_classes_and_relationship_rules, |st
         ("a0.options", ""),
     ];
     let refused = b.post(&at, &enum_row).await;
+    dump(&store, "class-refused", &refused);
     refused.expect(422);
     assert!(refused.body.contains("id=\"err-row-0\"") && refused.body.contains("value=\"phase\""), "{}", refused.body);
     let mut good = enum_row.to_vec();
@@ -303,6 +316,7 @@ both_backends!(a_configuration_manager_edits_classes_and_relationship_rules, |st
     let allow = [("csrf", csrf.as_str()), ("source", "ups"), ("kind", "uses"), ("target", "storage"), ("allow", "1")];
     b.post("/admin/cmdb/rules", &allow).await.redirects_to("/admin/cmdb/rules");
     let rules = b.get("/admin/cmdb/rules").await;
+    dump(&store, "rules", &rules);
     assert!(rules.body.contains("<td>UPS</td><td>uses</td>"), "{}", rules.body);
     let forbid = [("csrf", csrf.as_str()), ("source", "ups"), ("kind", "uses"), ("target", "storage"), ("allow", "0")];
     b.post("/admin/cmdb/rules", &forbid).await.redirects_to("/admin/cmdb/rules");
@@ -312,4 +326,35 @@ both_backends!(a_configuration_manager_edits_classes_and_relationship_rules, |st
     let mut agent = signed_in(&env, "agent.a", "en").await;
     agent.get("/admin/cmdb/classes").await.expect(403);
     agent.get("/admin/cmdb/rules").await.expect(403);
+});
+
+both_backends!(tickets_naming_a_ci_show_on_its_page_and_in_its_impact, |store| async move {
+    let env = start(&store).await;
+    let w = &env.w;
+    let server = ci(&store, &w.config_a, w.tenant_a, "server", "db-host", json!({})).await;
+    let app = ci(&store, &w.config_a, w.tenant_a, "application", "ERP", json!({})).await;
+    relate(&store, &w.config_a, app.id, RelationKind::RunsOn, server.id).await.unwrap();
+    let mut tx = store.write().await.unwrap();
+    yunwei_cmdb::store::work::link(&mut tx, "ticket", 1, w.tenant_a, "INC-0001", "ERP 打不开", true, &[app.id])
+        .await
+        .unwrap();
+    yunwei_cmdb::store::work::link(&mut tx, "ticket", 2, w.tenant_a, "INC-0000", "ERP slow", false, &[app.id])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut b = signed_in(&env, "agent.a", "en").await;
+    let page = b.get(&format!("/cmdb/{}", app.id)).await;
+    let open = &page.body[page.body.find("id=\"open-work\"").expect("open tickets")..];
+    assert!(open.starts_with("id=\"open-work\"") && open.contains("href=\"/console/tickets/INC-0001\""));
+    let past = &page.body[page.body.find("id=\"past-work\"").expect("earlier tickets")..];
+    assert!(past.contains("INC-0000") && !past.contains("INC-0001"));
+    let impact = b.get(&format!("/cmdb/{}/impact", server.id)).await;
+    let svg = &impact.body[impact.body.find("<svg").expect("svg")..impact.body.find("</svg>").expect("end")];
+    assert!(svg.contains(">1 open<"), "{svg}");
+    let tickets = &impact.body[impact.body.find("id=\"affected-tickets\"").expect("tickets")..];
+    assert!(tickets.contains("/console/tickets/INC-0001") && !tickets.contains("INC-0000"));
+    // The client's IT contact sees the CIs but not the provider's tickets.
+    let mut it = signed_in(&env, "it.a", "en").await;
+    let page = it.get(&format!("/cmdb/{}", app.id)).await;
+    assert!(page.expect(200).body.contains("No tickets name this CI.") && !page.body.contains("INC-0001"));
 });
