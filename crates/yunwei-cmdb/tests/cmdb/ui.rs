@@ -248,6 +248,21 @@ both_backends!(a_wide_impact_collapses_into_more_boxes_that_expand, |store| asyn
     let wide = b.get(&format!("/cmdb/{}/impact?direction=down&depth=2&expand=1", switch.id)).await;
     let svg = &wide.body[wide.body.find("<svg").expect("svg")..wide.body.find("</svg>").expect("end")];
     assert_eq!(svg.matches("<rect").count(), 1 + 30 + 12);
+    // The list: pages of fifty by name, filters by class, status and words.
+    let first = b.get("/cmdb").await;
+    assert_eq!(first.body.matches("<tr data-href=").count(), 50);
+    let marker = "id=\"next-page\"";
+    assert!(first.body.contains(marker));
+    let at = first.body.find("&#38;after=").or_else(|| first.body.find("&amp;after=")).expect("a next page link");
+    let after: String = first.body[at..].split('=').nth(1).unwrap().chars().take_while(char::is_ascii_digit).collect();
+    let second = b.get(&format!("/cmdb?after={after}")).await;
+    assert_eq!(second.body.matches("<tr data-href=").count(), 91 - 50);
+    assert!(!second.body.contains(marker));
+    let servers = b.get("/cmdb?class=server&status=in_service").await;
+    assert_eq!(servers.body.matches("<tr data-href=").count(), 30);
+    let one = b.get("/cmdb?q=srv-07").await;
+    assert_eq!(one.body.matches("<tr data-href=").count(), 1, "{}", one.body);
+    assert_eq!(b.get("/cmdb?status=retired").await.body.matches("<tr data-href=").count(), 0);
     if let Ok(dir) = std::env::var("CMDB_UI_DUMP") {
         let backend = if store.url.starts_with("postgres") { "pg" } else { "sqlite" };
         for (name, p) in [("impact.html", &page), ("impact_wide.html", &wide)] {
