@@ -13,7 +13,7 @@ pub const BOX_W: u32 = 200;
 pub const BOX_H: u32 = 52;
 pub const COL_GAP: u32 = 110;
 pub const ROW_GAP: u32 = 14;
-pub const MARGIN: u32 = 16;
+pub const MARGIN: u32 = 22;
 /// The most boxes a column shows unless expanded.
 pub const LIMIT: usize = 12;
 

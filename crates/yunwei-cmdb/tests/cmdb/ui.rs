@@ -212,6 +212,8 @@ both_backends!(the_cmdb_speaks_chinese_and_shows_markup_in_names_as_text, |store
     }
     let impact = b.get(&format!("/cmdb/{}/impact", server.id)).await;
     assert!(impact.body.contains("会影响什么") && impact.body.contains(">承载<"));
+    dump(&store, "zh-ci", &page);
+    dump(&store, "zh-impact", &impact);
     for p in [&list, &page, &impact] {
         assert!(!p.body.contains(evil), "markup in a name is escaped");
         assert!(p.body.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "and shown as text");
