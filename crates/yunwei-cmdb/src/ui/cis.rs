@@ -698,7 +698,12 @@ async fn target_of(tx: &mut Tx, actor: &Actor, this: i64, text: &str) -> Result<
         return Err(StoreError::invalid("target_id", "required"));
     }
     if let Ok(id) = text.parse::<i64>() {
-        return Ok(id);
+        // Named as the form's field whichever end of the relationship it becomes.
+        return match cis::get(tx, actor, id).await {
+            Ok(c) => Ok(c.id),
+            Err(StoreError::NotFound(_)) => Err(StoreError::invalid("target_id", "no_such_ci").with("id", id)),
+            Err(e) => Err(e),
+        };
     }
     let filter = CiFilter { q: Some(text.to_string()), limit: Some(3), ..Default::default() };
     let found: Vec<Ci> = cis::list(tx, actor, &filter).await?.into_iter().filter(|c| c.id != this).collect();

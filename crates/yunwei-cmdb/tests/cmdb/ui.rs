@@ -144,6 +144,10 @@ both_backends!(a_configuration_manager_creates_edits_relates_and_sees_the_impact
     assert!(refused.body.contains("id=\"err-target\"") && refused.body.contains("value=\"nothing-like-this\""));
     dump(&store, "relate-refused", &refused);
     dump(&store, "web", &page);
+    let unknown = [("csrf", csrf.as_str()), ("kind", "in:runs_on"), ("target", "999999")];
+    let refused = b.post(&format!("/cmdb/{web}/relations"), &unknown).await;
+    refused.expect(422);
+    assert!(refused.body.contains("id=\"err-target\"") && refused.body.contains("there is no CI 999999"));
     let app_page = b.get(&format!("/cmdb/{}", app.id)).await;
     assert!(app_page.body.contains("runs on"));
 
