@@ -141,6 +141,13 @@ struct ClassPage {
     errors: Errors,
 }
 
+impl AttrRow {
+    /// Enough lines for the options shown, at least two.
+    pub fn option_rows(&self) -> usize {
+        self.options.lines().count().clamp(2, 12)
+    }
+}
+
 fn options_text(options: &[Choice]) -> String {
     options.iter().map(|o| format!("{}={}/{}", o.code, o.name_zh, o.name_en)).collect::<Vec<_>>().join("\n")
 }

@@ -57,6 +57,10 @@ both_backends!(a_configuration_manager_creates_edits_relates_and_sees_the_impact
     assert!(list.expect(200).body.contains("id=\"new-ci\""), "a manager may create");
     assert!(list.body.contains("id=\"nav-cmdb\""), "the CMDB is in the navigation");
 
+    // Without a class the form first asks for one.
+    let choice = b.get("/cmdb/new").await;
+    assert!(choice.expect(200).body.contains("id=\"class-choice\"") && choice.body.contains("value=\"server\""));
+
     // A new server through the form; a bad IP is refused beside its field, the text kept.
     let form = b.get("/cmdb/new?class=server").await;
     assert!(form.expect(200).body.contains("name=\"attr.ip_addresses\""));
@@ -342,6 +346,15 @@ both_backends!(a_configuration_manager_edits_classes_and_relationship_rules, |st
     let forbid = [("csrf", csrf.as_str()), ("source", "ups"), ("kind", "uses"), ("target", "storage"), ("allow", "0")];
     b.post("/admin/cmdb/rules", &forbid).await.redirects_to("/admin/cmdb/rules");
     assert!(!b.get("/admin/cmdb/rules").await.body.contains("<td>UPS</td>"));
+
+    // In Chinese.
+    let csrf = b.get("/admin/cmdb/classes").await.csrf();
+    b.post("/lang", &[("csrf", &csrf), ("lang", "zh-CN"), ("back", &at)]).await.redirects_to(&at);
+    let page = b.get(&at).await;
+    dump(&store, "zh-class", &page);
+    for text in ["属性", "中文名称", "选项", "单相", "必填", "唯一", "关联类别"] {
+        assert!(page.body.contains(text), "{text}");
+    }
 
     // An agent may not.
     let mut agent = signed_in(&env, "agent.a", "en").await;
