@@ -224,6 +224,7 @@ both_backends!(the_cmdb_speaks_chinese_and_shows_markup_in_names_as_text, |store
     dump(&store, "zh-impact", &impact);
     for p in [&list, &page, &impact] {
         assert!(!p.body.contains(evil), "markup in a name is escaped");
+        assert!(!p.body.contains(" style=\""), "no inline style: the pages keep the strict CSP");
         assert!(p.body.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "and shown as text");
     }
     // Switching language shows the English labels.
