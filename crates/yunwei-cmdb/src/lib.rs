@@ -14,7 +14,14 @@ pub mod store;
 pub mod testing;
 pub mod ui;
 
+use yunwei_web::ui::nav::{Audience, NavLink};
 use yunwei_web::{Module, no_jobs};
+
+/// In unit tests, pages need the CMDB's words installed beside the platform's.
+#[cfg(test)]
+pub(crate) fn install_texts() {
+    yunwei_web::ui::i18n::install(MODULE.texts.to_vec());
+}
 
 /// The CMDB module, for the composition root.
 pub const MODULE: Module = Module {
@@ -24,7 +31,7 @@ pub const MODULE: Module = Module {
     jobs: no_jobs,
     job_kinds: &[],
     permissions: rules::permissions::ALL,
-    nav: &[],
+    nav: &[NavLink::new("cmdb", "/cmdb", "cmdb.nav", "nav-cmdb", Audience::Staff)],
     texts: &[yunwei_web::texts!()],
 };
 
@@ -46,5 +53,35 @@ mod tests {
             i18n::unknown_problems(root, &["src"], &[PLATFORM, yunwei_org::MODULE.texts[0], MODULE.texts[0]]);
         assert!(unknown.is_empty(), "problems without wording: {unknown:#?}");
         assert!(used > 30, "only {used} problem codes found; is the scan broken?");
+    }
+
+    #[test]
+    fn every_key_used_in_the_cmdb_templates_and_code_exists() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let texts = [PLATFORM, yunwei_org::MODULE.texts[0], MODULE.texts[0]];
+        let (used, unknown) = i18n::unknown_keys(root, &["templates", "src/ui"], &texts);
+        assert!(unknown.is_empty(), "unknown keys: {unknown:#?}");
+        assert!(used > 60, "only {used} keys found in use; is the scan broken?");
+    }
+
+    #[test]
+    fn keys_built_from_domain_values_exist() {
+        use crate::rules::CiStatus;
+        use crate::rules::attributes::AttrKind;
+        use crate::rules::relations::RelationKind;
+        let mut needed: Vec<String> = Vec::new();
+        needed.extend(CiStatus::ALL.iter().map(|s| format!("cmdb.status.{}", s.as_str())));
+        needed.extend(RelationKind::ALL.iter().map(|k| format!("cmdb.kind.{}", k.as_str())));
+        needed.extend(RelationKind::ALL.iter().map(|k| format!("cmdb.kind_in.{}", k.as_str())));
+        needed.extend(AttrKind::ALL.iter().map(|k| format!("cmdb.attr_kind.{}", k.as_str())));
+        for kind in ["created", "updated", "relation_added", "relation_removed"] {
+            needed.push(format!("cmdb.history.{kind}"));
+        }
+        let catalogues = i18n::merge(&[PLATFORM, yunwei_org::MODULE.texts[0], MODULE.texts[0]]).expect("catalogues");
+        for (l, c) in i18n::Locale::ALL.iter().zip(&catalogues) {
+            for k in &needed {
+                assert!(c.contains_key(k), "{} lacks {k}", l.as_str());
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@ extern crate yunwei_db;
 
 mod api;
 mod store;
+mod ui;
 
 /// The modules the test server runs: the CMDB and what it stands on.
 pub const MODULES: &[yunwei_web::Module] = &[yunwei_org::MODULE, yunwei_cmdb::MODULE];
