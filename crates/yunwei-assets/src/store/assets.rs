@@ -571,3 +571,51 @@ pub async fn history_of(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Vec<Histo
         id
     )?)
 }
+
+/// What the forms offer, in `actor`'s scope: tenants, locations and people by tenant.
+#[derive(Debug, Clone, Default)]
+pub struct Choices {
+    /// (id, name)
+    pub tenants: Vec<(i64, String)>,
+    /// (id, tenant, "building floor room")
+    pub locations: Vec<(i64, i64, String)>,
+    /// (id, tenant, name)
+    pub users: Vec<(i64, i64, String)>,
+}
+
+impl Choices {
+    pub fn location(&self, id: impl std::borrow::Borrow<Option<i64>>) -> String {
+        (*id.borrow()).and_then(|id| self.locations.iter().find(|l| l.0 == id)).map(|l| l.2.clone()).unwrap_or_default()
+    }
+
+    pub fn user(&self, id: impl std::borrow::Borrow<Option<i64>>) -> String {
+        (*id.borrow()).and_then(|id| self.users.iter().find(|u| u.0 == id)).map(|u| u.2.clone()).unwrap_or_default()
+    }
+
+    pub fn tenant(&self, id: impl std::borrow::Borrow<i64>) -> String {
+        let id = *id.borrow();
+        self.tenants.iter().find(|t| t.0 == id).map(|t| t.1.clone()).unwrap_or_default()
+    }
+}
+
+/// The tenants, locations and active people `actor` may choose from for assets.
+pub async fn choices(tx: &mut Tx, actor: &Actor) -> Result<Choices> {
+    let scope = tenant_scope(actor);
+    let mut sql = Sql::new("SELECT t.id, t.name FROM tenants t WHERE 1 = 1");
+    sql.scoped("t.id", &scope);
+    sql.push(" ORDER BY t.name, t.id LIMIT 1000");
+    let tenants = fetch_sql!(tx, (i64, String), sql, fetch_all)?;
+    let mut sql =
+        Sql::new("SELECT l.id, l.tenant_id, l.building, l.floor, l.room FROM locations l WHERE l.active = TRUE");
+    sql.scoped("l.tenant_id", &scope);
+    sql.push(" ORDER BY l.building, l.floor, l.room, l.id LIMIT 2000");
+    let locations = fetch_sql!(tx, (i64, i64, String, String, String), sql, fetch_all)?
+        .into_iter()
+        .map(|(id, t, b, f, r)| (id, t, [b, f, r].into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")))
+        .collect();
+    let mut sql = Sql::new("SELECT u.id, u.tenant_id, u.name FROM users u WHERE u.active = TRUE");
+    sql.scoped("u.tenant_id", &scope);
+    sql.push(" ORDER BY u.name, u.id LIMIT 2000");
+    let users = fetch_sql!(tx, (i64, i64, String), sql, fetch_all)?;
+    Ok(Choices { tenants, locations, users })
+}
