@@ -240,8 +240,11 @@ pub async fn scan(tx: &mut Tx, actor: &Actor, id: i64, code: &str, location: Opt
     if code.is_empty() {
         return Err(StoreError::invalid("tag_or_serial", "required"));
     }
-    if code.chars().count() > MAX_CODE || code.chars().any(char::is_control) {
+    if code.chars().count() > MAX_CODE {
         return Err(StoreError::invalid("tag_or_serial", "too_long").with("max", MAX_CODE));
+    }
+    if code.chars().any(char::is_control) {
+        return Err(StoreError::invalid("tag_or_serial", "control_chars"));
     }
     check_location(tx, st.tenant_id, location).await?;
     let at = location.or(st.location_id);
