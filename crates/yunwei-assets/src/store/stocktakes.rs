@@ -147,16 +147,40 @@ pub async fn list(tx: &mut Tx, actor: &Actor, limit: i64) -> Result<Vec<StockTak
     Ok(fetch_sql!(tx, StockTake, sql, fetch_all)?)
 }
 
+const ITEM_COLUMNS: &str = "i.id, i.asset_id, i.code, a.name, i.expected, i.recorded_location_id,
+    i.scanned_location_id, i.scans, i.first_scanned_at
+    FROM stock_take_items i LEFT JOIN assets a ON a.id = i.asset_id";
+
 async fn rows(tx: &mut Tx, id: i64) -> Result<Vec<ItemRow>> {
-    Ok(fetch_all!(
+    let sql = format!("SELECT {ITEM_COLUMNS} WHERE i.stock_take_id = $1 ORDER BY i.code, i.id");
+    Ok(fetch_all!(tx, ItemRow, sql, id)?)
+}
+
+async fn row(tx: &mut Tx, item: i64) -> Result<ItemRow> {
+    let sql = format!("SELECT {ITEM_COLUMNS} WHERE i.id = $1");
+    fetch_opt!(tx, ItemRow, sql, item)?.ok_or(StoreError::NotFound("stock_take_item"))
+}
+
+/// The running counts of an open stock-take, from the lines' facts alone.
+async fn counts(tx: &mut Tx, id: i64) -> Result<Counts> {
+    let facts = fetch_all!(
         tx,
-        ItemRow,
-        "SELECT i.id, i.asset_id, i.code, a.name, i.expected, i.recorded_location_id, i.scanned_location_id,
-                i.scans, i.first_scanned_at
-         FROM stock_take_items i LEFT JOIN assets a ON a.id = i.asset_id
-         WHERE i.stock_take_id = $1 ORDER BY i.code, i.id",
+        (Option<i64>, bool, Option<i64>, i64, Option<i64>),
+        "SELECT asset_id, expected, recorded_location_id, scans, scanned_location_id
+         FROM stock_take_items WHERE stock_take_id = $1",
         id
-    )?)
+    )?;
+    let lines: Vec<Line> = facts
+        .into_iter()
+        .map(|(asset_id, expected, recorded_location, scans, scanned_location)| Line {
+            asset_id,
+            expected,
+            recorded_location,
+            scans,
+            scanned_location,
+        })
+        .collect();
+    Ok(Counts::of(&lines, false))
 }
 
 /// A stock-take with its lines and counts.
@@ -301,9 +325,7 @@ pub async fn scan(tx: &mut Tx, actor: &Actor, id: i64, code: &str, location: Opt
             .0
         }
     };
-    let row =
-        rows(tx, id).await?.into_iter().find(|r| r.id == item_id).ok_or(StoreError::NotFound("stock_take_item"))?;
-    let mut line = row.line();
+    let mut line = row(tx, item_id).await?.line();
     let done = stocktake::scan(&mut line, at);
     let now = now_micros();
     execute!(
@@ -318,13 +340,11 @@ pub async fn scan(tx: &mut Tx, actor: &Actor, id: i64, code: &str, location: Opt
         item_id
     )?;
     execute!(tx, "UPDATE stock_takes SET updated_at = $1 WHERE id = $2", now, id)?;
-    let d = detail(tx, actor, id).await?;
-    let item = d.items.iter().find(|i| i.id == item_id).cloned().ok_or(StoreError::NotFound("stock_take_item"))?;
     Ok(ScanResult {
-        item,
+        item: row(tx, item_id).await?.item(false),
         repeat: done.repeat,
         warning: done.repeat.then(|| "already_scanned".to_string()),
-        counts: d.counts,
+        counts: counts(tx, id).await?,
     })
 }
 

@@ -175,6 +175,11 @@ struct FormPage {
 }
 
 impl FormPage {
+    /// Every tenant's locations and people are offered on a new asset.
+    fn fits(&self, _tenant: impl Borrow<i64>) -> bool {
+        true
+    }
+
     fn val(&self, name: &str) -> &str {
         self.values.0.get(name).map(String::as_str).unwrap_or("")
     }
@@ -276,6 +281,11 @@ struct AssetPage {
 }
 
 impl AssetPage {
+    /// Only the asset's own tenant's locations and people are offered.
+    fn fits(&self, tenant: impl Borrow<i64>) -> bool {
+        *tenant.borrow() == self.a.tenant_id
+    }
+
     fn val(&self, name: &str) -> &str {
         self.values.0.get(name).map(String::as_str).unwrap_or("")
     }

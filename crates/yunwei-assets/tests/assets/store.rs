@@ -343,8 +343,18 @@ both_backends!(a_reminder_is_sent_once_per_asset_and_end_date, |store| async mov
     let warranty = notes.iter().find(|n| n.kind == "assets.warranty_ending").unwrap();
     assert_eq!(warranty.args["tag"], "W-1");
     assert_eq!(warranty.subject.as_ref().map(|s| s.id), Some(soon.id));
-    // The agent is not told; the next day's run is queued.
+    // The agent is not told; the next day's run is queued, once.
     assert!(yunwei_db::notify::for_actor(&mut tx, &w.agent_a, false).await.unwrap().is_empty());
+    let tomorrow = today.tomorrow().unwrap().to_string();
+    let queued = scalar!(
+        &mut tx,
+        i64,
+        "SELECT COUNT(*) FROM jobs WHERE kind = $1 AND dedupe_key = $2 AND done_at IS NULL",
+        reminders::JOB,
+        format!("{}:{tomorrow}", reminders::JOB)
+    )
+    .unwrap();
+    assert_eq!(queued, 1);
     drop(tx);
     assert_eq!(count(&store, "asset_reminders").await, 2);
     // A new end date is a new reminder.
