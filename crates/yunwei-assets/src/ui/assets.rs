@@ -27,6 +27,7 @@ pub fn cost(a: &Asset) -> String {
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     q: Option<String>,
+    tenant_id: Option<String>,
     status: Option<String>,
     location_id: Option<String>,
     missing: Option<String>,
@@ -38,6 +39,7 @@ struct ListPage {
     ui: Ui,
     q: String,
     status: String,
+    tenant: Option<i64>,
     location: Option<i64>,
     missing: bool,
     statuses: &'static [AssetStatus],
@@ -59,8 +61,10 @@ fn id_param(text: Option<&str>) -> Option<i64> {
 pub async fn list(State(s): State<AppState>, Staff(v, actor): Staff, Query(q): Query<ListQuery>) -> Response {
     let status = q.status.as_deref().and_then(|t| AssetStatus::parse("status", t).ok());
     let location = id_param(q.location_id.as_deref());
+    let tenant = id_param(q.tenant_id.as_deref());
     let missing = q.missing.as_deref() == Some("1");
     let filter = AssetFilter {
+        tenant_id: tenant,
         status,
         location_id: location,
         missing: missing.then_some(true),
@@ -82,6 +86,7 @@ pub async fn list(State(s): State<AppState>, Staff(v, actor): Staff, Query(q): Q
         ui: Ui::new(&v, "assets"),
         q: q.q.unwrap_or_default(),
         status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        tenant,
         location,
         missing,
         statuses: AssetStatus::ALL,

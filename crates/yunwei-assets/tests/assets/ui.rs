@@ -56,6 +56,9 @@ both_backends!(an_asset_manager_works_through_the_pages, |store| async move {
         .await;
     assert_eq!(made.status, 303, "{}", made.body);
     let path = made.location().to_string();
+    let listed = b.get(&format!("/assets?tenant_id={}", w.tenant_a)).await;
+    assert!(listed.expect(200).body.contains("D010210-001"));
+    assert!(!b.get(&format!("/assets?tenant_id={}", w.tenant_b)).await.body.contains("D010210-001"));
     let page = b.get(&path).await;
     let body = &page.expect(200).body;
     assert!(body.contains("D010210-001") && body.contains("1299.50 CNY"));
