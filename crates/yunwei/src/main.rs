@@ -243,7 +243,7 @@ async fn run(cli: Cli) -> Fallible {
 
 /// The bounded contexts in this build: their routes, pages, background jobs and translations.
 /// A new module is one more line here.
-const MODULES: &[Module] = &[yunwei_org::MODULE, yunwei_desk::MODULE, yunwei_cmdb::MODULE];
+const MODULES: &[Module] = &[yunwei_org::MODULE, yunwei_desk::MODULE, yunwei_cmdb::MODULE, yunwei_assets::MODULE];
 
 async fn serve(settings: Settings, demo: bool) -> Fallible {
     let started = std::time::Instant::now();
