@@ -182,6 +182,7 @@ pub async fn ensure(store: &Store, settings: &Settings) -> Fallible {
     eprintln!("Demo: generating bilingual demo data …");
     let cast = cast(&mut tx).await?;
     let estate = estate(&mut tx, &cast).await?;
+    assets(&mut tx, &cast, &estate).await?;
     generate_tickets(&mut tx, &cast, &estate).await?;
     let token = yunwei_db::identity::create_token(&mut tx, None, cast.admin.user_id, "demo").await?;
     tx.commit().await?;
@@ -439,6 +440,81 @@ async fn estate(tx: &mut Tx, cast: &Cast) -> Fallible<Estate> {
     let built = estate::build(tx, &cast.admin, provider, cast.l2_network, &clients).await?;
     eprintln!("Demo: {} configuration items in the CMDB.", built.count);
     Ok(built)
+}
+
+/// The hardware's asset records (tags by the seeds' rule, purchase, cost, warranty), some
+/// spares in stock, one in repair and one retired, a few warranties ending within the month,
+/// and a stock-take in progress at the hospital's outpatient building.
+async fn assets(tx: &mut Tx, cast: &Cast, estate: &Estate) -> Fallible {
+    use yunwei_assets::rules::lifecycle::AssetStatus;
+    use yunwei_assets::store::{assets, stocktakes};
+    let today = jiff::Zoned::now().date();
+    let soon = |days: i64| today.checked_add(jiff::Span::new().days(days)).map(|d| d.to_string()).unwrap_or_default();
+    let admin = &cast.admin;
+    let mut made = Vec::new();
+    for (i, a) in estate.assets.iter().enumerate() {
+        let warranty = if i % 12 == 5 { soon(5 + (i as i64 % 20)) } else { format!("202{}-09-30", 7 + i % 2) };
+        let input = assets::AssetInput {
+            tenant_id: Some(a.tenant_id),
+            tag: Some(a.tag.clone()),
+            name: Some(a.name.clone()),
+            model: Some(a.model.clone()),
+            serial: Some(a.serial.clone()),
+            status: Some(AssetStatus::Deployed),
+            ci_id: Some(Some(a.ci_id)),
+            user_id: Some(a.user_id),
+            location_id: Some(Some(a.location_id)),
+            purchase_date: Some(Some(format!("2023-{:02}-15", 1 + i % 12))),
+            cost_cents: Some(Some(a.cost * 100)),
+            currency: Some("CNY".into()),
+            vendor: Some(a.vendor.clone()),
+            contract_number: Some(format!("HT-2023-{:03}", 1 + i % 40)),
+            warranty_end: Some(Some(warranty)),
+            contract_end: Some(None),
+        };
+        let asset = assets::create(tx, admin, input).await?;
+        if i % 25 == 7 {
+            assets::transition(tx, admin, asset.id, asset.version, AssetStatus::InRepair).await?;
+        }
+        made.push(asset);
+    }
+    // Spare monitors in stock at each client, and a retired one.
+    for (tenant_id, _, locs) in &cast.users {
+        for n in 0..6 {
+            let input = assets::AssetInput {
+                tenant_id: Some(*tenant_id),
+                tag: Some(format!("D{:02}0101-{:03}", if *tenant_id == cast.hospital { 1 } else { 2 }, 500 + n)),
+                name: Some(format!("备用显示器 Spare monitor {}", n + 1)),
+                model: Some("Dell P2423".into()),
+                serial: Some(format!("MON{tenant_id}{n:04}")),
+                status: Some(if n == 5 { AssetStatus::Deployed } else { AssetStatus::InStock }),
+                location_id: Some(Some(locs[0])),
+                purchase_date: Some(Some("2024-03-01".into())),
+                cost_cents: Some(Some(129_900)),
+                currency: Some("CNY".into()),
+                vendor: Some("戴尔 Dell".into()),
+                warranty_end: Some(Some("2027-03-01".into())),
+                ..Default::default()
+            };
+            let a = assets::create(tx, admin, input).await?;
+            if n == 5 {
+                assets::transition(tx, admin, a.id, a.version, AssetStatus::Retired).await?;
+            }
+        }
+    }
+    // A stock-take in progress: most of the outpatient building's assets found, one found in
+    // another room, one unknown tag.
+    let (hospital, _, locs) = cast.users.iter().find(|(t, ..)| *t == cast.hospital).ok_or("no hospital")?;
+    let take = stocktakes::start(tx, admin, *hospital, Some(locs[0])).await?;
+    let here: Vec<&assets::Asset> =
+        made.iter().filter(|a| a.tenant_id == *hospital && a.location_id == Some(locs[0])).collect();
+    for (i, a) in here.iter().enumerate().take(here.len().saturating_sub(4)) {
+        let at = if i == 2 { Some(locs[1]) } else { Some(locs[0]) };
+        stocktakes::scan(tx, admin, take.stock_take.id, &a.tag, at).await?;
+    }
+    stocktakes::scan(tx, admin, take.stock_take.id, "D019999-001", Some(locs[0])).await?;
+    eprintln!("Demo: {} assets, a stock-take in progress.", made.len() + 12);
+    Ok(())
 }
 
 async fn step(tx: &mut Tx, actor: &Actor, t: &tickets::Ticket, req: ActionRequest) -> Fallible<tickets::Ticket> {

@@ -19,6 +19,23 @@ pub struct Estate {
     pub pcs: Vec<(i64, i64)>,
     pub tenants: Vec<ClientCis>,
     pub count: usize,
+    /// The hardware that is also an asset: servers, PCs and printers.
+    pub assets: Vec<AssetSeed>,
+}
+
+/// A CI that is also an asset, with what its asset record needs.
+pub struct AssetSeed {
+    pub ci_id: i64,
+    pub tenant_id: i64,
+    pub tag: String,
+    pub name: String,
+    pub model: String,
+    pub serial: String,
+    pub vendor: String,
+    pub location_id: i64,
+    pub user_id: Option<i64>,
+    /// Price in yuan.
+    pub cost: i64,
 }
 
 /// CIs of one client that the demo's tickets name.
@@ -97,6 +114,7 @@ pub async fn build(
     clients: &[Client<'_>],
 ) -> Fallible<Estate> {
     let mut rng = Rng::new(20261205);
+    let mut estate_assets: Vec<AssetSeed> = Vec::new();
     let mut m = Maker { tx, admin, count: 0 };
     let net = |host: &str, serial: &str, model: &str, ip: &str, ports: i64| {
         json!({"hostname": host, "serial_number": serial, "model": model, "vendor": "华为 Huawei",
@@ -157,7 +175,23 @@ pub async fn build(
     m.relate(core1, ConnectsTo, core2).await?;
     m.relate(san, ConnectsTo, core1).await?;
 
-    let mut estate = Estate { pcs: vec![], tenants: vec![], count: 0 };
+    let mut estate = Estate { pcs: vec![], tenants: vec![], count: 0, assets: vec![] };
+    let mut seed =
+        |ci_id: i64, tenant_id: i64, name: String, v: &Value, location_id: i64, user_id: Option<i64>, cost: i64| {
+            let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+            estate_assets.push(AssetSeed {
+                ci_id,
+                tenant_id,
+                tag: s("asset_tag"),
+                name,
+                model: s("model"),
+                serial: s("serial_number"),
+                vendor: s("vendor"),
+                location_id,
+                user_id,
+                cost,
+            });
+        };
     for (ci_no, c) in clients.iter().enumerate() {
         let p = c.prefix;
         let building = 1 + ci_no as u32;
@@ -170,9 +204,9 @@ pub async fn build(
                 "os": "linux", "os_version": "VMware ESXi 8.0", "patches": "8.0 U3b",
                 "cpu_cores": 64, "memory_gb": 512, "ip_addresses": [format!("10.{}.1.{}", 10 + ci_no, 10 + i)],
                 "rack": format!("DC-1 B0{}", 1 + i / 4), "warranty_end": format!("202{}-0{}-28", 6 + i % 3, 1 + i % 9)});
-            let s = m
-                .ci(c.tenant_id, "server", &format!("虚拟化主机 ESXi host {i:02}"), values, Some(c.dc), grp, None)
-                .await?;
+            let name = format!("虚拟化主机 ESXi host {i:02}");
+            let s = m.ci(c.tenant_id, "server", &name, values.clone(), Some(c.dc), grp, None).await?;
+            seed(s, c.tenant_id, name, &values, c.dc, None, 68_000);
             m.relate(s, ConnectsTo, if i % 2 == 0 { core2 } else { core1 }).await?;
             m.relate(s, Uses, san).await?;
             servers.push(s);
@@ -280,7 +314,8 @@ pub async fn build(
                 Some(_) => format!("办公电脑 Office PC {:04}", i + 1),
                 None => format!("公用电脑 Shared PC {:04}", i + 1),
             };
-            let pc = m.ci(c.tenant_id, "pc", &name, values, Some(office), grp, user).await?;
+            let pc = m.ci(c.tenant_id, "pc", &name, values.clone(), Some(office), grp, user).await?;
+            seed(pc, c.tenant_id, name, &values, office, user, 5_200);
             m.relate(pc, ConnectsTo, access[i % access.len()]).await?;
             if let Some(u) = user {
                 estate.pcs.push((u, pc));
@@ -290,9 +325,9 @@ pub async fn build(
         for (i, office) in c.offices.iter().enumerate() {
             let values = json!({"serial_number": format!("CN{}B{:05}", ci_no, 7100 + i), "asset_tag": tag(building, 1 + i as u32, 1, 900 + i),
                 "model": "HP LaserJet M406dn", "vendor": "惠普 HP", "ip_address": format!("10.{}.{}.250", 10 + ci_no, 10 + i), "color": i % 2 == 0});
-            let pr = m
-                .ci(c.tenant_id, "printer", &format!("打印机 Printer {:02}", i + 1), values, Some(*office), grp, None)
-                .await?;
+            let name = format!("打印机 Printer {:02}", i + 1);
+            let pr = m.ci(c.tenant_id, "printer", &name, values.clone(), Some(*office), grp, None).await?;
+            seed(pr, c.tenant_id, name, &values, *office, None, 2_400);
             m.relate(pr, ConnectsTo, access[i % access.len()]).await?;
             printers.push(pr);
         }
@@ -304,6 +339,7 @@ pub async fn build(
         });
     }
     estate.count = m.count;
+    estate.assets = estate_assets;
     Ok(estate)
 }
 
