@@ -442,17 +442,22 @@ pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, input: Ci
     write_keys(tx, &class, before.tenant_id, id, &next.attributes).await?;
     let after = get(tx, actor, id).await?;
     index(tx, &class, &after).await?;
-    history(tx, id, Some(actor.user_id), "updated", serde_json::json!({ "changes": changes })).await?;
+    record_update(tx, actor, &before, &after, changes).await?;
+    Ok(after)
+}
+
+/// The history entry and the audit entry of a change from `before` to `after`.
+async fn record_update(tx: &mut Tx, actor: &Actor, before: &Ci, after: &Ci, changes: Vec<Value>) -> Result<()> {
+    history(tx, after.id, Some(actor.user_id), "updated", serde_json::json!({ "changes": changes })).await?;
     let change = audit::Change {
         action: "ci.update",
         entity: "ci",
-        entity_id: id,
+        entity_id: after.id,
         tenant_id: Some(after.tenant_id),
-        before: serde_json::to_value(&before).ok(),
-        after: serde_json::to_value(&after).ok(),
+        before: serde_json::to_value(before).ok(),
+        after: serde_json::to_value(after).ok(),
     };
-    audit::record(tx, Some(actor), change).await?;
-    Ok(after)
+    audit::record(tx, Some(actor), change).await
 }
 
 /// Assigns the CI to `user_id` (or to no one) for another module's change that its caller was
@@ -477,17 +482,7 @@ pub async fn assign_user(tx: &mut Tx, actor: &Actor, id: i64, user_id: Option<i6
         return Err(StoreError::stale("ci"));
     }
     let after = get(tx, actor, id).await?;
-    let changes = differences(&before, &after);
-    history(tx, id, Some(actor.user_id), "updated", serde_json::json!({ "changes": changes })).await?;
-    let change = audit::Change {
-        action: "ci.update",
-        entity: "ci",
-        entity_id: id,
-        tenant_id: Some(after.tenant_id),
-        before: serde_json::to_value(&before).ok(),
-        after: serde_json::to_value(&after).ok(),
-    };
-    audit::record(tx, Some(actor), change).await?;
+    record_update(tx, actor, &before, &after, differences(&before, &after)).await?;
     Ok(after)
 }
 
