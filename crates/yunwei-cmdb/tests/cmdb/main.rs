@@ -7,6 +7,7 @@
 extern crate yunwei_db;
 
 mod api;
+mod import;
 mod store;
 
 /// The modules the test server runs: the CMDB and what it stands on.

@@ -1,0 +1,213 @@
+//! Importing and exporting CIs through the API, on SQLite and PostgreSQL: a GBK file from
+//! Excel on Chinese Windows, reconciliation by serial number, bad rows reported and nothing
+//! stored, relationships, and export → import round trips in CSV and xlsx.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use yunwei_cmdb::testing::World;
+use yunwei_contract::client::{Api, Reply};
+use yunwei_db::both_backends;
+use yunwei_db::testing::TestStore;
+
+struct Env {
+    api: Api,
+    w: World,
+    admin: String,
+    config: String,
+    agent: String,
+}
+
+async fn token_for(store: &TestStore, user_id: i64) -> String {
+    let mut tx = store.write().await.unwrap();
+    let token = yunwei_db::identity::create_token(&mut tx, None, user_id, "test").await.unwrap();
+    tx.commit().await.unwrap();
+    token
+}
+
+async fn start(store: &TestStore) -> Env {
+    let w = World::build(store).await;
+    let admin = token_for(store, w.admin.user_id).await;
+    let config = token_for(store, w.config_a.user_id).await;
+    let agent = token_for(store, w.agent_a.user_id).await;
+    let base = yunwei_web::testing::serve(store, crate::MODULES).await;
+    Env { api: Api::connect(base).await, w, admin, config, agent }
+}
+
+/// The file as Excel on Chinese Windows saves "CSV (逗号分隔)": GBK.
+fn gbk(text: &str) -> Vec<u8> {
+    yunwei_sheet::encode_gbk(text).unwrap()
+}
+
+async fn import(api: &Api, token: &str, tenant: i64, kind: &str, dry_run: bool, name: &str, file: Vec<u8>) -> Reply {
+    let path = format!("/cis/import?tenant_id={tenant}&kind={kind}&dry_run={dry_run}&file_name={name}");
+    api.raw(Method::POST, &path, token, "application/octet-stream", file).await
+}
+
+fn verdicts(report: &Value) -> Vec<(i64, String)> {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["line"].as_i64().unwrap(), r["verdict"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+async fn count_cis(api: &Api, token: &str) -> usize {
+    api.get_query(token, "/cis", &[("limit", "500")]).await.expect(200)["items"].as_array().unwrap().len()
+}
+
+const SERVERS: &str = "类别,名称,状态,位置,序列号,主机名,IP地址,CPU核数,操作系统,保修截止\r\n\
+服务器,财务数据库服务器,在用,数据中心 DC / 1 / 101,SN-001,fin-db-01,\"10.1.0.5, 10.1.0.6\",16,Linux,2027-06-30\r\n\
+服务器,邮件服务器,维护中,,SN-002,mail-01,10.1.0.7,8,Windows,\r\n\
+\r\n\
+server,\"备份服务器，机房二\",,,SN-003,backup-01,,,,\r\n";
+
+both_backends!(a_gbk_csv_of_servers_imports_and_its_export_imports_again_unchanged, |store| async move {
+    let Env { api, w, config, .. } = start(&store).await;
+    let file = gbk(SERVERS);
+    let dry = import(&api, &config, w.tenant_a, "cis", true, "服务器.csv", file.clone()).await.expect(200).clone();
+    assert_eq!(verdicts(&dry), [(2, "insert".into()), (3, "insert".into()), (5, "insert".into())], "{dry}");
+    assert_eq!((dry["applied"].as_bool(), dry["dry_run"].as_bool()), (Some(false), Some(true)));
+    assert!(dry["summary"].as_str().unwrap().contains("尚未保存"), "worded in the viewer's language: {dry}");
+    assert_eq!(count_cis(&api, &config).await, 0, "a dry run stores nothing");
+
+    let done = import(&api, &config, w.tenant_a, "cis", false, "服务器.csv", file).await.expect(200).clone();
+    assert_eq!(
+        (done["applied"].as_bool(), done["inserted"].as_i64(), done["errors"].as_i64()),
+        (Some(true), Some(3), Some(0))
+    );
+    let found = api.get_query(&config, "/cis", &[("q", "SN-001")]).await.expect(200).clone();
+    let db = &found["items"][0];
+    assert_eq!(db["name"], "财务数据库服务器");
+    assert_eq!((db["status"].as_str(), db["location_id"].as_i64()), (Some("in_service"), Some(w.location_a)));
+    assert_eq!(db["attributes"]["ip_addresses"], json!(["10.1.0.5", "10.1.0.6"]));
+    assert_eq!((db["attributes"]["cpu_cores"].clone(), db["attributes"]["os"].clone()), (json!(16), json!("linux")));
+    assert_eq!(db["attributes"]["warranty_end"], "2027-06-30");
+    let history = api.get(&config, &format!("/cis/{}/history", db["id"])).await.expect(200).clone();
+    assert_eq!(history["items"][0]["kind"], "created", "written through the store: history kept");
+    let words = api.get_query(&config, "/cis", &[("q", "备份服务器")]).await.expect(200).clone();
+    assert_eq!(words["items"].as_array().unwrap().len(), 1, "and the search index");
+
+    // Export, then import the export: nothing changes, in CSV and in xlsx.
+    for format in ["csv", "xlsx"] {
+        let q = [("format", format), ("class", "server"), ("tenant_id", &w.tenant_a.to_string())];
+        let file = api.get_query(&config, "/cis/export", &q).await;
+        file.expect(200);
+        assert!(file.header("content-disposition").contains(&format!("cis-server.{format}")));
+        if format == "csv" {
+            assert!(file.bytes.starts_with(b"\xEF\xBB\xBF"), "a BOM, so Excel reads the Chinese right");
+            assert!(file.text().contains("财务数据库服务器"));
+        }
+        let name = format!("export.{format}");
+        let again =
+            import(&api, &config, w.tenant_a, "cis", false, &name, file.bytes.clone()).await.expect(200).clone();
+        assert_eq!(
+            verdicts(&again),
+            [(2, "unchanged".into()), (3, "unchanged".into()), (4, "unchanged".into())],
+            "{again}"
+        );
+        assert_eq!(again["applied"], true);
+    }
+    assert_eq!(count_cis(&api, &config).await, 3);
+});
+
+both_backends!(a_renamed_machine_with_the_same_serial_updates_its_ci, |store| async move {
+    let Env { api, w, config, .. } = start(&store).await;
+    import(&api, &config, w.tenant_a, "cis", false, "a.csv", gbk(SERVERS)).await.expect(200);
+    let before = api.get_query(&config, "/cis", &[("q", "SN-002")]).await.expect(200)["items"][0].clone();
+    let renamed = "class,name,serial_number,hostname,memory_gb\nserver,邮件服务器（新）,SN-002,mail-02,64\n";
+    let report = import(&api, &config, w.tenant_a, "cis", false, "b.csv", renamed.into()).await.expect(200).clone();
+    let row = &report["results"][0];
+    assert_eq!((row["verdict"].as_str(), row["id"].clone()), (Some("update"), before["id"].clone()), "{report}");
+    assert_eq!(row["changes"], json!(["name", "attributes.hostname", "attributes.memory_gb"]));
+    let after = api.get(&config, &format!("/cis/{}", before["id"])).await.expect(200).clone();
+    assert_eq!((after["name"].as_str(), after["version"].as_i64()), (Some("邮件服务器（新）"), Some(2)));
+    assert_eq!(after["attributes"]["ip_addresses"], json!(["10.1.0.7"]), "a column not in the file keeps its value");
+    assert_eq!(count_cis(&api, &config).await, 3, "updated, not duplicated");
+    let found = api.get_query(&config, "/cis", &[("q", "mail-02")]).await.expect(200).clone();
+    assert_eq!(found["items"][0]["id"], before["id"], "the new hostname is the CI's key now");
+});
+
+both_backends!(bad_rows_are_reported_by_line_and_column_and_nothing_is_stored, |store| async move {
+    let Env { api, w, admin, config, agent } = start(&store).await;
+    let file = "类别,名称,序列号,IP地址\n\
+        服务器,好的,SN-1,10.0.0.1\n\
+        服务器,坏地址,SN-2,10.0.0.300\n\
+        飞船,未知类别,SN-3,\n\
+        服务器,重复,SN-1,\n\
+        服务器,没有序列号,,10.0.0.9\n";
+    let report = import(&api, &config, w.tenant_a, "cis", false, "bad.csv", gbk(file)).await.expect(200).clone();
+    assert_eq!((report["applied"].as_bool(), report["errors"].as_i64()), (Some(false), Some(4)), "{report}");
+    assert!(report["summary"].as_str().unwrap().contains("未导入"), "{report}");
+    let errors: Vec<(i64, Option<i64>, &str, &str)> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["verdict"] == "error")
+        .map(|r| {
+            let e = &r["error"];
+            (
+                r["line"].as_i64().unwrap(),
+                e["column"].as_i64(),
+                e["cell"].as_str().unwrap_or(""),
+                e["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (3, Some(4), "D3", "not_an_ip"),
+            (4, Some(1), "A4", "no_such_class"),
+            (5, Some(3), "C5", "key_repeated_in_file"),
+            (6, Some(3), "C6", "key_missing"),
+        ]
+    );
+    let repeated = &report["results"][3]["error"];
+    assert_eq!((repeated["args"]["line"].as_str(), repeated["header"].as_str()), (Some("2"), Some("序列号")));
+    let message = repeated["message"].as_str().unwrap();
+    assert!(message.contains("第 2 行") && !message.contains('{'), "worded in Chinese: {message}");
+    assert_eq!(count_cis(&api, &admin).await, 0, "one bad row and nothing is stored");
+
+    // The header: an unknown column is named; a file that is no spreadsheet is refused.
+    let report = import(&api, &config, w.tenant_a, "cis", true, "h.csv", "class,name,flavour\n".into()).await;
+    let e = &report.expect(200)["results"][0];
+    assert!(e.is_object(), "{}", report.text());
+    assert_eq!(
+        (e["line"].as_i64(), e["error"]["column"].as_i64(), e["error"]["reason"].as_str()),
+        (Some(1), Some(3), Some("unknown_column"))
+    );
+    let garbage = b"PK\x03\x04 this is not a workbook".to_vec();
+    import(&api, &config, w.tenant_a, "cis", true, "x.xlsx", garbage).await.invalid("file");
+    import(&api, &config, w.tenant_a, "cis", true, "x.csv", vec![0x80, 0xFF, 0xFF]).await.invalid("file");
+    // Who may import, and into which organisation.
+    import(&api, &agent, w.tenant_a, "cis", true, "a.csv", gbk(SERVERS)).await.error(403, "forbidden", None);
+    import(&api, &config, w.tenant_b, "cis", true, "a.csv", gbk(SERVERS)).await.invalid("tenant_id");
+    api.get_query(&config, "/cis/export", &[("format", "pdf")]).await.invalid("format");
+});
+
+both_backends!(relationships_import_by_serial_or_name_and_again_unchanged, |store| async move {
+    let Env { api, w, admin, config, .. } = start(&store).await;
+    import(&api, &config, w.tenant_a, "cis", false, "a.csv", gbk(SERVERS)).await.expect(200);
+    let core = json!({"tenant_id": w.provider, "class": "switch", "name": "核心交换机", "attributes": {"serial_number": "SW-1"}});
+    api.post(&admin, "/cis", core).await.expect(201);
+    let file = "源类别,源配置项,关系,目标类别,目标配置项\n\
+        服务器,SN-001,connects_to,交换机,核心交换机\n\
+        ,mail-01,连接到,,SW-1\n\
+        服务器,SN-003,flies_to,交换机,核心交换机\n";
+    let report =
+        import(&api, &config, w.tenant_a, "relationships", false, "r.csv", gbk(file)).await.expect(200).clone();
+    assert_eq!(verdicts(&report), [(2, "insert".into()), (3, "insert".into()), (4, "error".into())], "{report}");
+    assert_eq!(report["results"][2]["error"]["cell"], "C4");
+    assert_eq!(report["applied"], false);
+    let good: String = file.lines().take(3).map(|l| format!("{l}\n")).collect();
+    let report =
+        import(&api, &config, w.tenant_a, "relationships", false, "r.csv", gbk(&good)).await.expect(200).clone();
+    assert_eq!((report["applied"].as_bool(), report["inserted"].as_i64()), (Some(true), Some(2)), "{report}");
+    let again =
+        import(&api, &config, w.tenant_a, "relationships", false, "r.csv", gbk(&good)).await.expect(200).clone();
+    assert_eq!(verdicts(&again), [(2, "unchanged".into()), (3, "unchanged".into())]);
+    let srv = api.get_query(&config, "/cis", &[("q", "SN-001")]).await.expect(200)["items"][0]["id"].clone();
+    let rels = api.get(&config, &format!("/cis/{srv}/relations")).await.expect(200).clone();
+    assert_eq!(rels["items"][0]["other_name"], "核心交换机");
+});
