@@ -726,3 +726,13 @@ pub fn sheet_problem(e: &yunwei_sheet::SheetError) -> DomainError {
     };
     e.args().into_iter().fold(base, |d, (name, value)| d.with(name, value))
 }
+
+/// The first active administrator, whom the command line's import acts as unless told
+/// otherwise: for the command line only.
+pub async fn administrator_unscoped(tx: &mut Tx) -> Result<Option<yunwei_db::identity::User>> {
+    let sql = format!(
+        "SELECT {} FROM users WHERE role = 'admin' AND active = TRUE ORDER BY id LIMIT 1",
+        yunwei_db::identity::USER_COLUMNS
+    );
+    Ok(fetch_opt!(tx, yunwei_db::identity::User, &sql)?)
+}
