@@ -211,3 +211,114 @@ both_backends!(relationships_import_by_serial_or_name_and_again_unchanged, |stor
     let rels = api.get(&config, &format!("/cis/{srv}/relations")).await.expect(200).clone();
     assert_eq!(rels["items"][0]["other_name"], "核心交换机");
 });
+
+/// A person who signs in to the pages, with a password.
+async fn person(store: &TestStore, w: &World, login: &str, role: &str) {
+    let mut tx = store.write().await.unwrap();
+    let new = yunwei_org::users::NewUser {
+        login: login.into(),
+        name: login.into(),
+        role: role.into(),
+        served_tenants: vec![w.tenant_a],
+        password: Some(yunwei_db::identity::HashedPassword::new("a long enough password").await.unwrap()),
+        ..Default::default()
+    };
+    yunwei_org::users::create(&mut tx, Some(&w.admin), new).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body.find(&marker).map(|i| i + marker.len()).expect("the field");
+    body[start..].split('"').next().unwrap().to_string()
+}
+
+both_backends!(the_import_page_checks_a_file_then_applies_it, |store| async move {
+    let w = World::build(&store).await;
+    person(&store, &w, "cm.page", "config_manager").await;
+    person(&store, &w, "agent.page", "agent").await;
+    let base = yunwei_web::testing::serve(&store, crate::MODULES).await;
+    let mut b = yunwei_web::testing::Browser::new(&base, "zh-CN");
+    b.login("cm.page", "a long enough password").await;
+    let form = b.get("/cmdb/import").await;
+    form.expect(200);
+    assert!(form.body.contains("导入配置项") && form.body.contains("enctype=\"multipart/form-data\""));
+
+    // Check: upload the GBK file as a browser does (multipart), every row's verdict shown.
+    let boundary = "yunwei-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in
+        [("csrf", form.csrf()), ("mode", "check".into()), ("tenant_id", w.tenant_a.to_string()), ("kind", "cis".into())]
+    {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"servers.csv\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes());
+    body.extend(gbk(SERVERS));
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = b
+        .client
+        .post(format!("{base}/cmdb/import"))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body);
+    let checked = b.send(req).await;
+    checked.expect(200);
+    assert!(checked.body.contains("将新增 3") && checked.body.contains("财务数据库服务器"), "{}", checked.body);
+    assert_eq!(checked.body.matches("verdict-insert").count(), 3);
+
+    // Apply: the page carries the file back; then the CIs exist.
+    let applied = b
+        .post(
+            "/cmdb/import",
+            &[
+                ("csrf", &checked.csrf()),
+                ("mode", "apply"),
+                ("tenant_id", &w.tenant_a.to_string()),
+                ("kind", "cis"),
+                ("file_name", &hidden(&checked.body, "file_name")),
+                ("file_data", &hidden(&checked.body, "file_data")),
+            ],
+        )
+        .await;
+    applied.expect(200);
+    assert!(applied.body.contains("已导入 3 行"), "{}", applied.body);
+    let mut tx = store.read().await.unwrap();
+    assert_eq!(scalar!(&mut tx, i64, "SELECT COUNT(*) FROM cis").unwrap(), 3);
+    drop(tx);
+
+    // A file with errors: the rows are shown with their cells, nothing to apply.
+    let bad = yunwei_sheet::encode_gbk("类别,名称,序列号,IP地址\n服务器,坏,SN-9,10.0.0.300\n").unwrap();
+    let fields = [
+        ("csrf", checked.csrf()),
+        ("mode", "check".into()),
+        ("tenant_id", w.tenant_a.to_string()),
+        ("kind", "cis".into()),
+    ];
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bad.csv\"\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend(bad);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = b
+        .client
+        .post(format!("{base}/cmdb/import"))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body);
+    let refused = b.send(req).await;
+    refused.expect(422);
+    assert!(refused.body.contains("D2") && refused.body.contains("不是 IPv4 或 IPv6 地址"), "{}", refused.body);
+    assert!(!refused.body.contains("import-apply"), "nothing to apply");
+
+    // Staff who may not manage CIs get the 404 page.
+    let mut agent = yunwei_web::testing::Browser::new(&base, "zh-CN");
+    agent.login("agent.page", "a long enough password").await;
+    agent.get("/cmdb/import").await.expect(404);
+});
