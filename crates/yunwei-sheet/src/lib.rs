@@ -195,7 +195,7 @@ fn csv_rows(text: &str) -> Result<Vec<(usize, Vec<String>)>, SheetError> {
             }
         };
         let line = lines.at(record.position().map(|p| p.byte() as usize).unwrap_or(usize::MAX));
-        out.push((line, record.iter().map(str::to_string).collect()));
+        out.push((line, record.iter().map(undefused).collect()));
     }
     Ok(out)
 }
@@ -296,20 +296,50 @@ fn assemble(lines: Vec<(usize, Vec<String>)>, limits: Limits) -> Result<Sheet, S
 }
 
 /// A CSV file of `headers` and `rows`, in UTF-8 with a byte-order mark (so Excel reads the
-/// Chinese right), quoting cells only where needed.
+/// Chinese right), quoting cells only where needed. A cell Excel would take for a formula
+/// (`=…`, `+…`, `@…`, `-` not before a number) is written with a leading `'`, as Excel shows a
+/// text cell, so a value typed by someone else never runs as a formula on the reader's machine;
+/// [`read`] takes the `'` off again, so the file reads back as it was written.
 pub fn write_csv<R, C>(headers: &[&str], rows: R) -> Result<Vec<u8>, SheetError>
 where
     R: IntoIterator<Item = C>,
     C: IntoIterator,
-    C::Item: AsRef<[u8]>,
+    C::Item: AsRef<str>,
 {
     let bad = |e: csv::Error| SheetError::Write { reason: e.to_string() };
     let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(b"\xEF\xBB\xBF".to_vec());
-    writer.write_record(headers).map_err(bad)?;
+    writer.write_record(headers.iter().map(|h| defused(h))).map_err(bad)?;
     for row in rows {
-        writer.write_record(row).map_err(bad)?;
+        let cells: Vec<String> = row.into_iter().map(|c| defused(c.as_ref())).collect();
+        writer.write_record(&cells).map_err(bad)?;
     }
     writer.into_inner().map_err(|e| SheetError::Write { reason: e.to_string() })
+}
+
+/// Whether Excel would read a CSV cell as a formula (or a command, through DDE).
+fn formula_like(cell: &str) -> bool {
+    let mut chars = cell.chars();
+    match chars.next() {
+        Some('=' | '+' | '@' | '\t' | '\r') => true,
+        Some('-') => cell[1..].parse::<f64>().is_err(),
+        _ => false,
+    }
+}
+
+fn defused(cell: &str) -> String {
+    if formula_like(cell) || (cell.starts_with('\'') && formula_like(&cell[1..])) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+/// The cell as written before [`defused`].
+fn undefused(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if formula_like(rest) || (rest.starts_with('\'') && formula_like(&rest[1..])) => rest.to_string(),
+        _ => cell.to_string(),
+    }
 }
 
 /// A workbook of one sheet named `sheet_name`: a bold, frozen header row and the rows as text.
@@ -439,6 +469,20 @@ mod tests {
         assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
         let sheet = read(&bytes, "e.csv").unwrap();
         assert_eq!(sheet.rows[0].cells, rows[0]);
+    }
+
+    #[test]
+    fn a_cell_excel_would_run_as_a_formula_is_written_as_text_and_reads_back_as_it_was() {
+        let nasty = ["=HYPERLINK(\"http://x\",\"y\")", "+1+2", "@SUM(A1)", "-cmd|' /C calc'!A0", "'=already"];
+        let plain = ["-5", "10.0.0.1", "a=b", "'quoted", ""];
+        let rows = vec![nasty.to_vec(), plain.to_vec()];
+        let bytes = write_csv(&["a", "b", "c", "d", "e"], rows.clone()).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains("\"'=HYPERLINK(") && text.contains(",'+1+2,'@SUM(A1),'-cmd|"), "{text}");
+        assert!(text.contains(",''=already\r\n") || text.contains(",''=already\n"), "{text}");
+        assert!(text.contains("\n-5,10.0.0.1,a=b,'quoted,"), "harmless cells as they are: {text}");
+        let sheet = read(&bytes, "x.csv").unwrap();
+        assert_eq!(cells(&sheet), [(2, nasty.to_vec()), (3, plain.to_vec())]);
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! the status and class a cell names, a row's attribute values and identifying key, and the
 //! verdicts. No I/O; `store::import` looks CIs up and writes.
 //!
-//! A CI sheet has the columns `class`, `name`, and optionally `status` and `location`, each
+//! A CI sheet has the columns `class`, `name`, and optionally `status`, `location` and
+//! `tenant` (which, when filled, must name the organisation imported into: a safeguard for a
+//! file exported from several), each
 //! named by its code or its name in either language (`类别`/`Class`, …), and one column per
 //! attribute named by its code or either name (`serial_number`, `序列号`, `Serial number`). A
 //! row's class decides which attribute a column is, so one sheet may hold servers and switches.
@@ -36,11 +38,12 @@ pub struct Fixed {
     pub en: &'static str,
 }
 
+pub const TENANT: Fixed = Fixed { code: "tenant", zh: "单位", en: "Organisation" };
 pub const CLASS: Fixed = Fixed { code: "class", zh: "类别", en: "Class" };
 pub const NAME: Fixed = Fixed { code: "name", zh: "名称", en: "Name" };
 pub const STATUS: Fixed = Fixed { code: "status", zh: "状态", en: "Status" };
 pub const LOCATION: Fixed = Fixed { code: "location", zh: "位置", en: "Location" };
-pub const CI_COLUMNS: [Fixed; 4] = [CLASS, NAME, STATUS, LOCATION];
+pub const CI_COLUMNS: [Fixed; 5] = [TENANT, CLASS, NAME, STATUS, LOCATION];
 
 pub const SOURCE_CLASS: Fixed = Fixed { code: "source_class", zh: "源类别", en: "Source class" };
 pub const SOURCE: Fixed = Fixed { code: "source", zh: "源配置项", en: "Source" };

@@ -28,7 +28,7 @@ use super::tenant_scope;
 use crate::rules::attributes;
 use crate::rules::import::{
     self as rules, CI_COLUMNS, CLASS, Columns, Fixed, ImportKind, KIND, LOCATION, NAME, RELATION_COLUMNS, SOURCE,
-    SOURCE_CLASS, STATUS, SeenKeys, TARGET, TARGET_CLASS, Verdict,
+    SOURCE_CLASS, STATUS, SeenKeys, TARGET, TARGET_CLASS, TENANT, Verdict,
 };
 use crate::rules::permissions::MANAGE_CIS;
 use crate::rules::relations::RelationKind;
@@ -253,6 +253,7 @@ fn column_of(field: &str, columns: &Columns, attr_columns: &[(usize, &str)], cla
     let fixed = |f: Fixed| columns.of(f);
     match field {
         "class" => fixed(CLASS),
+        "tenant" => fixed(TENANT),
         "name" => fixed(NAME),
         "status" => fixed(STATUS),
         "location" | "location_id" => fixed(LOCATION),
@@ -298,12 +299,23 @@ async fn import_cis(
             .or_default()
             .push(l.id);
     }
+    let (tenant_code, tenant_name) =
+        fetch_one!(tx, (String, String), "SELECT code, name FROM tenants WHERE id = $1", tenant_id)?;
     let mut seen = SeenKeys::default();
     for (index, row) in sheet.rows.iter().enumerate() {
         let line = row.line;
         let cell = |f: Fixed| columns.of(f).map(|i| row.cell(i).trim().to_string()).unwrap_or_default();
         let label = cell(NAME);
         let refuse = |field_col: Option<usize>, e: DomainError| error_row(line, label.clone(), field_col, headers, e);
+        let tenant_text = cell(TENANT);
+        if !tenant_text.is_empty() && !rules::names_match(&tenant_text, &tenant_code, &tenant_name, &tenant_name) {
+            let e = DomainError::invalid("tenant", "tenant_mismatch")
+                .with("value", &tenant_text)
+                .with("expected", &tenant_code);
+            report.push(refuse(columns.of(TENANT), e));
+            on_row(index);
+            continue;
+        }
         let class_text = cell(CLASS);
         let Some(class) = class_named(classes, &class_text) else {
             let e = if class_text.is_empty() {
@@ -640,7 +652,8 @@ async fn relation_row(
 }
 
 /// A page of CIs for an export: the header and one row per CI, in the filter's order, at
-/// most `max` CIs (`too_many` beyond). Columns: class, name, status, location (names in
+/// most `max` CIs (`too_many` beyond). Columns: organisation (its code), class, name, status,
+/// location (names in
 /// `locale`), then the attributes of the classes exported, each headed by its name in
 /// `locale` (its code where two would read alike). Values are written as imports read them,
 /// so a file exported and imported again changes nothing.
@@ -691,11 +704,14 @@ pub async fn export(
     let location_label: HashMap<i64, String> =
         locations.iter().map(|l| (l.id, rules::location_label(&l.building, &l.floor, &l.room))).collect();
     let by_id: HashMap<i64, &Class> = classes.iter().map(|c| (c.id, c)).collect();
+    let tenant_codes: HashMap<i64, String> =
+        yunwei_org::tenants::list(tx, actor).await?.into_iter().map(|t| (t.id, t.code)).collect();
     let rows = cis
         .iter()
         .map(|ci| {
             let class = by_id.get(&ci.class_id);
             let mut row = vec![
+                tenant_codes.get(&ci.tenant_id).cloned().unwrap_or_else(|| ci.tenant_id.to_string()),
                 class.map(|c| c.name(locale).to_string()).unwrap_or_else(|| ci.class_code.clone()),
                 ci.name.clone(),
                 rules::status_name(ci.status, locale).to_string(),

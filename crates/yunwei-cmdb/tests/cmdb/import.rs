@@ -97,6 +97,8 @@ both_backends!(a_gbk_csv_of_servers_imports_and_its_export_imports_again_unchang
         if format == "csv" {
             assert!(file.bytes.starts_with(b"\xEF\xBB\xBF"), "a BOM, so Excel reads the Chinese right");
             assert!(file.text().contains("财务数据库服务器"));
+            assert!(file.text().starts_with("\u{feff}单位,类别,名称,状态,位置,"), "{}", file.text());
+            assert!(file.text().contains("\nACME,服务器,"), "{}", file.text());
         }
         let name = format!("export.{format}");
         let again =
@@ -176,6 +178,14 @@ both_backends!(bad_rows_are_reported_by_line_and_column_and_nothing_is_stored, |
     assert_eq!(
         (e["line"].as_i64(), e["error"]["column"].as_i64(), e["error"]["reason"].as_str()),
         (Some(1), Some(3), Some("unknown_column"))
+    );
+    // A row of another organisation (a file exported from several) is refused, not moved.
+    let other = gbk("单位,类别,名称,序列号\nGLOBEX,服务器,x,SN-7\nACME,服务器,y,SN-8\n");
+    let report = import(&api, &config, w.tenant_a, "cis", true, "t.csv", other).await.expect(200).clone();
+    assert_eq!(verdicts(&report), [(2, "error".into()), (3, "insert".into())]);
+    assert_eq!(
+        (report["results"][0]["error"]["reason"].as_str(), report["results"][0]["error"]["cell"].as_str()),
+        (Some("tenant_mismatch"), Some("A2"))
     );
     let garbage = b"PK\x03\x04 this is not a workbook".to_vec();
     import(&api, &config, w.tenant_a, "cis", true, "x.xlsx", garbage).await.invalid("file");
