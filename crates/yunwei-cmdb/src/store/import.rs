@@ -3,7 +3,8 @@
 //! An import reconciles, it does not just insert: each row is matched to an existing CI by its
 //! class's identifying attributes (`identify_by`, in order; by name for a class without them)
 //! and becomes an insert, an update of the values that differ, or `unchanged`. Two rows of one
-//! file for the same CI, or a row without the key its class identifies CIs by, are errors.
+//! file for the same CI, a row without the key its class identifies CIs by, or a row found by
+//! a weaker key (hostname) whose stronger one (serial number) contradicts the CI's, are errors.
 //!
 //! Every row goes through the ordinary store operations ([`cis::create`], [`cis::update`],
 //! [`relations::add`]) in the caller's one transaction, so history, audit, search and keys stay
@@ -442,11 +443,22 @@ async fn ci_row(
                 .with("value", value)
                 .with("line", first)));
         }
-        for (attribute, value) in &keys {
-            if let Some(id) = cis::by_key(tx, tenant_id, class.id, attribute, value).await? {
-                found = Some(id);
-                break;
+        for (k, (attribute, value)) in keys.iter().enumerate() {
+            let Some(id) = cis::by_key(tx, tenant_id, class.id, attribute, value).await? else { continue };
+            // Found by a weaker key: a stronger one the row gives must not contradict the
+            // CI's (a replaced machine that took over a hostname is not the old machine).
+            let ci = cis::get(tx, actor, id).await?;
+            for (stronger, given) in &keys[..k] {
+                let current = ci.attributes.get(stronger).map(attributes::display).unwrap_or_default();
+                if !current.is_empty() && &current != given {
+                    return Ok(Err(DomainError::invalid(format!("attributes.{stronger}"), "key_conflict")
+                        .with("value", given)
+                        .with("current", current)
+                        .with("found_by", value)));
+                }
             }
+            found = Some(id);
+            break;
         }
     }
     if let Some(id) = found

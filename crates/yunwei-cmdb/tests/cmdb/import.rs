@@ -332,3 +332,70 @@ both_backends!(the_import_page_checks_a_file_then_applies_it, |store| async move
     agent.login("agent.page", "a long enough password").await;
     agent.get("/cmdb/import").await.expect(404);
 });
+
+/// Runs the store's import on a CSV text and commits when it applies.
+async fn store_import(store: &TestStore, w: &World, text: &str, dry_run: bool) -> yunwei_cmdb::store::import::Report {
+    let sheet = yunwei_sheet::read(text.as_bytes(), "x.csv").unwrap();
+    let mut tx = store.write().await.unwrap();
+    let kind = yunwei_cmdb::rules::import::ImportKind::Cis;
+    let mut seen = 0;
+    let report =
+        yunwei_cmdb::store::import::run(&mut tx, &w.config_a, w.tenant_a, kind, &sheet, dry_run, |i| seen = i + 1)
+            .await
+            .unwrap();
+    assert_eq!(seen, sheet.rows.len(), "every row is reported to the progress bar");
+    if report.applied {
+        tx.commit().await.unwrap();
+    }
+    report
+}
+
+fn outcome(report: &yunwei_cmdb::store::import::Report) -> Vec<(String, String)> {
+    report
+        .results
+        .iter()
+        .map(|r| (r.verdict.clone(), r.error.as_ref().map(|e| e.reason.clone()).unwrap_or_else(|| r.changes.join(" "))))
+        .collect()
+}
+
+both_backends!(rows_are_matched_by_any_identifying_value_in_order_or_by_name, |store| async move {
+    let w = World::build(&store).await;
+    let first = "class,name,serial_number,hostname\nserver,db-a,SN-A,host-a\nserver,db-b,,host-b\n\
+        application,ERP,,\napplication,OA,,\n";
+    let report = store_import(&store, &w, first, false).await;
+    assert!(report.applied && report.inserted == 4, "{:?}", outcome(&report));
+    // A new serial with a known hostname finds the CI by its hostname and takes the serial; a
+    // class that identifies CIs by nothing finds them by name.
+    let second = "class,name,serial_number,hostname,status\nserver,db-b,SN-B,host-b,\napplication,ERP,,,retired\n\
+        application,OA,,,\n";
+    let report = store_import(&store, &w, second, false).await;
+    assert_eq!(
+        outcome(&report),
+        [
+            ("update".into(), "attributes.serial_number".into()),
+            ("update".into(), "status".into()),
+            ("unchanged".into(), String::new())
+        ]
+    );
+    // Two rows that reach the same CI by different keys, a serial that contradicts the one of
+    // the CI its hostname finds, and a name given twice for a class identified by name:
+    // errors, nothing stored.
+    let third = "class,name,serial_number,hostname\nserver,x,SN-A,\nserver,y,,host-a\nserver,z,SN-NEW,host-b\n\
+        application,OA,,\napplication,OA,,\n";
+    let report = store_import(&store, &w, third, false).await;
+    assert_eq!(
+        outcome(&report),
+        [
+            ("update".into(), "name".into()),
+            ("error".into(), "ci_repeated_in_file".into()),
+            ("error".into(), "key_conflict".into()),
+            ("unchanged".into(), String::new()),
+            ("error".into(), "key_repeated_in_file".into()),
+        ]
+    );
+    assert!(!report.applied);
+    let mut tx = store.read().await.unwrap();
+    let names: Vec<(String,)> = fetch_all!(&mut tx, (String,), "SELECT name FROM cis ORDER BY name").unwrap();
+    let names: Vec<&str> = names.iter().map(|(n,)| n.as_str()).collect();
+    assert_eq!(names, ["ERP", "OA", "db-a", "db-b"], "the bad file changed nothing");
+});
