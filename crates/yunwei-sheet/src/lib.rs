@@ -12,7 +12,9 @@
 //!   its name: the first sheet, numbers as text (whole numbers without `.0`), dates as
 //!   `YYYY-MM-DD` (with the time when there is one).
 //!
-//! Files are held to [`Limits`]; anything unreadable is a [`SheetError`] (never a panic), with
+//! Files are held to [`Limits`] (an `.xlsx` sheet while it is read, so a small file that
+//! unpacks to a huge sheet is refused early); anything unreadable is a [`SheetError`] (never a
+//! panic), with
 //! a code and arguments the caller words in the reader's language.
 //!
 //! [`write_csv`] writes UTF-8 with a byte-order mark, so Excel opens Chinese text right, and
@@ -136,7 +138,13 @@ pub fn read_with(bytes: &[u8], file_name: &str, limits: Limits) -> Result<Sheet,
     if bytes.len() > limits.max_bytes {
         return Err(SheetError::TooLarge { max_mb: limits.max_bytes.div_ceil(1024 * 1024) });
     }
-    let lines = if is_workbook(bytes, file_name) { workbook_rows(bytes)? } else { csv_rows(&decode(bytes)?)? };
+    let lines = if bytes.starts_with(b"PK\x03\x04") && !file_name.to_ascii_lowercase().ends_with(".ods") {
+        xlsx_rows(bytes, limits)?
+    } else if is_workbook(bytes, file_name) {
+        workbook_rows(bytes)?
+    } else {
+        csv_rows(&decode(bytes)?)?
+    };
     assemble(lines, limits)
 }
 
@@ -219,6 +227,42 @@ impl LineCounter<'_> {
         self.counted = start;
         self.line
     }
+}
+
+/// The first sheet of an `.xlsx` workbook, read cell by cell and given up on as soon as it
+/// passes `limits`, so a small file that unpacks to a huge sheet is refused before it is held
+/// in memory.
+fn xlsx_rows(bytes: &[u8], limits: Limits) -> Result<Vec<(usize, Vec<String>)>, SheetError> {
+    let bad = |e: calamine::XlsxError| SheetError::Workbook { reason: e.to_string() };
+    let mut book = calamine::Xlsx::new(Cursor::new(bytes)).map_err(bad)?;
+    let Some(first) = book.sheet_names().first().cloned() else { return Err(SheetError::Empty) };
+    let mut cells = book.worksheet_cells_reader(&first).map_err(bad)?;
+    let mut out: Vec<(usize, Vec<String>)> = Vec::new();
+    while let Some(cell) = cells.next_cell().map_err(bad)? {
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.trim().is_empty() {
+            continue;
+        }
+        let (row, col) = cell.get_position();
+        let (line, col) = (row as usize + 1, col as usize);
+        if col >= limits.max_columns {
+            return Err(SheetError::TooManyColumns { max: limits.max_columns });
+        }
+        if out.last().is_none_or(|(l, _)| *l != line) {
+            // The header and `max_rows` rows under it.
+            if out.len() > limits.max_rows {
+                return Err(SheetError::TooManyRows { max: limits.max_rows });
+            }
+            out.push((line, Vec::new()));
+        }
+        if let Some((_, row_cells)) = out.last_mut() {
+            if row_cells.len() <= col {
+                row_cells.resize(col + 1, String::new());
+            }
+            row_cells[col] = text;
+        }
+    }
+    Ok(out)
 }
 
 fn workbook_rows(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, SheetError> {
@@ -500,6 +544,14 @@ mod tests {
         let rows = Limits { max_bytes: 100, ..small };
         assert_eq!(read_with(b"a,b\n1,2\n3,4\n5,6\n", "x.csv", rows), Err(SheetError::TooManyRows { max: 2 }));
         assert_eq!(read_with(b"a,b,c\n", "x.csv", rows), Err(SheetError::TooManyColumns { max: 2 }));
+        // A workbook is given up on as soon as it passes the limits, while it is being read.
+        let many: Vec<Vec<String>> = (0..50).map(|i| vec![i.to_string(), "x".into()]).collect();
+        let book50 = write_xlsx("s", &["n", "x"], &many).unwrap();
+        let few = Limits { max_bytes: MAX_BYTES, max_rows: 10, max_columns: 2 };
+        assert_eq!(read_with(&book50, "b.xlsx", few), Err(SheetError::TooManyRows { max: 10 }));
+        let narrow = Limits { max_columns: 1, ..few };
+        assert_eq!(read_with(&book50, "b.xlsx", narrow), Err(SheetError::TooManyColumns { max: 1 }));
+        assert_eq!(read_with(&book50, "b.xlsx", Limits::default()).unwrap().rows.len(), 50);
         assert_eq!(read(b"a,b\n1,2,3\n", "x.csv"), Err(SheetError::CellBeyondHeaders { line: 2, column: 3 }));
         // Every byte prefix of a workbook and of a CSV reads or fails, never panics.
         for end in (0..book.len()).step_by(97) {
