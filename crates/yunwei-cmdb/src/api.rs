@@ -564,6 +564,9 @@ pub struct ExportQuery {
     /// `csv` (default; UTF-8 with a BOM, which Excel opens right) or `xlsx`.
     #[param(schema_with = export_formats)]
     pub format: Option<String>,
+    /// `cis` (default) or `relationships` (those whose source matches the filters).
+    #[param(schema_with = import_kinds)]
+    pub kind: Option<String>,
     pub tenant_id: Option<i64>,
     /// A class code (`server`): its attributes are the columns even when it has no CIs yet.
     pub class: Option<String>,
@@ -579,7 +582,7 @@ pub struct ExportQuery {
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Exports the CIs in your scope that match the filters, in the columns an import reads.
-#[utoipa::path(get, path = "/cis/export", summary = "Export CIs as CSV or Excel, in the columns an import reads",
+#[utoipa::path(get, path = "/cis/export", summary = "Export CIs or their relationships as CSV or Excel, in the columns an import reads",
     params(ExportQuery),
     responses((status = 200, description = "The file, as a download",
             headers(("content-disposition" = String, description = "attachment, with the file's name")),
@@ -608,15 +611,22 @@ pub async fn export_cis(
         after: None,
         limit: None,
     };
+    let kind = parse("kind", q.kind.as_deref(), ImportKind::parse)?.unwrap_or(ImportKind::Cis);
     let locale = locale_of(&auth);
     let mut tx = s.store.read().await?;
-    let (headers, rows) =
-        import::export(&mut tx, &auth.actor, &filter, locale.as_str(), yunwei_sheet::MAX_ROWS).await?;
+    let max = yunwei_sheet::MAX_ROWS;
+    let (headers, rows) = match kind {
+        ImportKind::Cis => import::export(&mut tx, &auth.actor, &filter, locale.as_str(), max).await?,
+        ImportKind::Relationships => {
+            import::export_relations(&mut tx, &auth.actor, &filter, locale.as_str(), max).await?
+        }
+    };
     drop(tx);
     let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let base = if kind == ImportKind::Cis { "cis" } else { "ci-relationships" };
     let stem = match &q.class {
-        Some(c) if c.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => format!("cis-{c}"),
-        _ => "cis".to_string(),
+        Some(c) if c.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => format!("{base}-{c}"),
+        _ => base.to_string(),
     };
     let sheet_error =
         |e: yunwei_sheet::SheetError| ApiError::from(yunwei_db::StoreError::from(import::sheet_problem(&e)));

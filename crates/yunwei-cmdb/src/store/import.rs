@@ -677,20 +677,7 @@ pub async fn export(
     max: usize,
 ) -> Result<(Vec<String>, Vec<Vec<String>>)> {
     let classes = classes::list(tx).await?;
-    let mut cis: Vec<Ci> = Vec::new();
-    let mut page = CiFilter { limit: Some(cis::MAX_PAGE), ..filter.clone() };
-    loop {
-        let batch = cis::list(tx, actor, &page).await?;
-        let done = (batch.len() as i64) < cis::MAX_PAGE;
-        page.after = batch.last().map(|c| c.id);
-        cis.extend(batch);
-        if cis.len() > max {
-            return Err(StoreError::invalid("limit", "too_many").with("max", max));
-        }
-        if done {
-            break;
-        }
-    }
+    let cis = matching(tx, actor, filter, max).await?;
     let used: std::collections::BTreeSet<i64> = cis.iter().map(|c| c.class_id).collect();
     let exported: Vec<&Class> =
         classes.iter().filter(|c| used.contains(&c.id) || filter.class.as_deref() == Some(c.code.as_str())).collect();
@@ -733,6 +720,76 @@ pub async fn export(
             ];
             row.extend(codes.iter().map(|c| ci.attributes.get(c).map(attributes::display).unwrap_or_default()));
             row
+        })
+        .collect();
+    Ok((headers, rows))
+}
+
+/// Every CI `actor` may see that matches `filter`, at most `max` (`too_many` beyond).
+async fn matching(tx: &mut Tx, actor: &Actor, filter: &CiFilter, max: usize) -> Result<Vec<Ci>> {
+    let mut cis: Vec<Ci> = Vec::new();
+    let mut page = CiFilter { limit: Some(cis::MAX_PAGE), ..filter.clone() };
+    loop {
+        let batch = cis::list(tx, actor, &page).await?;
+        let done = (batch.len() as i64) < cis::MAX_PAGE;
+        page.after = batch.last().map(|c| c.id);
+        cis.extend(batch);
+        if cis.len() > max {
+            return Err(StoreError::invalid("limit", "too_many").with("max", max));
+        }
+        if done {
+            return Ok(cis);
+        }
+    }
+}
+
+/// The relationships whose source is a CI matching `filter` and whose target `actor` may see,
+/// in the columns the relationship import reads: each CI by its class (named in `locale`) and
+/// its first identifying value (its name for a class without one), so importing the file
+/// again changes nothing.
+pub async fn export_relations(
+    tx: &mut Tx,
+    actor: &Actor,
+    filter: &CiFilter,
+    locale: &str,
+    max: usize,
+) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let classes = classes::list(tx).await?;
+    let by_id: HashMap<i64, &Class> = classes.iter().map(|c| (c.id, c)).collect();
+    let sources = matching(tx, actor, filter, max).await?;
+    let mut known: HashMap<i64, Ci> = sources.iter().map(|c| (c.id, c.clone())).collect();
+    let mut relations: Vec<(i64, RelationKind, i64)> = Vec::new();
+    for chunk in sources.chunks(500) {
+        let ids: Vec<i64> = chunk.iter().map(|c| c.id).collect();
+        let mut sql = Sql::new("SELECT source_id, kind, target_id FROM ci_relations WHERE ");
+        sql.in_list("source_id", &ids);
+        sql.push(" ORDER BY source_id, kind, target_id");
+        relations.extend(fetch_sql!(tx, (i64, RelationKind, i64), sql, fetch_all)?);
+        if relations.len() > max {
+            return Err(StoreError::invalid("limit", "too_many").with("max", max));
+        }
+    }
+    let missing: Vec<i64> = relations.iter().map(|r| r.2).filter(|t| !known.contains_key(t)).collect();
+    for chunk in missing.chunks(500) {
+        for ci in cis::visible_among(tx, actor, chunk).await? {
+            known.insert(ci.id, ci);
+        }
+    }
+    let named = |ci: &Ci| -> (String, String) {
+        let class = by_id.get(&ci.class_id);
+        let key = class
+            .and_then(|c| rules::row_keys(&c.identify_by, &ci.attributes).into_iter().next())
+            .map(|(_, v)| v)
+            .unwrap_or_else(|| ci.name.clone());
+        (class.map(|c| c.name(locale).to_string()).unwrap_or_else(|| ci.class_code.clone()), key)
+    };
+    let headers = RELATION_COLUMNS.iter().map(|f| f.header(locale).to_string()).collect();
+    let rows = relations
+        .iter()
+        .filter_map(|(source, kind, target)| {
+            let (source, target) = (known.get(source)?, known.get(target)?);
+            let ((sc, s), (tc, t)) = (named(source), named(target));
+            Some(vec![sc, s, kind.as_str().to_string(), tc, t])
         })
         .collect();
     Ok((headers, rows))

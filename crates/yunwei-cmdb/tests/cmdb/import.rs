@@ -217,6 +217,22 @@ both_backends!(relationships_import_by_serial_or_name_and_again_unchanged, |stor
     let again =
         import(&api, &config, w.tenant_a, "relationships", false, "r.csv", gbk(&good)).await.expect(200).clone();
     assert_eq!(verdicts(&again), [(2, "unchanged".into()), (3, "unchanged".into())]);
+    // The relationships exported import again unchanged, in either format.
+    for format in ["csv", "xlsx"] {
+        let q = [("format", format), ("kind", "relationships"), ("tenant_id", &w.tenant_a.to_string())];
+        let file = api.get_query(&config, "/cis/export", &q).await;
+        file.expect(200);
+        assert!(file.header("content-disposition").contains(&format!("ci-relationships.{format}")));
+        if format == "csv" {
+            assert!(file.text().contains("服务器,SN-001,connects_to,交换机,SW-1"), "{}", file.text());
+        }
+        let again =
+            import(&api, &config, w.tenant_a, "relationships", false, &format!("r.{format}"), file.bytes.clone())
+                .await
+                .expect(200)
+                .clone();
+        assert_eq!(verdicts(&again), [(2, "unchanged".into()), (3, "unchanged".into())], "{again}");
+    }
     let srv = api.get_query(&config, "/cis", &[("q", "SN-001")]).await.expect(200)["items"][0]["id"].clone();
     let rels = api.get(&config, &format!("/cis/{srv}/relations")).await.expect(200).clone();
     assert_eq!(rels["items"][0]["other_name"], "核心交换机");
