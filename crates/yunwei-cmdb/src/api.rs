@@ -612,24 +612,32 @@ pub async fn export_cis(
         limit: None,
     };
     let kind = parse("kind", q.kind.as_deref(), ImportKind::parse)?.unwrap_or(ImportKind::Cis);
-    let locale = locale_of(&auth);
     let mut tx = s.store.read().await?;
+    Ok(export_file(&mut tx, &auth.actor, kind, &filter, locale_of(&auth), xlsx).await?)
+}
+
+/// The export as a download: the file of `kind` for the CIs matching `filter`, in `locale`'s
+/// headers and names, as CSV or xlsx (the API and the import page share it).
+pub async fn export_file(
+    tx: &mut yunwei_db::Tx,
+    actor: &yunwei_kernel::permission::Actor,
+    kind: ImportKind,
+    filter: &CiFilter,
+    locale: Locale,
+    xlsx: bool,
+) -> Result<axum::response::Response, yunwei_db::StoreError> {
     let max = yunwei_sheet::MAX_ROWS;
     let (headers, rows) = match kind {
-        ImportKind::Cis => import::export(&mut tx, &auth.actor, &filter, locale.as_str(), max).await?,
-        ImportKind::Relationships => {
-            import::export_relations(&mut tx, &auth.actor, &filter, locale.as_str(), max).await?
-        }
+        ImportKind::Cis => import::export(tx, actor, filter, locale.as_str(), max).await?,
+        ImportKind::Relationships => import::export_relations(tx, actor, filter, locale.as_str(), max).await?,
     };
-    drop(tx);
     let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
     let base = if kind == ImportKind::Cis { "cis" } else { "ci-relationships" };
-    let stem = match &q.class {
+    let stem = match &filter.class {
         Some(c) if c.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => format!("{base}-{c}"),
         _ => base.to_string(),
     };
-    let sheet_error =
-        |e: yunwei_sheet::SheetError| ApiError::from(yunwei_db::StoreError::from(import::sheet_problem(&e)));
+    let sheet_error = |e: yunwei_sheet::SheetError| yunwei_db::StoreError::from(import::sheet_problem(&e));
     let (bytes, content_type, name) = if xlsx {
         let sheet_name = if locale == Locale::ZhCn { "配置项" } else { "CIs" };
         (yunwei_sheet::write_xlsx(sheet_name, &header_refs, &rows).map_err(sheet_error)?, XLSX, format!("{stem}.xlsx"))

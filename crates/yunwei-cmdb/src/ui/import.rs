@@ -1,11 +1,12 @@
 //! The import page (`/cmdb/import`, staff who manage CIs): upload a CSV or Excel file, see
-//! every row's verdict from a dry run, then apply it. The file travels back with the apply
+//! every row's verdict from a dry run, then apply it; and `/cmdb/export`, the same file the
+//! API exports (CIs or relationships, CSV or xlsx), which doubles as a template. The file travels back with the apply
 //! button in the page (a hidden field), so the apply imports exactly the file checked, and is
 //! checked again in its own transaction: all rows or none.
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -20,7 +21,9 @@ use yunwei_web::ui::session::{Posted, Staff, StaffOnly, Viewer};
 use yunwei_web::ui::view::{self, Ui, render};
 
 use crate::rules::import::ImportKind;
-use crate::rules::permissions::MANAGE_CIS;
+use crate::rules::permissions::{MANAGE_CIS, READ_CMDB};
+use crate::store::cis::CiFilter;
+use crate::store::classes;
 use crate::store::import::{self, Report};
 
 #[derive(Template)]
@@ -29,6 +32,8 @@ struct ImportPage {
     ui: Ui,
     tenants: Vec<(i64, String)>,
     tenant_id: i64,
+    /// Active classes (code, name) for the export's choice.
+    classes: Vec<(String, String)>,
     kind: String,
     /// Why the file could not be read, in words.
     error: Option<String>,
@@ -45,22 +50,35 @@ impl ImportPage {
 }
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/cmdb/import", get(page).post(submit))
+    Router::new().route("/cmdb/import", get(page).post(submit)).route("/cmdb/export", get(export))
 }
 
-async fn tenant_choices(s: &AppState, actor: &Actor) -> Result<Vec<(i64, String)>, StoreError> {
+type Choices = (Vec<(i64, String)>, Vec<(String, String)>);
+
+/// The organisations the viewer may import into, and the active classes.
+async fn choices(s: &AppState, actor: &Actor, v: &Viewer) -> Result<Choices, StoreError> {
     let mut tx = s.store.read().await?;
     let all = tenants::list(&mut tx, actor).await?;
     let scope = crate::store::tenant_scope(actor);
-    Ok(all.into_iter().filter(|t| scope.contains(t.id)).map(|t| (t.id, format!("{} {}", t.code, t.name))).collect())
+    let tenants =
+        all.into_iter().filter(|t| scope.contains(t.id)).map(|t| (t.id, format!("{} {}", t.code, t.name))).collect();
+    let locale = v.locale.as_str();
+    let classes = classes::list(&mut tx)
+        .await?
+        .into_iter()
+        .filter(|c| c.active)
+        .map(|c| (c.code.clone(), c.name(locale).to_string()))
+        .collect();
+    Ok((tenants, classes))
 }
 
-fn empty(v: &Viewer, tenants: Vec<(i64, String)>) -> ImportPage {
+fn empty(v: &Viewer, (tenants, classes): Choices) -> ImportPage {
     let tenant_id = tenants.first().map(|t| t.0).unwrap_or_default();
     ImportPage {
         ui: Ui::new(v, "cmdb"),
         tenants,
         tenant_id,
+        classes,
         kind: ImportKind::Cis.as_str().into(),
         error: None,
         report: None,
@@ -73,8 +91,8 @@ async fn page(State(s): State<AppState>, Staff(v, actor): Staff) -> Response {
     if let Err(e) = actor.require(MANAGE_CIS) {
         return view::fail(&v, e.into());
     }
-    match tenant_choices(&s, &actor).await {
-        Ok(tenants) => render(&v, StatusCode::OK, empty(&v, tenants)),
+    match choices(&s, &actor, &v).await {
+        Ok(c) => render(&v, StatusCode::OK, empty(&v, c)),
         Err(e) => view::fail(&v, e),
     }
 }
@@ -84,11 +102,11 @@ async fn submit(State(s): State<AppState>, posted: Posted<StaffOnly>) -> Respons
     if let Err(e) = actor.require(MANAGE_CIS) {
         return view::fail(&v, e.into());
     }
-    let tenants = match tenant_choices(&s, &actor).await {
-        Ok(t) => t,
+    let c = match choices(&s, &actor, &v).await {
+        Ok(c) => c,
         Err(e) => return view::fail(&v, e),
     };
-    let mut page = empty(&v, tenants);
+    let mut page = empty(&v, c);
     page.tenant_id = form.int("tenant_id").unwrap_or(page.tenant_id);
     let kind = ImportKind::parse("kind", form.get("kind")).unwrap_or(ImportKind::Cis);
     page.kind = kind.as_str().into();
@@ -137,6 +155,34 @@ async fn submit(State(s): State<AppState>, posted: Posted<StaffOnly>) -> Respons
     let status = if report.errors > 0 { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     page.report = Some(report);
     render(&v, status, page)
+}
+
+/// `/cmdb/export?kind=cis|relationships&format=csv|xlsx&tenant_id=…&class=…`: the export as a
+/// download, for staff who read the CMDB; an unknown value falls back to the default.
+async fn export(
+    State(s): State<AppState>,
+    Staff(v, actor): Staff,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    if let Err(e) = actor.require(READ_CMDB) {
+        return view::fail(&v, e.into());
+    }
+    let get = |k: &str| q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let kind = get("kind").and_then(|k| ImportKind::parse("kind", k).ok()).unwrap_or(ImportKind::Cis);
+    let filter = CiFilter {
+        tenant_id: get("tenant_id").and_then(|t| t.parse().ok()),
+        class: get("class").map(str::to_string),
+        ..Default::default()
+    };
+    let xlsx = get("format") == Some("xlsx");
+    let file = async {
+        let mut tx = s.store.read().await?;
+        crate::api::export_file(&mut tx, &actor, kind, &filter, v.locale, xlsx).await
+    };
+    match file.await {
+        Ok(res) => res,
+        Err(e) => view::fail(&v, e),
+    }
 }
 
 #[cfg(test)]

@@ -313,6 +313,12 @@ both_backends!(the_import_page_checks_a_file_then_applies_it, |store| async move
     assert_eq!(scalar!(&mut tx, i64, "SELECT COUNT(*) FROM cis").unwrap(), 3);
     drop(tx);
 
+    // The page's export: the same file as the API's.
+    let file = b.get(&format!("/cmdb/export?kind=cis&format=csv&tenant_id={}&class=server", w.tenant_a)).await;
+    file.expect(200);
+    assert!(file.header("content-disposition").contains("cis-server.csv"));
+    assert!(file.body.contains("\nACME,服务器,财务数据库服务器,在用,"), "{}", file.body);
+
     // A file with errors: the rows are shown with their cells, nothing to apply.
     let bad = yunwei_sheet::encode_gbk("类别,名称,序列号,IP地址\n服务器,坏,SN-9,10.0.0.300\n").unwrap();
     let fields = [
