@@ -3,25 +3,28 @@
 //! caller's `Actor` and answer; every route documents itself.
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 use yunwei_web::AppState;
 use yunwei_web::dto::{Items, Page, double_option};
 use yunwei_web::error::{ApiError, ApiResult, Created};
 use yunwei_web::extract::{ApiJson, ApiPath as Path, ApiQuery, Auth};
+use yunwei_web::ui::i18n::{self, Locale};
 
 use crate::rules::CiStatus;
 use crate::rules::attributes::AttrSpec;
 use crate::rules::impact::Direction;
+use crate::rules::import::ImportKind;
 use crate::rules::relations::{RelationKind, Rule};
 use crate::store::cis::{self, Ci, CiFilter, CiInput, HistoryEntry};
 use crate::store::classes::{self, Class, ClassInput};
 use crate::store::impact::{self, Impact};
+use crate::store::import::{self, Report};
 use crate::store::relations::{self, Neighbour, Relation};
 use crate::store::work::{self, WorkItem};
 
@@ -464,9 +467,204 @@ pub async fn ci_tickets(
     Ok(Json(Items { items: work::for_cis(&mut tx, &auth.actor, &[id], q.open.unwrap_or(false), 200).await? }))
 }
 
+// Import and export.
+
+fn import_kinds() -> utoipa::openapi::Object {
+    yunwei_web::openapi::one_of_texts(ImportKind::ALL.iter().map(|s| s.as_str()))
+}
+
+fn export_formats() -> utoipa::openapi::Object {
+    yunwei_web::openapi::one_of_texts(["csv", "xlsx"])
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The organisation whose CIs the file holds.
+    pub tenant_id: i64,
+    /// `cis` (default) or `relationships`.
+    #[param(schema_with = import_kinds)]
+    pub kind: Option<String>,
+    /// `true` (the default) checks every row and stores nothing; `false` imports, all rows or
+    /// none.
+    pub dry_run: Option<bool>,
+    /// The file's name; `.xlsx` (or `.xls`, `.ods`) is read as a workbook, anything else as
+    /// CSV unless its first bytes say it is a workbook.
+    pub file_name: Option<String>,
+}
+
+/// The viewer's language.
+fn locale_of(auth: &Auth) -> Locale {
+    Locale::parse(&auth.user.locale).unwrap_or(Locale::ZhCn)
+}
+
+/// Words a report in `locale`.
+pub fn word_report(report: &mut Report, locale: Locale) {
+    report.word(|p| i18n::problem(locale, p), |key, args| i18n::tf(locale, key, args));
+}
+
+/// Imports CIs or relationships of one organisation from a spreadsheet sent as the raw body.
+#[utoipa::path(post, path = "/cis/import",
+    summary = "Import CIs or relationships from a CSV or Excel file (administrators, configuration managers)",
+    description = "The body is the file itself (not multipart), at most 50 MB and 200,000 rows: CSV in UTF-8 \
+        (with or without a BOM) or GBK/GB18030 as Excel saves it on Chinese Windows, or an .xlsx workbook \
+        (its first sheet). CIs: columns `class`, `name`, optional `status` and `location`, and one column per \
+        attribute, each headed by its code or its name in Chinese or English. Relationships: `source_class` \
+        (optional), `source`, `kind`, `target_class` (optional), `target`; a CI is named by a unique attribute's \
+        value or its name. Each row is matched to an existing CI by its class's identifying attributes and \
+        becomes an insert, an update of the values that differ, or unchanged; a blank cell keeps the current \
+        value. The real import (`dry_run=false`) runs in one transaction and stores nothing if any row is an \
+        error: check `applied`.",
+    params(ImportQuery),
+    request_body(description = "The file", content(
+        ("text/csv"), ("application/octet-stream"),
+        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    responses((status = 200, description = "Every row's verdict; `applied` says whether anything was stored", body = Report),
+        (status = 403, description = "Only administrators and configuration managers import CIs"),
+        (status = 413, description = "The file is larger than 50 MB"),
+        (status = 415, description = "Never: any content type is read as the file"),
+        (status = 422, description = "The file cannot be read (`field` is `file`, `reason` says why), or the \
+            organisation is not one of yours (`tenant_id`)")))]
+pub async fn import_cis(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<Report>> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            let mb = yunwei_sheet::MAX_BYTES / (1024 * 1024);
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("files may be at most {mb} MB"))
+        } else {
+            ApiError::malformed(format!("the body could not be read: {e}"))
+        }
+    })?;
+    let kind = parse("kind", q.kind.as_deref(), ImportKind::parse)?.unwrap_or(ImportKind::Cis);
+    let dry_run = q.dry_run.unwrap_or(true);
+    let file_name = q.file_name.unwrap_or_default();
+    // Reading a large workbook takes a while: off the async threads.
+    let sheet = tokio::task::spawn_blocking(move || yunwei_sheet::read(&body, &file_name))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| ApiError::from(yunwei_db::StoreError::from(import::sheet_problem(&e))))?;
+    let mut tx = s.store.write().await?;
+    let mut report = import::run(&mut tx, &auth.actor, q.tenant_id, kind, &sheet, dry_run, |_| {}).await?;
+    if report.applied {
+        tx.commit().await?;
+    }
+    word_report(&mut report, locale_of(&auth));
+    Ok(Json(report))
+}
+
+#[derive(Deserialize, Default, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `csv` (default; UTF-8 with a BOM, which Excel opens right) or `xlsx`.
+    #[param(schema_with = export_formats)]
+    pub format: Option<String>,
+    /// `cis` (default) or `relationships` (those whose source matches the filters).
+    #[param(schema_with = import_kinds)]
+    pub kind: Option<String>,
+    pub tenant_id: Option<i64>,
+    /// A class code (`server`): its attributes are the columns even when it has no CIs yet.
+    pub class: Option<String>,
+    #[param(schema_with = statuses)]
+    pub status: Option<String>,
+    pub location_id: Option<i64>,
+    pub owner_group_id: Option<i64>,
+    pub user_id: Option<i64>,
+    /// Words in the name or text attributes, or an exact unique value.
+    pub q: Option<String>,
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Exports the CIs in your scope that match the filters, in the columns an import reads.
+#[utoipa::path(get, path = "/cis/export", summary = "Export CIs or their relationships as CSV or Excel, in the columns an import reads",
+    params(ExportQuery),
+    responses((status = 200, description = "The file, as a download",
+            headers(("content-disposition" = String, description = "attachment, with the file's name")),
+            content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 422, description = "A filter or the format is not valid, or more than 200,000 CIs match; `field` names it")))]
+pub async fn export_cis(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<axum::response::Response> {
+    let xlsx = match q.format.as_deref().unwrap_or("csv") {
+        "csv" => false,
+        "xlsx" => true,
+        other => {
+            return Err(ApiError::invalid("format", "not_one_of").with("value", other).with("expected", "csv, xlsx"));
+        }
+    };
+    let filter = CiFilter {
+        tenant_id: q.tenant_id,
+        class: q.class.clone(),
+        status: parse("status", q.status.as_deref(), CiStatus::parse)?,
+        location_id: q.location_id,
+        owner_group_id: q.owner_group_id,
+        user_id: q.user_id,
+        q: q.q,
+        after: None,
+        limit: None,
+    };
+    let kind = parse("kind", q.kind.as_deref(), ImportKind::parse)?.unwrap_or(ImportKind::Cis);
+    let mut tx = s.store.read().await?;
+    Ok(export_file(&mut tx, &auth.actor, kind, &filter, locale_of(&auth), xlsx).await?)
+}
+
+/// The export as a download: the file of `kind` for the CIs matching `filter`, in `locale`'s
+/// headers and names, as CSV or xlsx (the API and the import page share it).
+pub async fn export_file(
+    tx: &mut yunwei_db::Tx,
+    actor: &yunwei_kernel::permission::Actor,
+    kind: ImportKind,
+    filter: &CiFilter,
+    locale: Locale,
+    xlsx: bool,
+) -> Result<axum::response::Response, yunwei_db::StoreError> {
+    let max = yunwei_sheet::MAX_ROWS;
+    let (headers, rows) = match kind {
+        ImportKind::Cis => import::export(tx, actor, filter, locale.as_str(), max).await?,
+        ImportKind::Relationships => import::export_relations(tx, actor, filter, locale.as_str(), max).await?,
+    };
+    let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let base = if kind == ImportKind::Cis { "cis" } else { "ci-relationships" };
+    let stem = match &filter.class {
+        Some(c) if c.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => format!("{base}-{c}"),
+        _ => base.to_string(),
+    };
+    let sheet_error = |e: yunwei_sheet::SheetError| yunwei_db::StoreError::from(import::sheet_problem(&e));
+    let (bytes, content_type, name) = if xlsx {
+        let sheet_name = if locale == Locale::ZhCn { "配置项" } else { "CIs" };
+        (yunwei_sheet::write_xlsx(sheet_name, &header_refs, &rows).map_err(sheet_error)?, XLSX, format!("{stem}.xlsx"))
+    } else {
+        (
+            yunwei_sheet::write_csv(&header_refs, &rows).map_err(sheet_error)?,
+            "text/csv; charset=utf-8",
+            format!("{stem}.csv"),
+        )
+    };
+    let mut res = axum::response::Response::new(axum::body::Body::from(bytes));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(res)
+}
+
 /// The CMDB's API; each route documents itself (`#[utoipa::path]`).
 pub fn routes(_: &AppState) -> OpenApiRouter<AppState> {
+    // Room for the largest file an import reads.
+    let uploads = DefaultBodyLimit::max(yunwei_sheet::MAX_BYTES);
     OpenApiRouter::new()
+        .routes(routes!(import_cis).layer(uploads))
+        .routes(routes!(export_cis))
         .routes(routes!(list_classes, create_class))
         .routes(routes!(get_class, update_class))
         .routes(routes!(list_rules, change_rule))

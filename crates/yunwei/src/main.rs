@@ -1,6 +1,7 @@
 #![recursion_limit = "512"]
 //! `yunwei`: the one binary. `serve` runs the web UI, API and background work; `migrate`,
-//! `user` and `token` manage an installation from the command line.
+//! `user` and `token` manage an installation from the command line; `import` loads CIs and
+//! relationships from a spreadsheet.
 
 mod config;
 mod demo;
@@ -13,7 +14,10 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 use tokio::net::TcpListener;
+use yunwei_cmdb::rules::import::ImportKind;
+use yunwei_cmdb::store::import as cmdb_import;
 use yunwei_db::Store;
 use yunwei_desk::store::categories;
 use yunwei_desk::store::search;
@@ -21,6 +25,7 @@ use yunwei_desk::store::sla;
 use yunwei_org::tenants;
 use yunwei_org::users;
 use yunwei_web::ServerConfig;
+use yunwei_web::ui::i18n::Locale;
 use yunwei_web::{AppState, Module};
 
 use crate::config::{Settings, StoreArgs};
@@ -96,6 +101,33 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Import CIs or relationships of one organisation from a CSV (UTF-8 or GBK) or Excel
+    /// file: each row is matched to an existing CI and inserted, updated or left unchanged;
+    /// all rows are stored or, when any row is an error, none.
+    Import {
+        /// What the file holds.
+        #[arg(value_enum)]
+        kind: ImportKindArg,
+        /// The file: .csv or .xlsx.
+        file: std::path::PathBuf,
+        /// Code of the organisation the CIs belong to.
+        #[arg(long)]
+        tenant: String,
+        /// Check every row and store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Act as this user (default: the first active administrator).
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ImportKindArg {
+    Cis,
+    Relationships,
 }
 
 #[derive(Subcommand)]
@@ -227,6 +259,17 @@ async fn run(cli: Cli) -> Fallible {
             eprintln!("created user {} ({}) with id {}", user.user.login, user.user.role, user.user.id);
             Ok(())
         }
+        Command::Import { kind, file, tenant, dry_run, as_login, store } => {
+            let settings = Settings::load(&store, None)?;
+            let store = open(&settings).await?;
+            let kind = match kind {
+                ImportKindArg::Cis => ImportKind::Cis,
+                ImportKindArg::Relationships => ImportKind::Relationships,
+            };
+            let outcome = import(&store, kind, &file, &tenant, dry_run, as_login.as_deref()).await;
+            store.close().await;
+            outcome
+        }
         Command::Token { command: TokenCommand::Create { login, name, store } } => {
             let settings = Settings::load(&store, None)?;
             let store = open(&settings).await?;
@@ -239,6 +282,80 @@ async fn run(cli: Cli) -> Fallible {
             Ok(())
         }
     }
+}
+
+/// `yunwei import`: reads the file, imports it in one transaction as an administrator (or
+/// `as_login`), shows a progress bar on a terminal, prints the summary and every row in error
+/// in the language of `LANG` (else the user's), and fails when any row is an error.
+async fn import(
+    store: &Store,
+    kind: ImportKind,
+    file: &std::path::Path,
+    tenant: &str,
+    dry_run: bool,
+    as_login: Option<&str>,
+) -> Fallible {
+    use std::io::IsTerminal;
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    yunwei_web::ui::i18n::install(MODULES.iter().flat_map(|m| m.texts.iter().copied()).collect());
+    let sheet = yunwei_sheet::read(&bytes, &name);
+    let mut tx = store.write().await?;
+    let tenant_id =
+        tenants::by_code_unscoped(&mut tx, tenant).await.map_err(|_| format!("no tenant with code {tenant}"))?.id;
+    let user = match as_login {
+        Some(login) => {
+            users::by_login_unscoped(&mut tx, login).await.map_err(|_| format!("no user with login {login}"))?
+        }
+        None => cmdb_import::administrator_unscoped(&mut tx)
+            .await?
+            .ok_or("no active administrator to act as; create one with `yunwei user create`")?,
+    };
+    let actor = yunwei_db::identity::actor(&mut tx, &user).await?;
+    let env_locale =
+        ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|v| std::env::var(v).ok().and_then(|l| Locale::parse(&l)));
+    let locale = env_locale.or_else(|| Locale::parse(&user.locale)).unwrap_or(Locale::En);
+    let sheet = sheet.map_err(|e| {
+        let problem = cmdb_import::sheet_problem(&e);
+        let words = problem.problem().map(|p| yunwei_web::ui::i18n::problem(locale, p)).unwrap_or_default();
+        format!("{}: {words}", file.display())
+    })?;
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(sheet.rows.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("import: {bar:40} {pos}/{len} rows  {per_sec}  eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let started = std::time::Instant::now();
+    let mut report =
+        cmdb_import::run(&mut tx, &actor, tenant_id, kind, &sheet, dry_run, |i| bar.set_position(i as u64 + 1)).await?;
+    if report.applied {
+        tx.commit().await?;
+    } else {
+        drop(tx);
+    }
+    bar.finish_and_clear();
+    yunwei_cmdb::api::word_report(&mut report, locale);
+    for r in report.error_rows() {
+        if let Some(e) = &r.error {
+            let place = match (&e.cell, &e.header) {
+                (Some(cell), Some(h)) => format!("{cell} ({h})"),
+                (Some(cell), None) => cell.clone(),
+                _ => e.field.clone(),
+            };
+            println!("line {}: {place}: {}", r.line, e.message);
+        }
+    }
+    println!("{}", report.summary);
+    eprintln!("{} rows in {:.1} s", report.rows, started.elapsed().as_secs_f64());
+    if report.errors > 0 {
+        return Err(format!("{} rows have errors; nothing was imported", report.errors).into());
+    }
+    Ok(())
 }
 
 /// The bounded contexts in this build: their routes, pages, background jobs and translations.

@@ -187,8 +187,7 @@ pub fn parse_cell(spec: &AttrSpec, cell: &str) -> Result<Value, DomainError> {
             if n.fract() == 0.0 && n.abs() < 9.0e15 { Value::from(n as i64) } else { Value::from(n) }
         }
         AttrKind::Date => {
-            let d: jiff::civil::Date =
-                s.parse().map_err(|_| DomainError::invalid(&f, "not_a_date").with("value", short(s)))?;
+            let d = civil_date(s).ok_or_else(|| DomainError::invalid(&f, "not_a_date").with("value", short(s)))?;
             Value::String(d.to_string())
         }
         AttrKind::Boolean => match s.to_lowercase().as_str() {
@@ -220,6 +219,22 @@ pub fn parse_cell(spec: &AttrSpec, cell: &str) -> Result<Value, DomainError> {
             _ => return Err(DomainError::invalid(&f, "wrong_type").with("expected", "ci_id")),
         },
     })
+}
+
+/// A date as people and spreadsheets write it: `2027-06-30`, and as Excel on Chinese Windows
+/// saves it in CSV, `2027/6/30`, or `2027年6月30日`, `2027.6.30`; a time after it (`2027/6/30
+/// 0:00`) is ignored.
+fn civil_date(s: &str) -> Option<jiff::civil::Date> {
+    if let Ok(d) = s.parse::<jiff::civil::Date>() {
+        return Some(d);
+    }
+    let day = s.split_whitespace().next()?.trim_end_matches('日');
+    let parts: Vec<&str> = day.split(['/', '-', '.', '年', '月']).collect();
+    let [y, m, d] = parts.as_slice() else { return None };
+    if y.len() != 4 {
+        return None;
+    }
+    jiff::civil::Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()
 }
 
 /// At most 40 characters of a bad value, for the message.
@@ -363,6 +378,12 @@ mod tests {
         assert_eq!(check_value(&list, &json!(["10.0.0.2"])).unwrap(), json!(["10.0.0.2"]));
         let date = spec("d", AttrKind::Date);
         assert_eq!(parse_cell(&date, "2027-03-01").unwrap(), json!("2027-03-01"));
+        for excel in ["2027/3/1", "2027年3月1日", "2027.03.01", "2027/3/1 0:00"] {
+            assert_eq!(parse_cell(&date, excel).unwrap(), json!("2027-03-01"), "{excel}");
+        }
+        for bad in ["3/1/2027", "2027/2/30", "27/3/1", "2027/3"] {
+            assert!(parse_cell(&date, bad).is_err(), "{bad}");
+        }
         assert_eq!(parse_cell(&spec("n", AttrKind::Number), "16").unwrap(), json!(16));
         assert_eq!(parse_cell(&spec("n", AttrKind::Number), "1.5").unwrap(), json!(1.5));
         assert_eq!(parse_cell(&spec("b", AttrKind::Boolean), "是").unwrap(), json!(true));

@@ -3,6 +3,7 @@
 
 pub mod attributes;
 pub mod impact;
+pub mod import;
 pub mod permissions;
 pub mod relations;
 

@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod cis;
 pub mod classes;
 pub mod impact;
+pub mod import;
 pub mod relations;
 pub mod work;
 

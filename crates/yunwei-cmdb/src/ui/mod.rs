@@ -6,6 +6,7 @@
 pub mod cis;
 pub mod classes;
 pub mod impact;
+pub mod import;
 pub mod layout;
 
 use std::collections::HashMap;
@@ -20,7 +21,7 @@ use crate::store::classes::{self as class_store, Class};
 
 /// The module's pages. Each area keeps its own routes; add an area with one `.merge(...)`.
 pub fn routes(_: &AppState) -> Router<AppState> {
-    Router::new().merge(ci_routes()).merge(classes::routes())
+    Router::new().merge(ci_routes()).merge(classes::routes()).merge(import::routes())
 }
 
 fn ci_routes() -> Router<AppState> {

@@ -7,6 +7,7 @@
 extern crate yunwei_db;
 
 mod api;
+mod import;
 mod store;
 mod ui;
 

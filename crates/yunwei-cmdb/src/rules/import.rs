@@ -1,0 +1,379 @@
+//! The pure part of importing CIs and relationships from a spreadsheet: which column is what,
+//! the status and class a cell names, a row's attribute values and identifying key, and the
+//! verdicts. No I/O; `store::import` looks CIs up and writes.
+//!
+//! A CI sheet has the columns `class`, `name`, and optionally `status`, `location` and
+//! `tenant` (which, when filled, must name the organisation imported into: a safeguard for a
+//! file exported from several), each
+//! named by its code or its name in either language (`类别`/`Class`, …), and one column per
+//! attribute named by its code or either name (`serial_number`, `序列号`, `Serial number`). A
+//! row's class decides which attribute a column is, so one sheet may hold servers and switches.
+//! A blank cell keeps the CI's current value.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+use yunwei_kernel::{DomainError, string_enum};
+
+use super::CiStatus;
+use super::attributes::{self, AttrSpec};
+
+string_enum!(Verdict {
+    Insert = "insert",
+    Update = "update",
+    Unchanged = "unchanged",
+    Error = "error",
+});
+
+string_enum!(ImportKind {
+    Cis = "cis",
+    Relationships = "relationships",
+});
+
+/// A fixed column of a sheet: its code, Chinese and English headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fixed {
+    pub code: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+pub const TENANT: Fixed = Fixed { code: "tenant", zh: "单位", en: "Organisation" };
+pub const CLASS: Fixed = Fixed { code: "class", zh: "类别", en: "Class" };
+pub const NAME: Fixed = Fixed { code: "name", zh: "名称", en: "Name" };
+pub const STATUS: Fixed = Fixed { code: "status", zh: "状态", en: "Status" };
+pub const LOCATION: Fixed = Fixed { code: "location", zh: "位置", en: "Location" };
+pub const CI_COLUMNS: [Fixed; 5] = [TENANT, CLASS, NAME, STATUS, LOCATION];
+
+pub const SOURCE_CLASS: Fixed = Fixed { code: "source_class", zh: "源类别", en: "Source class" };
+pub const SOURCE: Fixed = Fixed { code: "source", zh: "源配置项", en: "Source" };
+pub const KIND: Fixed = Fixed { code: "kind", zh: "关系", en: "Kind" };
+pub const TARGET_CLASS: Fixed = Fixed { code: "target_class", zh: "目标类别", en: "Target class" };
+pub const TARGET: Fixed = Fixed { code: "target", zh: "目标配置项", en: "Target" };
+pub const RELATION_COLUMNS: [Fixed; 5] = [SOURCE_CLASS, SOURCE, KIND, TARGET_CLASS, TARGET];
+
+impl Fixed {
+    pub fn header(&self, locale: &str) -> &'static str {
+        if locale.starts_with("zh") { self.zh } else { self.en }
+    }
+
+    pub fn matches(&self, header: &str) -> bool {
+        names_match(header, self.code, self.zh, self.en)
+    }
+}
+
+/// Whether a header or cell names something by its code or either language's name (codes and
+/// English case-insensitively, spaces around ignored).
+pub fn names_match(text: &str, code: &str, zh: &str, en: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty() && (t.eq_ignore_ascii_case(code) || t == zh || t.eq_ignore_ascii_case(en))
+}
+
+/// Whether `header` names attribute `spec`.
+pub fn names_attribute(header: &str, spec: &AttrSpec) -> bool {
+    names_match(header, &spec.code, &spec.name_zh, &spec.name_en)
+}
+
+/// What each column of a sheet is: the index of each fixed column found, and the rest
+/// (attribute columns, resolved per row by its class).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Columns {
+    fixed: HashMap<&'static str, usize>,
+    /// Indexes of the other (attribute) columns.
+    pub others: Vec<usize>,
+}
+
+impl Columns {
+    /// The index of fixed column `f`, if the sheet has it.
+    pub fn of(&self, f: Fixed) -> Option<usize> {
+        self.fixed.get(f.code).copied()
+    }
+}
+
+/// A problem with the header row: the column (1-based; `None` for a missing column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderProblem {
+    pub column: Option<usize>,
+    pub error: DomainError,
+}
+
+/// Maps a header row to `fixed` columns (`required` ones must be there) and other columns,
+/// each of which must name an attribute (`is_attribute`). Every problem is listed.
+pub fn map_columns(
+    headers: &[String],
+    fixed: &[Fixed],
+    required: &[Fixed],
+    is_attribute: impl Fn(&str) -> bool,
+) -> Result<Columns, Vec<HeaderProblem>> {
+    let mut columns = Columns::default();
+    let mut problems = Vec::new();
+    let mut seen_attr: HashMap<String, usize> = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        let column = Some(i + 1);
+        if let Some(f) = fixed.iter().find(|f| f.matches(h)) {
+            if columns.fixed.insert(f.code, i).is_some() {
+                problems.push(HeaderProblem {
+                    column,
+                    error: DomainError::invalid(f.code, "column_repeated").with("header", h),
+                });
+            }
+        } else if h.trim().is_empty() {
+            problems.push(HeaderProblem { column, error: DomainError::invalid("header", "column_unnamed") });
+        } else if !is_attribute(h) {
+            problems.push(HeaderProblem {
+                column,
+                error: DomainError::invalid("header", "unknown_column").with("header", h),
+            });
+        } else if let Some(first) = seen_attr.insert(h.trim().to_lowercase(), i) {
+            problems.push(HeaderProblem {
+                column,
+                error: DomainError::invalid("header", "column_repeated").with("header", h).with("first", first + 1),
+            });
+        } else {
+            columns.others.push(i);
+        }
+    }
+    for f in required {
+        if columns.of(*f).is_none() {
+            problems.push(HeaderProblem {
+                column: None,
+                error: DomainError::invalid(f.code, "column_missing").with("header", format!("{} / {}", f.zh, f.en)),
+            });
+        }
+    }
+    if problems.is_empty() { Ok(columns) } else { Err(problems) }
+}
+
+/// The status a cell names: its code, or its name in Chinese or English; blank is `None`.
+pub fn status(cell: &str) -> Result<Option<CiStatus>, DomainError> {
+    let s = cell.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    STATUS_NAMES
+        .iter()
+        .find(|(st, zh, en)| names_match(s, st.as_str(), zh, en) || zh.split('|').any(|z| z == s))
+        .map(|(st, _, _)| Some(*st))
+        .ok_or_else(|| {
+            let expected: Vec<&str> = CiStatus::ALL.iter().map(|s| s.as_str()).collect();
+            DomainError::invalid("status", "not_one_of").with("value", s).with("expected", expected.join(", "))
+        })
+}
+
+/// The status's name in `locale`, as exports write it.
+pub fn status_name(status: CiStatus, locale: &str) -> &'static str {
+    let (_, zh, en) = STATUS_NAMES.iter().find(|(s, _, _)| *s == status).copied().unwrap_or((status, "", ""));
+    if locale.starts_with("zh") { zh.split('|').next().unwrap_or(zh) } else { en }
+}
+
+/// Status names; the Chinese may list synonyms (`|`), the first is written.
+const STATUS_NAMES: [(CiStatus, &str, &str); 4] = [
+    (CiStatus::Planned, "计划中|规划中|待上线", "Planned"),
+    (CiStatus::InService, "在用|运行中|使用中", "In service"),
+    (CiStatus::Maintenance, "维护中|维修中", "Maintenance"),
+    (CiStatus::Retired, "已退役|退役|报废", "Retired"),
+];
+
+/// The values a row gives for `specs`: for each attribute column (index, header) that names
+/// an attribute of the class, the canonical value of a non-blank cell. A non-blank cell under
+/// a column the class does not have is refused; so is one attribute given by two columns.
+/// Errors name the column (0-based index) with the attribute's field.
+pub fn row_values(
+    specs: &[AttrSpec],
+    columns: &[(usize, &str)],
+    cell: impl Fn(usize) -> String,
+) -> Result<Map<String, Value>, (usize, DomainError)> {
+    let mut out = Map::new();
+    let mut from: HashMap<&str, usize> = HashMap::new();
+    for (i, header) in columns {
+        let text = cell(*i);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let Some(spec) = specs.iter().find(|s| names_attribute(header, s)) else {
+            return Err((*i, DomainError::invalid("header", "not_an_attribute_of_class").with("header", *header)));
+        };
+        if from.insert(&spec.code, *i).is_some() {
+            return Err((*i, DomainError::invalid(format!("attributes.{}", spec.code), "attribute_given_twice")));
+        }
+        let value = attributes::parse_cell(spec, &text).map_err(|e| (*i, e))?;
+        out.insert(spec.code.clone(), value);
+    }
+    Ok(out)
+}
+
+/// The identifying values of a row, in the class's `identify_by` order: each (attribute,
+/// value as stored in keys) that the row gives.
+pub fn row_keys(identify_by: &[String], values: &Map<String, Value>) -> Vec<(String, String)> {
+    identify_by
+        .iter()
+        .filter_map(|code| values.get(code).map(|v| (code.clone(), attributes::display(v))))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
+
+/// Remembers the keys seen in a file, so two rows for one CI are an error, never a silent
+/// double update.
+#[derive(Debug, Default)]
+pub struct SeenKeys {
+    seen: HashMap<(i64, String, String), usize>,
+}
+
+impl SeenKeys {
+    /// Records the row's keys (of class `class_id`); the line of an earlier row with one of
+    /// them, and which, if any.
+    pub fn check(&mut self, class_id: i64, keys: &[(String, String)], line: usize) -> Option<(usize, String, String)> {
+        for (a, v) in keys {
+            if let Some(first) = self.seen.get(&(class_id, a.clone(), v.clone())) {
+                return Some((*first, a.clone(), v.clone()));
+            }
+        }
+        for (a, v) in keys {
+            self.seen.insert((class_id, a.clone(), v.clone()), line);
+        }
+        None
+    }
+
+    /// Records a CI's id as seen; the line of an earlier row that named it.
+    pub fn check_ci(&mut self, ci: i64, line: usize) -> Option<usize> {
+        let key = (0, "#ci".to_string(), ci.to_string());
+        match self.seen.get(&key) {
+            Some(first) => Some(*first),
+            None => {
+                self.seen.insert(key, line);
+                None
+            }
+        }
+    }
+}
+
+/// A cell's name as Excel shows it: column letters and line, `C4`.
+pub fn cell_name(column: usize, line: usize) -> String {
+    let mut letters = Vec::new();
+    let mut n = column;
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(char::from(b'A' + rem as u8));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect::<String>() + &line.to_string()
+}
+
+/// A location's label in sheets: building, floor and room joined by ` / `.
+pub fn location_label(building: &str, floor: &str, room: &str) -> String {
+    [building, floor, room].iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" / ")
+}
+
+/// A location label compared loosely: parts split on `/`, trimmed, case-folded.
+pub fn location_key(text: &str) -> String {
+    text.split('/').map(|p| p.trim().to_lowercase()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::attributes::AttrKind;
+    use serde_json::json;
+
+    fn spec(code: &str, zh: &str, en: &str, kind: AttrKind) -> AttrSpec {
+        AttrSpec {
+            code: code.into(),
+            name_zh: zh.into(),
+            name_en: en.into(),
+            kind,
+            required: false,
+            unique: true,
+            options: vec![],
+            class: None,
+        }
+    }
+
+    fn code(e: &DomainError) -> &'static str {
+        e.problem().map(|p| p.code).unwrap_or("")
+    }
+
+    #[test]
+    fn headers_are_recognised_in_either_language_and_problems_all_listed() {
+        let headers: Vec<String> = ["类别", "Name", " 序列号 ", "IP"].iter().map(|s| s.to_string()).collect();
+        let known = |h: &str| ["序列号", "ip"].contains(&h.trim().to_lowercase().as_str());
+        let cols = map_columns(&headers, &CI_COLUMNS, &[CLASS, NAME], known).unwrap();
+        assert_eq!(
+            (cols.of(CLASS), cols.of(NAME), cols.of(STATUS), cols.others.clone()),
+            (Some(0), Some(1), None, vec![2, 3])
+        );
+
+        let bad: Vec<String> = ["name", "colour", "", "名称"].iter().map(|s| s.to_string()).collect();
+        let problems = map_columns(&bad, &CI_COLUMNS, &[CLASS, NAME], known).unwrap_err();
+        let got: Vec<(Option<usize>, &str)> = problems.iter().map(|p| (p.column, code(&p.error))).collect();
+        assert_eq!(
+            got,
+            [
+                (Some(2), "unknown_column"),
+                (Some(3), "column_unnamed"),
+                (Some(4), "column_repeated"),
+                (None, "column_missing")
+            ]
+        );
+    }
+
+    #[test]
+    fn statuses_are_named_by_code_or_either_language() {
+        assert_eq!(status("in_service").unwrap(), Some(CiStatus::InService));
+        assert_eq!(status("运行中").unwrap(), Some(CiStatus::InService));
+        assert_eq!(status("RETIRED").unwrap(), Some(CiStatus::Retired));
+        assert_eq!(status(" ").unwrap(), None);
+        assert_eq!(code(&status("broken").unwrap_err()), "not_one_of");
+        for s in CiStatus::ALL {
+            assert_eq!(status(status_name(*s, "zh-CN")).unwrap(), Some(*s));
+            assert_eq!(status(status_name(*s, "en")).unwrap(), Some(*s));
+        }
+    }
+
+    #[test]
+    fn a_rows_values_follow_its_class_and_its_keys_the_identification_order() {
+        let specs = vec![
+            spec("hostname", "主机名", "Hostname", AttrKind::Text),
+            spec("serial_number", "序列号", "Serial number", AttrKind::Text),
+            spec("ip", "IP地址", "IP address", AttrKind::Ip),
+        ];
+        let cells = ["db-01", "SN-9", "10.0.0.1", "x"];
+        let columns = [(0, "主机名"), (1, "serial number"), (2, "IP地址"), (3, "rack")];
+        let cell = |i: usize| cells[i].to_string();
+        let (i, e) = row_values(&specs, &columns, cell).unwrap_err();
+        assert_eq!((i, code(&e)), (3, "not_an_attribute_of_class"));
+        let values = row_values(&specs, &columns[..3], cell).unwrap();
+        assert_eq!(
+            Value::Object(values.clone()),
+            json!({"hostname": "db-01", "serial_number": "SN-9", "ip": "10.0.0.1"})
+        );
+        let order = vec!["serial_number".to_string(), "asset_tag".into(), "hostname".into()];
+        assert_eq!(
+            row_keys(&order, &values),
+            [("serial_number".into(), "SN-9".into()), ("hostname".into(), "db-01".into())]
+        );
+        let bad = ["db-01", "SN-9", "10.0.0.300", ""];
+        let (i, e) = row_values(&specs, &columns, |i| bad[i].to_string()).unwrap_err();
+        assert_eq!((i, code(&e)), (2, "not_an_ip"));
+        let twice = [(0, "hostname"), (1, "主机名")];
+        assert_eq!(code(&row_values(&specs, &twice, cell).unwrap_err().1), "attribute_given_twice");
+    }
+
+    #[test]
+    fn a_key_seen_twice_in_a_file_names_the_first_line() {
+        let mut seen = SeenKeys::default();
+        let k = |v: &str| vec![("serial_number".to_string(), v.to_string())];
+        assert_eq!(seen.check(1, &k("A"), 2), None);
+        assert_eq!(seen.check(1, &k("B"), 3), None);
+        assert_eq!(seen.check(2, &k("A"), 4), None, "another class may repeat it");
+        assert_eq!(seen.check(1, &k("A"), 5), Some((2, "serial_number".into(), "A".into())));
+        assert_eq!(seen.check_ci(7, 2), None);
+        assert_eq!(seen.check_ci(7, 9), Some(2));
+    }
+
+    #[test]
+    fn cells_are_named_as_excel_names_them_and_locations_compared_loosely() {
+        assert_eq!([cell_name(1, 2), cell_name(26, 3), cell_name(27, 4), cell_name(53, 1)], ["A2", "Z3", "AA4", "BA1"]);
+        assert_eq!(location_label("数据中心 DC", "1", ""), "数据中心 DC / 1");
+        assert_eq!(location_key(" 数据中心 DC/1 / 101 "), location_key(&location_label("数据中心 dc", "1", "101")));
+    }
+}

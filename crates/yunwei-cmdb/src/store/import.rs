@@ -1,0 +1,823 @@
+//! Importing CIs and relationships of one tenant from a spreadsheet, and exporting CIs to one.
+//!
+//! An import reconciles, it does not just insert: each row is matched to an existing CI by its
+//! class's identifying attributes (`identify_by`, in order; by name for a class without them)
+//! and becomes an insert, an update of the values that differ, or `unchanged`. Two rows of one
+//! file for the same CI, a row without the key its class identifies CIs by, or a row found by
+//! a weaker key (hostname) whose stronger one (serial number) contradicts the CI's, are errors.
+//!
+//! Every row goes through the ordinary store operations ([`cis::create`], [`cis::update`],
+//! [`relations::add`]) in the caller's one transaction, so history, audit, search and keys stay
+//! right and a row is checked exactly as the API checks it. [`run`] reports every row's verdict;
+//! the caller commits only when [`Report::applied`] (not a dry run, and no row in error) and
+//! otherwise drops the transaction, so a dry run or a file with one bad row changes nothing.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use yunwei_db::db::{Arg, Sql};
+use yunwei_db::{Result, StoreError, Tx};
+use yunwei_kernel::permission::Actor;
+use yunwei_kernel::{DomainError, Problem};
+use yunwei_sheet::Sheet;
+
+use super::cis::{self, Ci, CiFilter, CiInput};
+use super::classes::{self, Class};
+use super::relations;
+use super::tenant_scope;
+use crate::rules::attributes;
+use crate::rules::import::{
+    self as rules, CI_COLUMNS, CLASS, Columns, Fixed, ImportKind, KIND, LOCATION, NAME, RELATION_COLUMNS, SOURCE,
+    SOURCE_CLASS, STATUS, SeenKeys, TARGET, TARGET_CLASS, TENANT, Verdict,
+};
+use crate::rules::permissions::MANAGE_CIS;
+use crate::rules::relations::RelationKind;
+
+/// What an import did, or on a dry run would do, row by row.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = CiImportReport)]
+pub struct Report {
+    /// `cis` or `relationships`.
+    pub kind: String,
+    pub tenant_id: i64,
+    pub dry_run: bool,
+    /// Whether the changes were stored: never on a dry run, and never when any row is an
+    /// error (then nothing at all is stored).
+    pub applied: bool,
+    /// Rows under the header.
+    pub rows: usize,
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Rows (and header cells) in error.
+    pub errors: usize,
+    /// The outcome in a sentence, in your language.
+    pub summary: String,
+    /// Every row's verdict, in file order; problems with the header row first (line 1).
+    pub results: Vec<RowResult>,
+}
+
+/// One row's verdict.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = CiImportRow)]
+pub struct RowResult {
+    /// The line in the file (the header is line 1), as Excel or an editor numbers it.
+    pub line: usize,
+    /// `insert`, `update`, `unchanged` or `error`.
+    pub verdict: String,
+    /// The CI (or relationship) matched or, once applied, created.
+    pub id: Option<i64>,
+    /// The CI's name, or `source kind target` for a relationship.
+    pub label: String,
+    /// For an update, the fields that change (`name`, `status`, `attributes.<code>`, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<RowError>,
+}
+
+/// Why a row (or a header cell) is refused: where, and the problem.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = CiImportError)]
+pub struct RowError {
+    /// The column, counting from 1, when the problem is in one cell.
+    pub column: Option<usize>,
+    /// That column's header.
+    pub header: Option<String>,
+    /// The cell as Excel names it (`C4`).
+    pub cell: Option<String>,
+    /// The field the problem is about (`name`, `attributes.serial_number`, …).
+    pub field: String,
+    /// The problem's code (`not_an_ip`, `key_repeated_in_file`, …).
+    pub reason: String,
+    pub args: Map<String, Value>,
+    /// The problem in words, in your language.
+    pub message: String,
+    #[serde(skip)]
+    #[schema(ignore)]
+    problem: Option<Problem>,
+}
+
+impl Report {
+    fn new(kind: ImportKind, tenant_id: i64, dry_run: bool, rows: usize) -> Report {
+        Report {
+            kind: kind.as_str().into(),
+            tenant_id,
+            dry_run,
+            applied: false,
+            rows,
+            inserted: 0,
+            updated: 0,
+            unchanged: 0,
+            errors: 0,
+            summary: String::new(),
+            results: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, r: RowResult) {
+        match r.verdict.as_str() {
+            "insert" => self.inserted += 1,
+            "update" => self.updated += 1,
+            "unchanged" => self.unchanged += 1,
+            _ => self.errors += 1,
+        }
+        self.results.push(r);
+    }
+
+    /// The rows in error.
+    pub fn error_rows(&self) -> impl Iterator<Item = &RowResult> {
+        self.results.iter().filter(|r| r.error.is_some())
+    }
+
+    /// The summary's catalogue key and arguments: `cmdb_import.applied`, `.dry_run` or
+    /// `.not_applied`.
+    pub fn summary_key(&self) -> (&'static str, Vec<(&'static str, String)>) {
+        let key = if self.errors > 0 {
+            "cmdb_import.not_applied"
+        } else if self.dry_run {
+            "cmdb_import.dry_run"
+        } else {
+            "cmdb_import.applied"
+        };
+        let args = vec![
+            ("rows", self.rows.to_string()),
+            ("inserted", self.inserted.to_string()),
+            ("updated", self.updated.to_string()),
+            ("unchanged", self.unchanged.to_string()),
+            ("errors", self.errors.to_string()),
+        ];
+        (key, args)
+    }
+
+    /// Words the summary and every problem with `problem` (a problem in the reader's
+    /// language) and `summary` (a catalogue key with arguments).
+    pub fn word(&mut self, problem: impl Fn(&Problem) -> String, summary: impl Fn(&str, &[(&str, &str)]) -> String) {
+        let (key, args) = self.summary_key();
+        let pairs: Vec<(&str, &str)> = args.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        self.summary = summary(key, &pairs);
+        for r in &mut self.results {
+            if let Some(e) = &mut r.error
+                && let Some(p) = &e.problem
+            {
+                e.message = problem(p);
+            }
+        }
+    }
+}
+
+fn verdict_row(line: usize, verdict: Verdict, id: Option<i64>, label: String, changes: Vec<String>) -> RowResult {
+    RowResult { line, verdict: verdict.as_str().into(), id, label, changes, error: None }
+}
+
+fn error_row(line: usize, label: String, column: Option<usize>, headers: &[String], error: DomainError) -> RowResult {
+    let (field, problem) = match error {
+        DomainError::Invalid(f) => (f.field, Some(f.problem)),
+        DomainError::Forbidden(p) => (String::new(), Some(p)),
+        other => (String::new(), Some(Problem::new("row_refused").with("reason", other))),
+    };
+    let p = problem.unwrap_or_else(|| Problem::new("row_refused"));
+    let args = p.args.iter().map(|(n, v)| (n.to_string(), Value::from(v.clone()))).collect();
+    let error = RowError {
+        column: column.map(|c| c + 1),
+        header: column.and_then(|c| headers.get(c).cloned()),
+        cell: column.map(|c| rules::cell_name(c + 1, line)),
+        field,
+        reason: p.code.to_string(),
+        args,
+        message: p.to_string(),
+        problem: Some(p),
+    };
+    RowResult { line, verdict: Verdict::Error.as_str().into(), id: None, label, changes: vec![], error: Some(error) }
+}
+
+/// A store error that belongs to a row (a value refused, a CI not found) as a domain error;
+/// anything else (the database failing) ends the import.
+fn row_error(e: StoreError) -> Result<DomainError> {
+    match e {
+        StoreError::Domain(d) => Ok(d),
+        StoreError::NotFound(what) => Ok(DomainError::invalid(what, "not_found_in_tenant")),
+        other => Err(other),
+    }
+}
+
+/// Checks the caller may import into `tenant_id`: [`MANAGE_CIS`], and the tenant exists and is
+/// in their scope.
+async fn check_tenant(tx: &mut Tx, actor: &Actor, tenant_id: i64) -> Result<()> {
+    actor.require(MANAGE_CIS)?;
+    let exists = scalar!(tx, i64, "SELECT COUNT(*) FROM tenants WHERE id = $1", tenant_id)? > 0;
+    if !exists || !tenant_scope(actor).contains(tenant_id) {
+        return Err(StoreError::invalid("tenant_id", "no_such_tenant").with("id", tenant_id));
+    }
+    Ok(())
+}
+
+/// Imports `sheet` as `kind` into `tenant_id` in the caller's transaction; `on_row` is told
+/// each row's index as it is done (for a progress bar). Commit only if the report says
+/// `applied`.
+pub async fn run(
+    tx: &mut Tx,
+    actor: &Actor,
+    tenant_id: i64,
+    kind: ImportKind,
+    sheet: &Sheet,
+    dry_run: bool,
+    mut on_row: impl FnMut(usize),
+) -> Result<Report> {
+    check_tenant(tx, actor, tenant_id).await?;
+    let mut report = Report::new(kind, tenant_id, dry_run, sheet.rows.len());
+    let classes: Vec<Class> = classes::list(tx).await?.into_iter().filter(|c| c.active).collect();
+    match kind {
+        ImportKind::Cis => import_cis(tx, actor, tenant_id, sheet, &classes, dry_run, &mut report, &mut on_row).await?,
+        ImportKind::Relationships => {
+            import_relations(tx, actor, tenant_id, sheet, &classes, &mut report, &mut on_row).await?
+        }
+    }
+    report.applied = !dry_run && report.errors == 0;
+    Ok(report)
+}
+
+fn header_problems(report: &mut Report, headers: &[String], problems: Vec<rules::HeaderProblem>) {
+    for p in problems {
+        report.push(error_row(1, String::new(), p.column.map(|c| c - 1), headers, p.error));
+    }
+}
+
+/// The class a cell names (code or either name), among the active ones.
+fn class_named<'a>(classes: &'a [Class], text: &str) -> Option<&'a Class> {
+    classes.iter().find(|c| rules::names_match(text, &c.code, &c.name_zh, &c.name_en))
+}
+
+/// Where a row's problem is: the column of the field it names.
+fn column_of(field: &str, columns: &Columns, attr_columns: &[(usize, &str)], class: Option<&Class>) -> Option<usize> {
+    let fixed = |f: Fixed| columns.of(f);
+    match field {
+        "class" => fixed(CLASS),
+        "tenant" => fixed(TENANT),
+        "name" => fixed(NAME),
+        "status" => fixed(STATUS),
+        "location" | "location_id" => fixed(LOCATION),
+        "source" | "source_id" => fixed(SOURCE),
+        "source_class" => fixed(SOURCE_CLASS),
+        "kind" => fixed(KIND),
+        "target" | "target_id" => fixed(TARGET),
+        "target_class" => fixed(TARGET_CLASS),
+        _ => {
+            let code = field.strip_prefix("attributes.")?;
+            let spec = class?.spec(code)?;
+            attr_columns.iter().find(|(_, h)| rules::names_attribute(h, spec)).map(|(i, _)| *i)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn import_cis(
+    tx: &mut Tx,
+    actor: &Actor,
+    tenant_id: i64,
+    sheet: &Sheet,
+    classes: &[Class],
+    dry_run: bool,
+    report: &mut Report,
+    on_row: &mut impl FnMut(usize),
+) -> Result<()> {
+    let headers = &sheet.headers;
+    let is_attribute = |h: &str| classes.iter().any(|c| c.attributes.iter().any(|a| rules::names_attribute(h, a)));
+    let columns = match rules::map_columns(headers, &CI_COLUMNS, &[CLASS, NAME], is_attribute) {
+        Ok(c) => c,
+        Err(problems) => {
+            header_problems(report, headers, problems);
+            return Ok(());
+        }
+    };
+    let attr_columns: Vec<(usize, &str)> = columns.others.iter().map(|i| (*i, headers[*i].as_str())).collect();
+    let locations = yunwei_org::locations::list(tx, actor, Some(tenant_id)).await?;
+    let mut by_label: HashMap<String, Vec<i64>> = HashMap::new();
+    for l in &locations {
+        by_label
+            .entry(rules::location_key(&rules::location_label(&l.building, &l.floor, &l.room)))
+            .or_default()
+            .push(l.id);
+    }
+    let (tenant_code, tenant_name) =
+        fetch_one!(tx, (String, String), "SELECT code, name FROM tenants WHERE id = $1", tenant_id)?;
+    let mut seen = SeenKeys::default();
+    for (index, row) in sheet.rows.iter().enumerate() {
+        let line = row.line;
+        let cell = |f: Fixed| columns.of(f).map(|i| row.cell(i).trim().to_string()).unwrap_or_default();
+        let label = cell(NAME);
+        let refuse = |field_col: Option<usize>, e: DomainError| error_row(line, label.clone(), field_col, headers, e);
+        let tenant_text = cell(TENANT);
+        if !tenant_text.is_empty() && !rules::names_match(&tenant_text, &tenant_code, &tenant_name, &tenant_name) {
+            let e = DomainError::invalid("tenant", "tenant_mismatch")
+                .with("value", &tenant_text)
+                .with("expected", &tenant_code);
+            report.push(refuse(columns.of(TENANT), e));
+            on_row(index);
+            continue;
+        }
+        let class_text = cell(CLASS);
+        let Some(class) = class_named(classes, &class_text) else {
+            let e = if class_text.is_empty() {
+                DomainError::invalid("class", "required")
+            } else {
+                DomainError::invalid("class", "no_such_class").with("value", &class_text)
+            };
+            report.push(refuse(columns.of(CLASS), e));
+            on_row(index);
+            continue;
+        };
+        let outcome =
+            ci_row(tx, actor, tenant_id, class, &columns, &attr_columns, row, &by_label, &mut seen, dry_run).await?;
+        report.push(match outcome {
+            Ok(r) => r,
+            Err(e) => {
+                let field = match &e {
+                    DomainError::Invalid(f) => f.field.clone(),
+                    _ => String::new(),
+                };
+                let col = match &e {
+                    DomainError::Invalid(f) if f.field == "header" => {
+                        f.problem.arg("column").and_then(|c| c.parse::<usize>().ok())
+                    }
+                    _ => column_of(&field, &columns, &attr_columns, Some(class)),
+                };
+                let e = strip_column_arg(e);
+                refuse(col, e)
+            }
+        });
+        on_row(index);
+    }
+    Ok(())
+}
+
+/// Row problems about a column carry its index as an argument `column` on the way out of
+/// [`ci_row`]; it is taken off before the problem is shown.
+fn strip_column_arg(mut e: DomainError) -> DomainError {
+    if let DomainError::Invalid(f) = &mut e {
+        f.problem.args.retain(|(n, _)| *n != "column");
+    }
+    e
+}
+
+/// One CI row: its verdict, or the problem (a store failure ends the import).
+#[allow(clippy::too_many_arguments)]
+async fn ci_row(
+    tx: &mut Tx,
+    actor: &Actor,
+    tenant_id: i64,
+    class: &Class,
+    columns: &Columns,
+    attr_columns: &[(usize, &str)],
+    row: &yunwei_sheet::Row,
+    locations: &HashMap<String, Vec<i64>>,
+    seen: &mut SeenKeys,
+    dry_run: bool,
+) -> Result<std::result::Result<RowResult, DomainError>> {
+    let line = row.line;
+    let cell = |f: Fixed| columns.of(f).map(|i| row.cell(i).trim().to_string()).unwrap_or_default();
+    let name = cell(NAME);
+    let status = match rules::status(&cell(STATUS)) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e)),
+    };
+    let location = cell(LOCATION);
+    let location_id = if location.is_empty() {
+        None
+    } else {
+        let ids = match location.parse::<i64>() {
+            Ok(id) => locations.values().flatten().copied().filter(|l| *l == id).collect(),
+            Err(_) => locations.get(&rules::location_key(&location)).cloned().unwrap_or_default(),
+        };
+        match ids.as_slice() {
+            [one] => Some(*one),
+            [] => return Ok(Err(DomainError::invalid("location", "location_not_found").with("value", &location))),
+            _ => return Ok(Err(DomainError::invalid("location", "location_ambiguous").with("value", &location))),
+        }
+    };
+    let values = match rules::row_values(&class.attributes, attr_columns, |i| row.cell(i).to_string()) {
+        Ok(v) => v,
+        Err((i, e)) => {
+            return Ok(Err(match e {
+                DomainError::Invalid(f) if f.field == "header" => DomainError::Invalid(f).with("column", i),
+                other => other,
+            }));
+        }
+    };
+    // Which CI the row is: by the first identifying value that matches one, in order; by
+    // name for a class that identifies CIs by none.
+    let keys = rules::row_keys(&class.identify_by, &values);
+    let mut found = None;
+    if class.identify_by.is_empty() {
+        if name.is_empty() {
+            return Ok(Err(DomainError::invalid("name", "required")));
+        }
+        let ids = fetch_all!(
+            tx,
+            (i64,),
+            "SELECT id FROM cis WHERE tenant_id = $1 AND class_id = $2 AND name = $3 ORDER BY id LIMIT 2",
+            tenant_id,
+            class.id,
+            &name
+        )?;
+        match ids.as_slice() {
+            [] => {}
+            [(one,)] => found = Some(*one),
+            _ => return Ok(Err(DomainError::invalid("name", "name_ambiguous").with("value", &name))),
+        }
+        if let Some((first, _, _)) = seen.check(class.id, &[("name".into(), name.clone())], line) {
+            return Ok(Err(DomainError::invalid("name", "key_repeated_in_file")
+                .with("value", &name)
+                .with("line", first)));
+        }
+    } else {
+        if keys.is_empty() {
+            let field = class.identify_by.first().map(|c| format!("attributes.{c}")).unwrap_or_default();
+            let names: Vec<String> =
+                class.identify_by.iter().filter_map(|c| class.spec(c)).map(|s| s.code.clone()).collect();
+            return Ok(Err(DomainError::invalid(field, "key_missing").with("attributes", names.join(", "))));
+        }
+        if let Some((first, attribute, value)) = seen.check(class.id, &keys, line) {
+            return Ok(Err(DomainError::invalid(format!("attributes.{attribute}"), "key_repeated_in_file")
+                .with("value", value)
+                .with("line", first)));
+        }
+        for (k, (attribute, value)) in keys.iter().enumerate() {
+            let Some(id) = cis::by_key(tx, tenant_id, class.id, attribute, value).await? else { continue };
+            // Found by a weaker key: a stronger one the row gives must not contradict the
+            // CI's (a replaced machine that took over a hostname is not the old machine).
+            let ci = cis::get(tx, actor, id).await?;
+            for (stronger, given) in &keys[..k] {
+                let current = ci.attributes.get(stronger).map(attributes::display).unwrap_or_default();
+                if !current.is_empty() && &current != given {
+                    return Ok(Err(DomainError::invalid(format!("attributes.{stronger}"), "key_conflict")
+                        .with("value", given)
+                        .with("current", current)
+                        .with("found_by", value)));
+                }
+            }
+            found = Some(id);
+            break;
+        }
+    }
+    if let Some(id) = found
+        && let Some(first) = seen.check_ci(id, line)
+    {
+        return Ok(Err(DomainError::invalid("name", "ci_repeated_in_file").with("line", first)));
+    }
+    let input = CiInput {
+        tenant_id: Some(tenant_id),
+        class: Some(class.code.clone()),
+        name: (!name.is_empty()).then(|| name.clone()),
+        status,
+        location_id: location_id.map(Some),
+        owner_group_id: None,
+        user_id: None,
+        attributes: values,
+    };
+    let outcome = match found {
+        Some(id) => {
+            let before = cis::get(tx, actor, id).await?;
+            match cis::update(tx, actor, id, before.version, input).await {
+                Ok(after) if after.version == before.version => {
+                    verdict_row(line, Verdict::Unchanged, Some(id), after.name, vec![])
+                }
+                Ok(after) => verdict_row(line, Verdict::Update, Some(id), after.name.clone(), changes(&before, &after)),
+                Err(e) => return Ok(Err(row_error(e)?)),
+            }
+        }
+        None => match cis::create(tx, actor, input).await {
+            Ok(ci) => verdict_row(line, Verdict::Insert, (!dry_run).then_some(ci.id), ci.name, vec![]),
+            Err(e) => return Ok(Err(row_error(e)?)),
+        },
+    };
+    Ok(Ok(outcome))
+}
+
+/// The fields an update changed.
+fn changes(before: &Ci, after: &Ci) -> Vec<String> {
+    let mut out = Vec::new();
+    if before.name != after.name {
+        out.push("name".into());
+    }
+    if before.status != after.status {
+        out.push("status".into());
+    }
+    if before.location_id != after.location_id {
+        out.push("location".into());
+    }
+    let codes: std::collections::BTreeSet<&String> = before.attributes.keys().chain(after.attributes.keys()).collect();
+    for code in codes {
+        if before.attributes.get(code) != after.attributes.get(code) {
+            out.push(format!("attributes.{code}"));
+        }
+    }
+    out
+}
+
+/// The relationship kind a cell names: its code, or its name in Chinese or English.
+fn relation_kind(text: &str) -> std::result::Result<RelationKind, DomainError> {
+    const NAMES: [(RelationKind, &str, &str); 6] = [
+        (RelationKind::RunsOn, "运行于", "Runs on"),
+        (RelationKind::DependsOn, "依赖", "Depends on"),
+        (RelationKind::ConnectsTo, "连接到", "Connects to"),
+        (RelationKind::Contains, "包含", "Contains"),
+        (RelationKind::Uses, "使用", "Uses"),
+        (RelationKind::InstalledOn, "安装于", "Installed on"),
+    ];
+    NAMES.iter().find(|(k, zh, en)| rules::names_match(text, k.as_str(), zh, en)).map(|(k, _, _)| *k).ok_or_else(|| {
+        let expected: Vec<&str> = RelationKind::ALL.iter().map(|k| k.as_str()).collect();
+        DomainError::invalid("kind", "not_one_of").with("value", text.trim()).with("expected", expected.join(", "))
+    })
+}
+
+/// The CI a relationship cell names, in the tenant or the provider's shared CIs: a unique
+/// attribute's value (serial number, hostname, …) or else the name, of `class` when given.
+async fn find_ci(
+    tx: &mut Tx,
+    tenants: &[i64],
+    class: Option<&Class>,
+    field: &'static str,
+    text: &str,
+) -> Result<std::result::Result<i64, DomainError>> {
+    if text.is_empty() {
+        return Ok(Err(DomainError::invalid(field, "required")));
+    }
+    for (table, column) in [("ci_keys", "value"), ("cis", "name")] {
+        let id = if table == "ci_keys" { "ci_id" } else { "id" };
+        let mut sql = Sql::new(&format!("SELECT DISTINCT {id} FROM {table} WHERE "));
+        sql.in_list("tenant_id", tenants);
+        sql.push(&format!(" AND {column} = ")).arg(Arg::Text(text.to_string()));
+        if let Some(c) = class {
+            sql.push(" AND class_id = ").arg(Arg::Int(c.id));
+        }
+        sql.push(" LIMIT 2");
+        let ids: Vec<(i64,)> = fetch_sql!(tx, (i64,), sql, fetch_all)?;
+        match ids.as_slice() {
+            [] => continue,
+            [(one,)] => return Ok(Ok(*one)),
+            _ => return Ok(Err(DomainError::invalid(field, "ci_ambiguous").with("value", text))),
+        }
+    }
+    Ok(Err(DomainError::invalid(field, "ci_not_found").with("value", text)))
+}
+
+async fn import_relations(
+    tx: &mut Tx,
+    actor: &Actor,
+    tenant_id: i64,
+    sheet: &Sheet,
+    classes: &[Class],
+    report: &mut Report,
+    on_row: &mut impl FnMut(usize),
+) -> Result<()> {
+    let headers = &sheet.headers;
+    let columns = match rules::map_columns(headers, &RELATION_COLUMNS, &[SOURCE, KIND, TARGET], |_| false) {
+        Ok(c) => c,
+        Err(problems) => {
+            header_problems(report, headers, problems);
+            return Ok(());
+        }
+    };
+    let mut tenants = vec![tenant_id];
+    if let Some(p) = cis::provider_tenant(tx).await?
+        && p != tenant_id
+    {
+        tenants.push(p);
+    }
+    let mut seen = SeenKeys::default();
+    for (index, row) in sheet.rows.iter().enumerate() {
+        let line = row.line;
+        let cell = |f: Fixed| columns.of(f).map(|i| row.cell(i).trim().to_string()).unwrap_or_default();
+        let (source, kind_text, target) = (cell(SOURCE), cell(KIND), cell(TARGET));
+        let label = format!("{source} {kind_text} {target}");
+        let outcome = relation_row(tx, actor, &tenants, classes, &cell, &mut seen, line).await?;
+        report.push(match outcome {
+            Ok((verdict, id)) => verdict_row(line, verdict, id, label, vec![]),
+            Err(e) => {
+                let field = match &e {
+                    DomainError::Invalid(f) => f.field.clone(),
+                    _ => String::new(),
+                };
+                let col = column_of(&field, &columns, &[], None);
+                error_row(line, label, col, headers, e)
+            }
+        });
+        on_row(index);
+    }
+    Ok(())
+}
+
+async fn relation_row(
+    tx: &mut Tx,
+    actor: &Actor,
+    tenants: &[i64],
+    classes: &[Class],
+    cell: &impl Fn(Fixed) -> String,
+    seen: &mut SeenKeys,
+    line: usize,
+) -> Result<std::result::Result<(Verdict, Option<i64>), DomainError>> {
+    let mut ends = Vec::with_capacity(2);
+    for (class_col, ci_col, field) in [(SOURCE_CLASS, SOURCE, "source"), (TARGET_CLASS, TARGET, "target")] {
+        let class_text = cell(class_col);
+        let class = if class_text.is_empty() {
+            None
+        } else {
+            match class_named(classes, &class_text) {
+                Some(c) => Some(c),
+                None => {
+                    let e = DomainError::invalid(class_col.code, "no_such_class").with("value", &class_text);
+                    return Ok(Err(e));
+                }
+            }
+        };
+        match find_ci(tx, tenants, class, field, &cell(ci_col)).await? {
+            Ok(id) => ends.push(id),
+            Err(e) => return Ok(Err(e)),
+        }
+    }
+    let (source, target) = (ends[0], ends[1]);
+    let kind = match relation_kind(&cell(KIND)) {
+        Ok(k) => k,
+        Err(e) => return Ok(Err(e)),
+    };
+    let key = vec![("relation".to_string(), format!("{source} {} {target}", kind.as_str()))];
+    if let Some((first, _, _)) = seen.check(0, &key, line) {
+        return Ok(Err(DomainError::invalid("target", "relation_repeated_in_file").with("line", first)));
+    }
+    let existing = fetch_opt!(
+        tx,
+        (i64,),
+        "SELECT id FROM ci_relations WHERE source_id = $1 AND kind = $2 AND target_id = $3",
+        source,
+        kind.as_str(),
+        target
+    )?;
+    if let Some((id,)) = existing {
+        return Ok(Ok((Verdict::Unchanged, Some(id))));
+    }
+    match relations::add(tx, actor, source, kind, target).await {
+        Ok(r) => Ok(Ok((Verdict::Insert, Some(r.id)))),
+        Err(e) => Ok(Err(row_error(e)?)),
+    }
+}
+
+/// A page of CIs for an export: the header and one row per CI, in the filter's order, at
+/// most `max` CIs (`too_many` beyond). Columns: organisation (its code), class, name, status,
+/// location (names in
+/// `locale`), then the attributes of the classes exported, each headed by its name in
+/// `locale` (its code where two would read alike). Values are written as imports read them,
+/// so a file exported and imported again changes nothing.
+pub async fn export(
+    tx: &mut Tx,
+    actor: &Actor,
+    filter: &CiFilter,
+    locale: &str,
+    max: usize,
+) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let classes = classes::list(tx).await?;
+    let cis = matching(tx, actor, filter, max).await?;
+    let used: std::collections::BTreeSet<i64> = cis.iter().map(|c| c.class_id).collect();
+    let exported: Vec<&Class> =
+        classes.iter().filter(|c| used.contains(&c.id) || filter.class.as_deref() == Some(c.code.as_str())).collect();
+    let mut headers: Vec<String> = CI_COLUMNS.iter().map(|f| f.header(locale).to_string()).collect();
+    let mut codes: Vec<String> = Vec::new();
+    for class in &exported {
+        for spec in class.attributes.iter() {
+            if codes.contains(&spec.code) {
+                continue;
+            }
+            let name = spec.name(locale);
+            let clash = headers.iter().any(|h| h == name)
+                || CI_COLUMNS.iter().any(|f| f.matches(name))
+                || classes
+                    .iter()
+                    .flat_map(|c| c.attributes.iter())
+                    .any(|o| o.code != spec.code && rules::names_attribute(name, o));
+            headers.push(if clash { spec.code.clone() } else { name.to_string() });
+            codes.push(spec.code.clone());
+        }
+    }
+    let locations = yunwei_org::locations::list(tx, actor, filter.tenant_id).await?;
+    let location_label: HashMap<i64, String> =
+        locations.iter().map(|l| (l.id, rules::location_label(&l.building, &l.floor, &l.room))).collect();
+    let by_id: HashMap<i64, &Class> = classes.iter().map(|c| (c.id, c)).collect();
+    let tenant_codes: HashMap<i64, String> =
+        yunwei_org::tenants::list(tx, actor).await?.into_iter().map(|t| (t.id, t.code)).collect();
+    let rows = cis
+        .iter()
+        .map(|ci| {
+            let class = by_id.get(&ci.class_id);
+            let mut row = vec![
+                tenant_codes.get(&ci.tenant_id).cloned().unwrap_or_else(|| ci.tenant_id.to_string()),
+                class.map(|c| c.name(locale).to_string()).unwrap_or_else(|| ci.class_code.clone()),
+                ci.name.clone(),
+                rules::status_name(ci.status, locale).to_string(),
+                ci.location_id
+                    .map(|l| location_label.get(&l).cloned().unwrap_or_else(|| l.to_string()))
+                    .unwrap_or_default(),
+            ];
+            row.extend(codes.iter().map(|c| ci.attributes.get(c).map(attributes::display).unwrap_or_default()));
+            row
+        })
+        .collect();
+    Ok((headers, rows))
+}
+
+/// Every CI `actor` may see that matches `filter`, at most `max` (`too_many` beyond).
+async fn matching(tx: &mut Tx, actor: &Actor, filter: &CiFilter, max: usize) -> Result<Vec<Ci>> {
+    let mut cis: Vec<Ci> = Vec::new();
+    let mut page = CiFilter { limit: Some(cis::MAX_PAGE), ..filter.clone() };
+    loop {
+        let batch = cis::list(tx, actor, &page).await?;
+        let done = (batch.len() as i64) < cis::MAX_PAGE;
+        page.after = batch.last().map(|c| c.id);
+        cis.extend(batch);
+        if cis.len() > max {
+            return Err(StoreError::invalid("limit", "too_many").with("max", max));
+        }
+        if done {
+            return Ok(cis);
+        }
+    }
+}
+
+/// The relationships whose source is a CI matching `filter` and whose target `actor` may see,
+/// in the columns the relationship import reads: each CI by its class (named in `locale`) and
+/// its first identifying value (its name for a class without one), so importing the file
+/// again changes nothing.
+pub async fn export_relations(
+    tx: &mut Tx,
+    actor: &Actor,
+    filter: &CiFilter,
+    locale: &str,
+    max: usize,
+) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let classes = classes::list(tx).await?;
+    let by_id: HashMap<i64, &Class> = classes.iter().map(|c| (c.id, c)).collect();
+    let sources = matching(tx, actor, filter, max).await?;
+    let mut known: HashMap<i64, Ci> = sources.iter().map(|c| (c.id, c.clone())).collect();
+    let mut relations: Vec<(i64, RelationKind, i64)> = Vec::new();
+    for chunk in sources.chunks(500) {
+        let ids: Vec<i64> = chunk.iter().map(|c| c.id).collect();
+        let mut sql = Sql::new("SELECT source_id, kind, target_id FROM ci_relations WHERE ");
+        sql.in_list("source_id", &ids);
+        sql.push(" ORDER BY source_id, kind, target_id");
+        relations.extend(fetch_sql!(tx, (i64, RelationKind, i64), sql, fetch_all)?);
+        if relations.len() > max {
+            return Err(StoreError::invalid("limit", "too_many").with("max", max));
+        }
+    }
+    let missing: Vec<i64> = relations.iter().map(|r| r.2).filter(|t| !known.contains_key(t)).collect();
+    for chunk in missing.chunks(500) {
+        for ci in cis::visible_among(tx, actor, chunk).await? {
+            known.insert(ci.id, ci);
+        }
+    }
+    let named = |ci: &Ci| -> (String, String) {
+        let class = by_id.get(&ci.class_id);
+        let key = class
+            .and_then(|c| rules::row_keys(&c.identify_by, &ci.attributes).into_iter().next())
+            .map(|(_, v)| v)
+            .unwrap_or_else(|| ci.name.clone());
+        (class.map(|c| c.name(locale).to_string()).unwrap_or_else(|| ci.class_code.clone()), key)
+    };
+    let headers = RELATION_COLUMNS.iter().map(|f| f.header(locale).to_string()).collect();
+    let rows = relations
+        .iter()
+        .filter_map(|(source, kind, target)| {
+            let (source, target) = (known.get(source)?, known.get(target)?);
+            let ((sc, s), (tc, t)) = (named(source), named(target));
+            Some(vec![sc, s, kind.as_str().to_string(), tc, t])
+        })
+        .collect();
+    Ok((headers, rows))
+}
+
+/// A file that cannot be read, as a problem with the field `file`.
+pub fn sheet_problem(e: &yunwei_sheet::SheetError) -> DomainError {
+    use yunwei_sheet::SheetError as E;
+    let base = match e {
+        E::Empty => DomainError::invalid("file", "sheet_empty"),
+        E::TooLarge { .. } => DomainError::invalid("file", "sheet_too_large"),
+        E::TooManyRows { .. } => DomainError::invalid("file", "sheet_too_many_rows"),
+        E::TooManyColumns { .. } => DomainError::invalid("file", "sheet_too_many_columns"),
+        E::Encoding => DomainError::invalid("file", "sheet_encoding"),
+        E::Csv { .. } => DomainError::invalid("file", "sheet_csv"),
+        E::Workbook { .. } => DomainError::invalid("file", "sheet_workbook"),
+        E::CellBeyondHeaders { .. } => DomainError::invalid("file", "sheet_cell_beyond_headers"),
+        E::Write { .. } => DomainError::invalid("file", "sheet_write"),
+    };
+    e.args().into_iter().fold(base, |d, (name, value)| d.with(name, value))
+}
+
+/// The first active administrator, whom the command line's import acts as unless told
+/// otherwise: for the command line only.
+pub async fn administrator_unscoped(tx: &mut Tx) -> Result<Option<yunwei_db::identity::User>> {
+    let sql = format!(
+        "SELECT {} FROM users WHERE role = 'admin' AND active = TRUE ORDER BY id LIMIT 1",
+        yunwei_db::identity::USER_COLUMNS
+    );
+    Ok(fetch_opt!(tx, yunwei_db::identity::User, &sql)?)
+}
