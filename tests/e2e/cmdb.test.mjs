@@ -4,7 +4,7 @@
 // only his own CIs; an end user reports a fault on her own PC and the agent sees it on the
 // ticket; the asset manager moves an asset through its lifecycle and scans a tag in the open
 // stock-take (also at phone width); a stored-XSS CI name stays text. Once more on PostgreSQL.
-// Screenshots of the main pages go to screenshots/cmdb-*.png.
+// Screenshots of the main pages go to screenshots/ (cmdb-*, assets-*, stocktake*, pg-cmdb-*).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,6 +52,7 @@ async function shotOf(locator, name) {
 /** The id of the first CI the list finds for `q`. */
 async function findCi(page, base, q) {
   await page.goto(`${base}/cmdb?q=${encodeURIComponent(q)}`);
+  assert.ok((await page.locator('#ci-list tbody a').count()) > 0, `the CMDB finds ${q}`);
   const href = await page.locator('#ci-list tbody a').first().getAttribute('href');
   return Number(href.split('/').pop());
 }
