@@ -900,7 +900,7 @@ pub async fn create(State(s): State<AppState>, p: Posted<SignedIn>) -> Response 
         Ok::<_, StoreError>(ci.id)
     };
     match created.await {
-        Ok(id) => view::redirect_with(&v, &format!("/cmdb/{id}"), "flash.saved"),
+        Ok(id) => view::redirect_with(&v, &format!("/cmdb/{id}"), "flash.ci_saved"),
         Err(e) => match forms::refusal(&v, e) {
             Ok((status, errors)) => {
                 new_page(&s, &v, &actor, status, &code, Some(Posting { form: &form, errors }), None).await

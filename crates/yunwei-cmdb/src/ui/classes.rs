@@ -101,7 +101,7 @@ pub async fn create(State(s): State<AppState>, p: Posted<SignedIn>) -> Response 
         Ok::<_, StoreError>(class.id)
     };
     match created.await {
-        Ok(id) => view::redirect_with(&v, &format!("/admin/cmdb/classes/{id}"), "flash.saved"),
+        Ok(id) => view::redirect_with(&v, &format!("/admin/cmdb/classes/{id}"), "flash.class_saved"),
         Err(e) => match forms::refusal(&v, e) {
             Ok((status, errors)) => list_page(&s, &v, status, typed, errors).await,
             Err(page) => page,

@@ -83,7 +83,14 @@ struct ImpactPage {
     tenants: Vec<String>,
     open_tickets: Vec<WorkItem>,
     truncated: bool,
+    /// How many CIs were reached besides the start (the list shows at most [`LIST_MAX`]).
+    affected_total: usize,
+    /// Says the list is cut, when it is.
+    list_note: String,
 }
+
+/// The most affected CIs listed below the picture.
+const LIST_MAX: usize = 200;
 
 /// At most `max` width units of `text` (a CJK character counts two), with "…" if cut.
 pub fn fit(text: &str, max: usize) -> String {
@@ -168,8 +175,13 @@ pub async fn show(
                     y: b.y,
                     href: format!("/cmdb/{}", n.id),
                     title: n.name.clone(),
-                    name: fit(&n.name, 22),
-                    class: fit(&names.class_name(&n.class_code, lc), 20),
+                    name: fit(&n.name, 30),
+                    // The organisation tells apart CIs of the same name at two clients.
+                    // Shorter beside the open-ticket count, which sits at the line's end.
+                    class: fit(
+                        &format!("{} · {}", names.class_name(&n.class_code, lc), names.tenant(n.tenant_id)),
+                        if tickets.is_empty() { 36 } else { 25 },
+                    ),
                     tickets,
                     start: n.depth == 0,
                     more: false,
@@ -211,10 +223,12 @@ pub async fn show(
         })
         .collect();
     let name_of: HashMap<i64, &str> = found.nodes.iter().map(|n| (n.id, n.name.as_str())).collect();
-    let affected = found
+    let affected_total = found.nodes.len().saturating_sub(1);
+    let affected: Vec<Affected> = found
         .nodes
         .iter()
         .filter(|n| n.depth > 0)
+        .take(LIST_MAX)
         .map(|n| Affected {
             id: n.id,
             name: n.name.clone(),
@@ -225,6 +239,12 @@ pub async fn show(
             open_tickets: n.open_tickets,
         })
         .collect();
+    let list_note = if affected.len() < affected_total {
+        let (shown, total) = (affected.len().to_string(), affected_total.to_string());
+        i18n::tf(l, "cmdb.impact.list_first", &[("shown", &shown), ("total", &total)])
+    } else {
+        String::new()
+    };
     let start_name = found.nodes.first().map(|n| n.name.clone()).unwrap_or_default();
     let page = ImpactPage {
         ui: Ui::new(&v, "cmdb"),
@@ -243,6 +263,8 @@ pub async fn show(
         tenants: found.tenants.iter().map(|t| names.tenant(*t)).collect(),
         open_tickets: found.open_tickets,
         truncated: found.truncated,
+        list_note,
+        affected_total,
     };
     render(&v, StatusCode::OK, page)
 }

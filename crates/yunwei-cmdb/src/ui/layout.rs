@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Box width and height, the gaps between columns and rows, and the margin around it all.
-pub const BOX_W: u32 = 200;
-pub const BOX_H: u32 = 52;
+pub const BOX_W: u32 = 250;
+pub const BOX_H: u32 = 54;
 pub const COL_GAP: u32 = 110;
 pub const ROW_GAP: u32 = 14;
 pub const MARGIN: u32 = 22;
