@@ -188,7 +188,9 @@ pub async fn ids_by_tenant(tx: &mut Tx) -> Result<Vec<(i64, i64)>> {
     Ok(fetch_all!(tx, (i64, i64), "SELECT tenant_id, id FROM cis ORDER BY id")?)
 }
 
-/// After loading: PostgreSQL's identity sequences catch up with the ids written.
+/// After loading: PostgreSQL's identity sequences catch up with the ids written, and both
+/// stores get statistics of the new rows. Without them PostgreSQL planned impact analysis over
+/// 500,000 relationships as scans: 180 ms for a PC's two neighbours.
 pub async fn finish(tx: &mut Tx) -> Result<()> {
     if tx.backend() == Backend::Postgres {
         for table in ["cis", "ci_relations", "ci_history"] {
@@ -197,6 +199,9 @@ pub async fn finish(tx: &mut Tx) -> Result<()> {
             );
             scalar!(tx, i64, &sql)?;
         }
+    }
+    for table in ["cis", "ci_keys", "ci_relations", "ci_history", "ci_work"] {
+        execute!(tx, &format!("ANALYZE {table}"))?;
     }
     Ok(())
 }
