@@ -175,12 +175,12 @@ pub async fn show(
                     y: b.y,
                     href: format!("/cmdb/{}", n.id),
                     title: n.name.clone(),
-                    name: fit(&n.name, 30),
+                    name: fit(&n.name, 28),
                     // The organisation tells apart CIs of the same name at two clients.
                     // Shorter beside the open-ticket count, which sits at the line's end.
                     class: fit(
                         &format!("{} · {}", names.class_name(&n.class_code, lc), names.tenant(n.tenant_id)),
-                        if tickets.is_empty() { 36 } else { 25 },
+                        if tickets.is_empty() { 34 } else { 24 },
                     ),
                     tickets,
                     start: n.depth == 0,
