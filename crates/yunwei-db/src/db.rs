@@ -512,27 +512,51 @@ impl DirectWriter {
 /// appending it seldom catches up with the end of the log, and only a log copied to its end
 /// can start over from the beginning. The writer's own checkpoint, between two of its
 /// transactions, does catch up, and now finds little left to copy. This one runs at most every
-/// [`Checkpointer::PAUSE`] and only after new commits, so an idle server does not wake; it ends
-/// when its writer is dropped.
+/// [`Checkpointer::PAUSE`] and only after new commits, so an idle server does not wake, except
+/// that a checkpoint which could not reach the end of the log (a reader still needed the older
+/// pages) is tried again, at growing intervals, until it does: otherwise the last commits before
+/// a quiet spell stayed in the log alone. It ends when its writer is dropped.
 struct Checkpointer;
 
 impl Checkpointer {
     /// The least time between two checkpoints: each syncs the log and the database file.
     const PAUSE: Duration = Duration::from_millis(50);
+    /// The longest wait before trying again to copy the rest of the log.
+    const MOST_PAUSE: Duration = Duration::from_secs(2);
 
     fn spawn(conn: rusqlite::Connection, runs: Arc<AtomicU64>) -> std::io::Result<std::sync::mpsc::SyncSender<()>> {
+        use std::sync::mpsc::RecvTimeoutError;
         let (wake, woken) = std::sync::mpsc::sync_channel(1);
         std::thread::Builder::new().name("yunwei-checkpoint".into()).spawn(move || {
-            while woken.recv().is_ok() {
-                // The first column is 1 when another checkpoint was running and this one did
-                // nothing.
-                match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get::<_, i64>(0)) {
-                    Ok(0) => {
-                        runs.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "a background checkpoint of the SQLite log failed"),
+            // `Some(pause)` while the log has pages not yet copied to the database file.
+            let mut behind: Option<Duration> = None;
+            loop {
+                let woke = match behind {
+                    None => woken.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                    Some(pause) => woken.recv_timeout(pause),
+                };
+                if woke == Err(RecvTimeoutError::Disconnected) {
+                    break;
                 }
+                // The columns: 1 when another checkpoint was running and this one did nothing,
+                // the pages in the log, the pages copied to the database file.
+                let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+                    Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
+                });
+                behind = match done {
+                    Ok((0, log, copied)) => {
+                        runs.fetch_add(1, Ordering::Relaxed);
+                        (copied < log).then(|| match (woke, behind) {
+                            (Err(_), Some(pause)) => (pause * 2).min(Self::MOST_PAUSE),
+                            _ => Self::PAUSE,
+                        })
+                    }
+                    Ok(_) => Some(Self::PAUSE),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a background checkpoint of the SQLite log failed");
+                        None
+                    }
+                };
                 std::thread::sleep(Self::PAUSE);
             }
         })?;

@@ -289,12 +289,19 @@ async fn the_intake_takes_its_turn_to_write_in_order_on_sqlite() {
 }
 
 /// On SQLite new tickets reach the database file itself in the background, not only once the
-/// writer's log holds 10,000 pages (when the writer would copy them inside a commit).
+/// writer's log holds 10,000 pages (when the writer would copy them inside a commit), and also
+/// when a reader held the older pages at the time: the checkpoint is tried again until the log
+/// is copied to its end, without waiting for the next write.
 #[tokio::test]
 async fn new_tickets_reach_the_sqlite_database_file_in_the_background() {
     let store = yunwei_db::testing::TestStore::new(yunwei_db::Backend::Sqlite).await;
     let w = World::build(&store).await;
     assert_eq!(store.background_checkpoints(), Some(0));
+    let file = store.url.strip_prefix("sqlite://").unwrap().to_owned();
+    // A reader whose snapshot is older than the ticket keeps its pages from being copied.
+    let reader = rusqlite::Connection::open(&file).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let before: i64 = reader.query_row("SELECT count(*) FROM tickets", [], |row| row.get(0)).unwrap();
     let intake = Intake::new(store.store.clone());
     let t = intake.create(prepare(&store, &w.user_a, new("incident", "Copied")).await).await.unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -302,16 +309,17 @@ async fn new_tickets_reach_the_sqlite_database_file_in_the_background() {
         assert!(std::time::Instant::now() < deadline, "no background checkpoint after a new ticket");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    // The database file alone, without its log, comes to hold the ticket. (A passive
-    // checkpoint copies what no reader still needs, so under load the first may copy only part
-    // of the log; a later one, with nothing written meanwhile, copies the rest.)
-    let file = store.url.strip_prefix("sqlite://").unwrap();
+    // The database file alone, without its log, comes to hold the ticket.
     let in_file = || {
         let copy = tempfile::NamedTempFile::new().unwrap();
-        std::fs::copy(file, copy.path()).unwrap();
+        std::fs::copy(&file, copy.path()).unwrap();
         let alone = rusqlite::Connection::open(copy.path()).unwrap();
         alone.query_row("SELECT number FROM tickets WHERE id = ?1", [t.id], |row| row.get::<_, String>(0)).ok()
     };
+    assert_eq!(in_file(), None, "the reader's snapshot should have kept the ticket in the log");
+    let still: i64 = reader.query_row("SELECT count(*) FROM tickets", [], |row| row.get(0)).unwrap();
+    assert_eq!(still, before);
+    reader.execute_batch("COMMIT").unwrap();
     let number = loop {
         if let Some(n) = in_file() {
             break n;
