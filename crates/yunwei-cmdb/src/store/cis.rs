@@ -4,10 +4,11 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sqlx::FromRow;
+use std::collections::{HashMap, HashSet};
 use yunwei_db::db::{Arg, JsonText, Sql};
 use yunwei_db::{Result, StoreError, Time, Tx, audit, now_micros};
 use yunwei_kernel::permission::Actor;
-use yunwei_kernel::validate;
+use yunwei_kernel::{DomainError, validate};
 
 use super::classes::{self, Class};
 use super::{CIS, tenant_scope, visible};
@@ -318,48 +319,347 @@ pub(crate) async fn history(tx: &mut Tx, ci: i64, actor: Option<i64>, kind: &str
 pub async fn create(tx: &mut Tx, actor: &Actor, input: CiInput) -> Result<Ci> {
     actor.require(MANAGE_CIS)?;
     let tenant_id = input.tenant_id.ok_or_else(|| StoreError::invalid("tenant_id", "required"))?;
+    match create_many(tx, actor, tenant_id, vec![input]).await?.pop() {
+        Some(Ok(ci)) => Ok(ci),
+        Some(Err(e)) => Err(StoreError::Domain(e)),
+        None => Err(StoreError::NotFound("new ci")),
+    }
+}
+
+/// The most CIs [`create_many`] writes in one statement (SQLite takes at most 32,766
+/// arguments in a statement; a CI takes 9).
+const CREATE_CHUNK: usize = 1000;
+
+/// Creates CIs of tenant `tenant_id` (in the actor's scope), each checked exactly as [`create`]
+/// checks one, and all written together: one statement per table for up to [`CREATE_CHUNK`] of
+/// them, which is what makes an import of 100,000 rows take seconds rather than minutes. Gives
+/// each input's outcome in order: the CI, or why it was refused (nothing is written for a
+/// refused input; the others are). An input's own `tenant_id`, when given, must be
+/// `tenant_id`. Two inputs with the same unique value: the second is refused.
+pub async fn create_many(
+    tx: &mut Tx,
+    actor: &Actor,
+    tenant_id: i64,
+    inputs: Vec<CiInput>,
+) -> Result<Vec<std::result::Result<Ci, DomainError>>> {
+    actor.require(MANAGE_CIS)?;
     check_tenant(tx, actor, tenant_id).await?;
-    let class_code = input.class.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    let class_code = class_code.ok_or_else(|| StoreError::invalid("class", "required"))?;
-    let class = classes::active_by_code(tx, "class", class_code).await?;
+    let all_classes = classes::list(tx).await?;
+    let shared = provider_tenant(tx).await?;
+    // Each input's refusal, once refused; the others are still `checked`.
+    let mut out: Vec<Option<DomainError>> = Vec::with_capacity(inputs.len());
+    let mut checked: Vec<Option<NewCi>> = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let (c, e) = match check_new(&all_classes, tenant_id, input) {
+            Ok(c) => (Some(c), None),
+            Err(e) => (None, Some(e)),
+        };
+        checked.push(c);
+        out.push(e);
+    }
+    let refuse = |out: &mut Vec<Option<DomainError>>, checked: &mut Vec<Option<NewCi>>, i: usize, e: DomainError| {
+        checked[i] = None;
+        out[i] = Some(e);
+    };
+    // Locations, groups and users, each looked up once for all.
+    let ids = |f: fn(&NewCi) -> Option<i64>, checked: &[Option<NewCi>]| -> Vec<i64> {
+        let set: std::collections::BTreeSet<i64> = checked.iter().flatten().filter_map(f).collect();
+        set.into_iter().collect()
+    };
+    let present = async |tx: &mut Tx, table: &str, of_tenant: bool, ids: Vec<i64>| -> Result<HashSet<i64>> {
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let mut sql = Sql::new(&format!("SELECT id FROM {table} WHERE "));
+        sql.in_list("id", &ids);
+        if of_tenant {
+            sql.push(" AND tenant_id = ").arg(Arg::Int(tenant_id));
+        }
+        let rows: Vec<(i64,)> = fetch_sql!(tx, (i64,), sql, fetch_all)?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    };
+    let locations = present(tx, "locations", true, ids(|c| c.location, &checked)).await?;
+    let groups = present(tx, "support_groups", false, ids(|c| c.group, &checked)).await?;
+    let users = present(tx, "users", true, ids(|c| c.user, &checked)).await?;
+    let reference_ids: Vec<i64> = {
+        let set: std::collections::BTreeSet<i64> =
+            checked.iter().flatten().flat_map(|c| c.references(&all_classes)).map(|(_, id)| id).collect();
+        set.into_iter().collect()
+    };
+    let mut referenced = HashMap::new();
+    for part in reference_ids.chunks(CREATE_CHUNK) {
+        referenced.extend(visible_among(tx, actor, part).await?.into_iter().map(|c| (c.id, c)));
+    }
+    for i in 0..checked.len() {
+        let Some(c) = &checked[i] else { continue };
+        let problem = if let Some(l) = c.location.filter(|l| !locations.contains(l)) {
+            Some(DomainError::invalid("location_id", "no_such_location").with("id", l))
+        } else if let Some(g) = c.group.filter(|g| !groups.contains(g)) {
+            Some(DomainError::invalid("owner_group_id", "no_such_group").with("id", g))
+        } else if let Some(u) = c.user.filter(|u| !users.contains(u)) {
+            Some(DomainError::invalid("user_id", "no_such_user").with("id", u))
+        } else {
+            c.references(&all_classes).into_iter().find_map(|(spec, id)| {
+                let field = format!("attributes.{}", spec.code);
+                match referenced.get(&id) {
+                    None => Some(DomainError::invalid(field, "no_such_ci").with("id", id)),
+                    Some(t) if spec.class.as_deref().is_some_and(|k| k != t.class_code) => Some(
+                        DomainError::invalid(field, "wrong_class")
+                            .with("expected", spec.class.as_deref().unwrap_or("")),
+                    ),
+                    Some(t) if t.tenant_id != tenant_id && Some(t.tenant_id) != shared => {
+                        Some(DomainError::invalid(field, "relation_across_tenants"))
+                    }
+                    Some(_) => None,
+                }
+            })
+        };
+        if let Some(e) = problem {
+            refuse(&mut out, &mut checked, i, e);
+        }
+    }
+    // Unique values: taken by a CI already, or by an earlier input.
+    let wanted: Vec<(i64, String, String)> =
+        checked.iter().flatten().flat_map(|c| c.keys.iter().map(|(a, v)| (c.class_id, a.clone(), v.clone()))).collect();
+    let mut taken: HashSet<(i64, String, String)> = ids_by_keys(tx, tenant_id, &wanted).await?.into_keys().collect();
+    for i in 0..checked.len() {
+        let Some(c) = &checked[i] else { continue };
+        let clash = c.keys.iter().find(|(a, v)| taken.contains(&(c.class_id, a.clone(), v.clone())));
+        if let Some((a, v)) = clash {
+            let e = DomainError::invalid(format!("attributes.{a}"), "attribute_taken").with("value", v);
+            refuse(&mut out, &mut checked, i, e);
+        } else {
+            taken.extend(c.keys.iter().map(|(a, v)| (c.class_id, a.clone(), v.clone())));
+        }
+    }
+    let todo: Vec<(usize, NewCi)> = checked.into_iter().enumerate().filter_map(|(i, c)| Some((i, c?))).collect();
+    let mut stored: HashMap<usize, Ci> = HashMap::new();
+    for part in todo.chunks(CREATE_CHUNK) {
+        stored.extend(insert_new(tx, actor, tenant_id, &all_classes, part).await?);
+    }
+    out.into_iter()
+        .enumerate()
+        .map(|(i, refused)| match refused {
+            Some(e) => Ok(Err(e)),
+            None => stored.remove(&i).map(Ok).ok_or(StoreError::NotFound("new ci")),
+        })
+        .collect()
+}
+
+/// A new CI checked on its own (class, name, values), before the checks against the database.
+struct NewCi {
+    class_id: i64,
+    name: String,
+    status: CiStatus,
+    location: Option<i64>,
+    group: Option<i64>,
+    user: Option<i64>,
+    values: Map<String, Value>,
+    /// Its unique attributes' values, `(code, value)`.
+    keys: Vec<(String, String)>,
+}
+
+impl NewCi {
+    fn class<'a>(&self, classes: &'a [Class]) -> &'a Class {
+        classes.iter().find(|k| k.id == self.class_id).expect("the class was found by its code")
+    }
+
+    /// The CIs its reference attributes name, with each attribute.
+    fn references<'a>(&self, classes: &'a [Class]) -> Vec<(&'a AttrSpec, i64)> {
+        self.class(classes)
+            .attributes
+            .iter()
+            .filter(|a| a.kind == AttrKind::Reference)
+            .filter_map(|a| self.values.get(&a.code).and_then(Value::as_i64).map(|id| (a, id)))
+            .collect()
+    }
+}
+
+fn check_new(classes: &[Class], tenant_id: i64, input: CiInput) -> std::result::Result<NewCi, DomainError> {
+    if input.tenant_id.is_some_and(|t| t != tenant_id) {
+        return Err(DomainError::invalid("tenant_id", "ci_tenant_fixed"));
+    }
+    let code = input.class.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let code = code.ok_or_else(|| DomainError::invalid("class", "required"))?;
+    let class = classes
+        .iter()
+        .find(|k| k.code == code && k.active)
+        .ok_or_else(|| DomainError::invalid("class", "no_such_class").with("value", code))?;
     let name = validate::line("name", input.name.as_deref().unwrap_or(""), 200)?;
     let values = attributes::check_values(&class.attributes, &Map::new(), &input.attributes)?;
-    let (location, group, user) =
-        (input.location_id.flatten(), input.owner_group_id.flatten(), input.user_id.flatten());
-    check_links(tx, tenant_id, location, group, user).await?;
-    check_references(tx, actor, &class, tenant_id, &values).await?;
-    check_unique(tx, &class, tenant_id, None, &values).await?;
-    let status = input.status.unwrap_or(CiStatus::InService);
+    Ok(NewCi {
+        class_id: class.id,
+        name,
+        status: input.status.unwrap_or(CiStatus::InService),
+        location: input.location_id.flatten(),
+        group: input.owner_group_id.flatten(),
+        user: input.user_id.flatten(),
+        keys: attributes::unique_keys(&class.attributes, &values),
+        values,
+    })
+}
+
+/// The CIs of the tenant holding unique values `(class, code, value)`, by value; a statement
+/// per [`CREATE_CHUNK`] values.
+pub async fn ids_by_keys(
+    tx: &mut Tx,
+    tenant_id: i64,
+    wanted: &[(i64, String, String)],
+) -> Result<HashMap<(i64, String, String), i64>> {
+    let mut out = HashMap::new();
+    for part in wanted.chunks(CREATE_CHUNK) {
+        let mut sql = Sql::new(
+            "SELECT class_id, attribute, value, ci_id FROM ci_keys WHERE (tenant_id, class_id, attribute, value) IN (VALUES ",
+        );
+        let rows = part
+            .iter()
+            .map(|(k, a, v)| vec![Arg::Int(tenant_id), Arg::Int(*k), Arg::Text(a.clone()), Arg::Text(v.clone())])
+            .collect();
+        sql.values(tx.backend(), rows).push(")");
+        let found: Vec<(i64, String, String, i64)> = fetch_sql!(tx, (i64, String, String, i64), sql, fetch_all)?;
+        out.extend(found.into_iter().map(|(k, a, v, id)| ((k, a, v), id)));
+    }
+    Ok(out)
+}
+
+/// The CIs of the tenant with each `(class, name)`, for classes that identify CIs by name.
+pub async fn ids_by_names(
+    tx: &mut Tx,
+    tenant_id: i64,
+    wanted: &[(i64, String)],
+) -> Result<HashMap<(i64, String), Vec<i64>>> {
+    let mut out: HashMap<(i64, String), Vec<i64>> = HashMap::new();
+    for part in wanted.chunks(CREATE_CHUNK) {
+        let mut sql = Sql::new("SELECT class_id, name, id FROM cis WHERE (tenant_id, class_id, name) IN (VALUES ");
+        let rows = part.iter().map(|(k, n)| vec![Arg::Int(tenant_id), Arg::Int(*k), Arg::Text(n.clone())]).collect();
+        sql.values(tx.backend(), rows).push(") ORDER BY id");
+        let found: Vec<(i64, String, i64)> = fetch_sql!(tx, (i64, String, i64), sql, fetch_all)?;
+        for (k, n, id) in found {
+            out.entry((k, n)).or_default().push(id);
+        }
+    }
+    Ok(out)
+}
+
+/// Writes checked new CIs, `(index, ci)`: the rows, their keys, search documents, history and
+/// audit entries, a statement each. Gives each index its stored CI.
+async fn insert_new(
+    tx: &mut Tx,
+    actor: &Actor,
+    tenant_id: i64,
+    classes: &[Class],
+    new: &[(usize, NewCi)],
+) -> Result<Vec<(usize, Ci)>> {
+    let backend = tx.backend();
     let now = now_micros();
-    let (id,) = fetch_one!(
-        tx,
-        (i64,),
-        "INSERT INTO cis (tenant_id, class_id, name, status, location_id, owner_group_id, user_id, attributes, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-        tenant_id,
-        class.id,
-        &name,
-        status.as_str(),
-        location,
-        group,
-        user,
-        JsonText(values.clone()).text(),
-        now,
-    )?;
-    write_keys(tx, &class, tenant_id, id, &values).await?;
-    let ci = get(tx, actor, id).await?;
-    index(tx, &class, &ci).await?;
-    history(tx, id, Some(actor.user_id), "created", serde_json::json!({ "name": name, "status": status })).await?;
-    let change = audit::Change {
-        action: "ci.create",
-        entity: "ci",
-        entity_id: id,
-        tenant_id: Some(tenant_id),
-        before: None,
-        after: serde_json::to_value(&ci).ok(),
-    };
-    audit::record(tx, Some(actor), change).await?;
-    Ok(ci)
+    let texts: Vec<String> = new.iter().map(|(_, c)| JsonText(c.values.clone()).text()).collect();
+    let rows = new
+        .iter()
+        .zip(&texts)
+        .map(|((_, c), attrs)| {
+            vec![
+                Arg::Int(tenant_id),
+                Arg::Int(c.class_id),
+                Arg::Text(c.name.clone()),
+                Arg::Text(c.status.as_str().into()),
+                Arg::OptInt(c.location),
+                Arg::OptInt(c.group),
+                Arg::OptInt(c.user),
+                Arg::Text(attrs.clone()),
+                Arg::Int(now),
+                Arg::Int(now),
+            ]
+        })
+        .collect();
+    let mut sql = Sql::new(
+        "INSERT INTO cis (tenant_id, class_id, name, status, location_id, owner_group_id, user_id, attributes, created_at, updated_at) VALUES ",
+    );
+    sql.values(backend, rows).push(" RETURNING id, class_id, name, attributes");
+    let returned: Vec<(i64, i64, String, String)> = fetch_sql!(tx, (i64, i64, String, String), sql, fetch_all)?;
+    // Rows come back in no set order; each is found by what it holds. Two inputs alike in
+    // class, name and every value are alike in all, so either id may go to either.
+    let mut ids: HashMap<(i64, &str, &str), Vec<i64>> = HashMap::new();
+    for (id, class_id, name, attrs) in &returned {
+        ids.entry((*class_id, name.as_str(), attrs.as_str())).or_default().push(*id);
+    }
+    let mut order = Vec::with_capacity(new.len());
+    for ((_, c), attrs) in new.iter().zip(&texts) {
+        let id = ids.get_mut(&(c.class_id, c.name.as_str(), attrs.as_str())).and_then(Vec::pop);
+        order.push(id.ok_or(StoreError::NotFound("new ci"))?);
+    }
+    let mut parts = Vec::new();
+    let keys: Vec<Vec<Arg>> = new
+        .iter()
+        .zip(&order)
+        .flat_map(|((_, c), id)| {
+            c.keys.iter().map(move |(a, v)| {
+                vec![
+                    Arg::Int(tenant_id),
+                    Arg::Int(c.class_id),
+                    Arg::Text(a.clone()),
+                    Arg::Text(v.clone()),
+                    Arg::Int(*id),
+                ]
+            })
+        })
+        .collect();
+    if !keys.is_empty() {
+        let mut sql = Sql::new("INSERT INTO ci_keys (tenant_id, class_id, attribute, value, ci_id) VALUES ");
+        sql.values(backend, keys);
+        parts.push(sql);
+    }
+    let documents: Vec<Vec<String>> = new
+        .iter()
+        .map(|(_, c)| {
+            let mut all = vec![c.name.clone()];
+            all.extend(attributes::texts(&c.class(classes).attributes, &c.values));
+            all
+        })
+        .collect();
+    parts.push(CIS.insert_new(
+        backend,
+        order.iter().zip(&documents).map(|(id, d)| (*id, d.iter().map(String::as_str).collect())),
+    ));
+    let mut history = Sql::new("INSERT INTO ci_history (ci_id, at, actor_id, kind, data) VALUES ");
+    history.values(
+        backend,
+        new.iter()
+            .zip(&order)
+            .map(|((_, c), id)| {
+                let data = serde_json::json!({ "name": c.name, "status": c.status });
+                vec![
+                    Arg::Int(*id),
+                    Arg::Int(now),
+                    Arg::Int(actor.user_id),
+                    Arg::Text("created".into()),
+                    Arg::Text(data.to_string()),
+                ]
+            })
+            .collect(),
+    );
+    parts.push(history);
+    yunwei_db::db::execute_all(tx, parts).await?;
+    let mut stored: HashMap<i64, Ci> = visible_among(tx, actor, &order).await?.into_iter().map(|c| (c.id, c)).collect();
+    let mut done = Vec::with_capacity(new.len());
+    for ((i, _), id) in new.iter().zip(&order) {
+        done.push((*i, stored.remove(id).ok_or(StoreError::NotFound("ci"))?));
+    }
+    let changes = done
+        .iter()
+        .map(|(_, ci)| {
+            let change = audit::Change {
+                action: "ci.create",
+                entity: "ci",
+                entity_id: ci.id,
+                tenant_id: Some(tenant_id),
+                before: None,
+                after: serde_json::to_value(ci).ok(),
+            };
+            (Some(actor.user_id), change)
+        })
+        .collect();
+    audit::record_all(tx, changes).await?;
+    Ok(done)
 }
 
 /// The fields that differ between two versions of a CI, as `{field, before, after}`.

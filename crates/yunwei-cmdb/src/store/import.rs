@@ -271,6 +271,10 @@ fn column_of(field: &str, columns: &Columns, attr_columns: &[(usize, &str)], cla
     }
 }
 
+/// Rows reconciled together: looked up in a few statements, and their new CIs written by
+/// [`cis::create_many`] in one per table.
+const IMPORT_CHUNK: usize = 1000;
+
 #[allow(clippy::too_many_arguments)]
 async fn import_cis(
     tx: &mut Tx,
@@ -302,197 +306,286 @@ async fn import_cis(
     }
     let (tenant_code, tenant_name) =
         fetch_one!(tx, (String, String), "SELECT code, name FROM tenants WHERE id = $1", tenant_id)?;
+    let sheet_rows = Rows { columns: &columns, attr_columns: &attr_columns, headers };
     let mut seen = SeenKeys::default();
-    for (index, row) in sheet.rows.iter().enumerate() {
-        let line = row.line;
-        let cell = |f: Fixed| columns.of(f).map(|i| row.cell(i).trim().to_string()).unwrap_or_default();
-        let label = cell(NAME);
-        let refuse = |field_col: Option<usize>, e: DomainError| error_row(line, label.clone(), field_col, headers, e);
-        let tenant_text = cell(TENANT);
-        if !tenant_text.is_empty() && !rules::names_match(&tenant_text, &tenant_code, &tenant_name, &tenant_name) {
-            let e = DomainError::invalid("tenant", "tenant_mismatch")
-                .with("value", &tenant_text)
-                .with("expected", &tenant_code);
-            report.push(refuse(columns.of(TENANT), e));
-            on_row(index);
-            continue;
-        }
-        let class_text = cell(CLASS);
-        let Some(class) = class_named(classes, &class_text) else {
-            let e = if class_text.is_empty() {
-                DomainError::invalid("class", "required")
-            } else {
-                DomainError::invalid("class", "no_such_class").with("value", &class_text)
-            };
-            report.push(refuse(columns.of(CLASS), e));
-            on_row(index);
-            continue;
-        };
-        let outcome =
-            ci_row(tx, actor, tenant_id, class, &columns, &attr_columns, row, &by_label, &mut seen, dry_run).await?;
-        report.push(match outcome {
-            Ok(r) => r,
-            Err(e) => {
-                let field = match &e {
-                    DomainError::Invalid(f) => f.field.clone(),
-                    _ => String::new(),
-                };
-                let col = match &e {
-                    DomainError::Invalid(f) if f.field == "header" => {
-                        f.problem.arg("column").and_then(|c| c.parse::<usize>().ok())
+    let mut done = 0;
+    for chunk in sheet.rows.chunks(IMPORT_CHUNK) {
+        // Each row on its own first, then what the file's earlier rows and the store say.
+        let mut plans: Vec<Plan> =
+            chunk.iter().map(|row| sheet_rows.parse(row, classes, &by_label, (&tenant_code, &tenant_name))).collect();
+        identify(tx, tenant_id, &mut plans, &mut seen).await?;
+        // Key conflicts need the CIs found.
+        let ids: Vec<i64> = plans
+            .iter()
+            .filter_map(|p| match p {
+                Plan::Ci(c) => c.found,
+                Plan::Refused(..) => None,
+            })
+            .collect();
+        let current: HashMap<i64, Ci> =
+            cis::visible_among(tx, actor, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
+        let mut results: Vec<Option<RowResult>> = vec![None; chunk.len()];
+        let mut new = Vec::new();
+        for (i, (plan, row)) in plans.into_iter().zip(chunk).enumerate() {
+            let line = row.line;
+            match plan {
+                Plan::Refused(class, e) => results[i] = Some(sheet_rows.refuse(row, class, e)),
+                Plan::Ci(p) => {
+                    let existing = p.found.and_then(|id| current.get(&id));
+                    if let Some(e) = existing.and_then(|ci| key_conflict(&p, ci)) {
+                        results[i] = Some(sheet_rows.refuse(row, Some(p.class), e));
+                        continue;
                     }
-                    _ => column_of(&field, &columns, &attr_columns, Some(class)),
-                };
-                let e = strip_column_arg(e);
-                refuse(col, e)
+                    match p.found {
+                        Some(id) => {
+                            let outcome = update_row(tx, actor, id, line, p.input).await?;
+                            results[i] = Some(outcome.unwrap_or_else(|e| sheet_rows.refuse(row, Some(p.class), e)));
+                        }
+                        None => new.push((i, p)),
+                    }
+                }
             }
-        });
-        on_row(index);
+        }
+        let inputs = new.iter().map(|(_, p)| p.input.clone()).collect();
+        let created = cis::create_many(tx, actor, tenant_id, inputs).await?;
+        for ((i, p), outcome) in new.into_iter().zip(created) {
+            let row = &chunk[i];
+            results[i] = Some(match outcome {
+                Ok(ci) => verdict_row(row.line, Verdict::Insert, (!dry_run).then_some(ci.id), ci.name, vec![]),
+                Err(e) => sheet_rows.refuse(row, Some(p.class), e),
+            });
+        }
+        for r in results.into_iter().flatten() {
+            report.push(r);
+            on_row(done);
+            done += 1;
+        }
     }
     Ok(())
 }
 
+/// The sheet's columns, for reading its rows and placing their problems.
+struct Rows<'a> {
+    columns: &'a Columns,
+    attr_columns: &'a [(usize, &'a str)],
+    headers: &'a [String],
+}
+
+/// A row read on its own: refused, or the CI it gives (and, once looked up, the one it is).
+enum Plan<'c> {
+    /// With the row's class, once known (its attribute columns place the problem).
+    Refused(Option<&'c Class>, DomainError),
+    Ci(CiPlan<'c>),
+}
+
+struct CiPlan<'c> {
+    class: &'c Class,
+    line: usize,
+    name: String,
+    /// Its identifying values, strongest first (empty for a class identified by name).
+    keys: Vec<(String, String)>,
+    input: CiInput,
+    found: Option<i64>,
+    /// Which of `keys` found it.
+    found_by: usize,
+}
+
+impl<'a> Rows<'a> {
+    fn cell(&self, row: &yunwei_sheet::Row, f: Fixed) -> String {
+        self.columns.of(f).map(|i| row.cell(i).trim().to_string()).unwrap_or_default()
+    }
+
+    /// The row's verdict as an error, in the column of the field it names.
+    fn refuse(&self, row: &yunwei_sheet::Row, class: Option<&Class>, e: DomainError) -> RowResult {
+        let field = match &e {
+            DomainError::Invalid(f) => f.field.clone(),
+            _ => String::new(),
+        };
+        let col = match &e {
+            DomainError::Invalid(f) if f.field == "header" => {
+                f.problem.arg("column").and_then(|c| c.parse::<usize>().ok())
+            }
+            _ => column_of(&field, self.columns, self.attr_columns, class),
+        };
+        error_row(row.line, self.cell(row, NAME), col, self.headers, strip_column_arg(e))
+    }
+
+    /// Everything a row says without looking anything up.
+    fn parse<'c>(
+        &self,
+        row: &yunwei_sheet::Row,
+        classes: &'c [Class],
+        locations: &HashMap<String, Vec<i64>>,
+        (tenant_code, tenant_name): (&str, &str),
+    ) -> Plan<'c> {
+        let tenant_text = self.cell(row, TENANT);
+        if !tenant_text.is_empty() && !rules::names_match(&tenant_text, tenant_code, tenant_name, tenant_name) {
+            let e = DomainError::invalid("tenant", "tenant_mismatch").with("value", &tenant_text);
+            return Plan::Refused(None, e.with("expected", tenant_code));
+        }
+        let class_text = self.cell(row, CLASS);
+        let Some(class) = class_named(classes, &class_text) else {
+            return Plan::Refused(
+                None,
+                if class_text.is_empty() {
+                    DomainError::invalid("class", "required")
+                } else {
+                    DomainError::invalid("class", "no_such_class").with("value", &class_text)
+                },
+            );
+        };
+        let name = self.cell(row, NAME);
+        let refused = |e| Plan::Refused(Some(class), e);
+        let status = match rules::status(&self.cell(row, STATUS)) {
+            Ok(s) => s,
+            Err(e) => return refused(e),
+        };
+        let location = self.cell(row, LOCATION);
+        let location_id = if location.is_empty() {
+            None
+        } else {
+            let ids: Vec<i64> = match location.parse::<i64>() {
+                Ok(id) => locations.values().flatten().copied().filter(|l| *l == id).collect(),
+                Err(_) => locations.get(&rules::location_key(&location)).cloned().unwrap_or_default(),
+            };
+            match ids.as_slice() {
+                [one] => Some(*one),
+                [] => return refused(DomainError::invalid("location", "location_not_found").with("value", &location)),
+                _ => return refused(DomainError::invalid("location", "location_ambiguous").with("value", &location)),
+            }
+        };
+        let values = match rules::row_values(&class.attributes, self.attr_columns, |i| row.cell(i).to_string()) {
+            Ok(v) => v,
+            Err((i, e)) => {
+                return refused(match e {
+                    DomainError::Invalid(f) if f.field == "header" => DomainError::Invalid(f).with("column", i),
+                    other => other,
+                });
+            }
+        };
+        let keys = rules::row_keys(&class.identify_by, &values);
+        if class.identify_by.is_empty() && name.is_empty() {
+            return refused(DomainError::invalid("name", "required"));
+        }
+        if !class.identify_by.is_empty() && keys.is_empty() {
+            let field = class.identify_by.first().map(|c| format!("attributes.{c}")).unwrap_or_default();
+            let names: Vec<String> =
+                class.identify_by.iter().filter_map(|c| class.spec(c)).map(|s| s.code.clone()).collect();
+            return refused(DomainError::invalid(field, "key_missing").with("attributes", names.join(", ")));
+        }
+        let input = CiInput {
+            tenant_id: None,
+            class: Some(class.code.clone()),
+            name: (!name.is_empty()).then(|| name.clone()),
+            status,
+            location_id: location_id.map(Some),
+            owner_group_id: None,
+            user_id: None,
+            attributes: values,
+        };
+        Plan::Ci(CiPlan { class, line: row.line, name, keys, input, found: None, found_by: 0 })
+    }
+}
+
+/// Finds the CIs the rows of a chunk are (by their identifying values, strongest first, or by
+/// name for a class identified by none), in two statements, and refuses a row that repeats an
+/// earlier row's key or CI.
+async fn identify(tx: &mut Tx, tenant_id: i64, plans: &mut [Plan<'_>], seen: &mut SeenKeys) -> Result<()> {
+    for plan in plans.iter_mut() {
+        let Plan::Ci(p) = plan else { continue };
+        let repeated = if p.keys.is_empty() {
+            seen.check(p.class.id, &[("name".into(), p.name.clone())], p.line).map(|(first, _, _)| {
+                DomainError::invalid("name", "key_repeated_in_file").with("value", &p.name).with("line", first)
+            })
+        } else {
+            seen.check(p.class.id, &p.keys, p.line).map(|(first, attribute, value)| {
+                DomainError::invalid(format!("attributes.{attribute}"), "key_repeated_in_file")
+                    .with("value", value)
+                    .with("line", first)
+            })
+        };
+        if let Some(e) = repeated {
+            *plan = Plan::Refused(Some(p.class), e);
+        }
+    }
+    let ci_plans = || plans.iter().filter_map(|p| if let Plan::Ci(c) = p { Some(c) } else { None });
+    let wanted: Vec<(i64, String, String)> =
+        ci_plans().flat_map(|p| p.keys.iter().map(|(a, v)| (p.class.id, a.clone(), v.clone()))).collect();
+    let by_key = cis::ids_by_keys(tx, tenant_id, &wanted).await?;
+    let names: Vec<(i64, String)> =
+        ci_plans().filter(|p| p.keys.is_empty()).map(|p| (p.class.id, p.name.clone())).collect();
+    let by_name = cis::ids_by_names(tx, tenant_id, &names).await?;
+    for plan in plans.iter_mut() {
+        let Plan::Ci(p) = plan else { continue };
+        if p.keys.is_empty() {
+            match by_name.get(&(p.class.id, p.name.clone())).map(Vec::as_slice) {
+                None | Some([]) => {}
+                Some([one]) => p.found = Some(*one),
+                Some(_) => {
+                    let e = DomainError::invalid("name", "name_ambiguous").with("value", &p.name);
+                    *plan = Plan::Refused(Some(p.class), e);
+                    continue;
+                }
+            }
+        } else if let Some((k, id)) = p
+            .keys
+            .iter()
+            .enumerate()
+            .find_map(|(k, (a, v))| by_key.get(&(p.class.id, a.clone(), v.clone())).map(|id| (k, *id)))
+        {
+            (p.found, p.found_by) = (Some(id), k);
+        }
+        if let Some(id) = p.found
+            && let Some(first) = seen.check_ci(id, p.line)
+        {
+            let e = DomainError::invalid("name", "ci_repeated_in_file").with("line", first);
+            *plan = Plan::Refused(Some(p.class), e);
+        }
+    }
+    Ok(())
+}
+
+/// A row found by a weaker key whose stronger one contradicts the CI's: a replaced machine
+/// that took over a hostname is not the old machine.
+fn key_conflict(p: &CiPlan<'_>, ci: &Ci) -> Option<DomainError> {
+    let found_by = &p.keys.get(p.found_by)?.1;
+    p.keys[..p.found_by].iter().find_map(|(stronger, given)| {
+        let current = ci.attributes.get(stronger).map(attributes::display).unwrap_or_default();
+        (!current.is_empty() && &current != given).then(|| {
+            DomainError::invalid(format!("attributes.{stronger}"), "key_conflict")
+                .with("value", given)
+                .with("current", current)
+                .with("found_by", found_by)
+        })
+    })
+}
+
+/// A row that is a CI already: its update, `unchanged`, or the problem (a store failure ends
+/// the import).
+async fn update_row(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: i64,
+    line: usize,
+    input: CiInput,
+) -> Result<std::result::Result<RowResult, DomainError>> {
+    let before = cis::get(tx, actor, id).await?;
+    Ok(Ok(match cis::update(tx, actor, id, before.version, input).await {
+        Ok(after) if after.version == before.version => {
+            verdict_row(line, Verdict::Unchanged, Some(id), after.name, vec![])
+        }
+        Ok(after) => verdict_row(line, Verdict::Update, Some(id), after.name.clone(), changes(&before, &after)),
+        Err(e) => return Ok(Err(row_error(e)?)),
+    }))
+}
+
 /// Row problems about a column carry its index as an argument `column` on the way out of
-/// [`ci_row`]; it is taken off before the problem is shown.
+/// [`Rows::parse`]; it is taken off before the problem is shown.
 fn strip_column_arg(mut e: DomainError) -> DomainError {
     if let DomainError::Invalid(f) = &mut e {
         f.problem.args.retain(|(n, _)| *n != "column");
     }
     e
-}
-
-/// One CI row: its verdict, or the problem (a store failure ends the import).
-#[allow(clippy::too_many_arguments)]
-async fn ci_row(
-    tx: &mut Tx,
-    actor: &Actor,
-    tenant_id: i64,
-    class: &Class,
-    columns: &Columns,
-    attr_columns: &[(usize, &str)],
-    row: &yunwei_sheet::Row,
-    locations: &HashMap<String, Vec<i64>>,
-    seen: &mut SeenKeys,
-    dry_run: bool,
-) -> Result<std::result::Result<RowResult, DomainError>> {
-    let line = row.line;
-    let cell = |f: Fixed| columns.of(f).map(|i| row.cell(i).trim().to_string()).unwrap_or_default();
-    let name = cell(NAME);
-    let status = match rules::status(&cell(STATUS)) {
-        Ok(s) => s,
-        Err(e) => return Ok(Err(e)),
-    };
-    let location = cell(LOCATION);
-    let location_id = if location.is_empty() {
-        None
-    } else {
-        let ids = match location.parse::<i64>() {
-            Ok(id) => locations.values().flatten().copied().filter(|l| *l == id).collect(),
-            Err(_) => locations.get(&rules::location_key(&location)).cloned().unwrap_or_default(),
-        };
-        match ids.as_slice() {
-            [one] => Some(*one),
-            [] => return Ok(Err(DomainError::invalid("location", "location_not_found").with("value", &location))),
-            _ => return Ok(Err(DomainError::invalid("location", "location_ambiguous").with("value", &location))),
-        }
-    };
-    let values = match rules::row_values(&class.attributes, attr_columns, |i| row.cell(i).to_string()) {
-        Ok(v) => v,
-        Err((i, e)) => {
-            return Ok(Err(match e {
-                DomainError::Invalid(f) if f.field == "header" => DomainError::Invalid(f).with("column", i),
-                other => other,
-            }));
-        }
-    };
-    // Which CI the row is: by the first identifying value that matches one, in order; by
-    // name for a class that identifies CIs by none.
-    let keys = rules::row_keys(&class.identify_by, &values);
-    let mut found = None;
-    if class.identify_by.is_empty() {
-        if name.is_empty() {
-            return Ok(Err(DomainError::invalid("name", "required")));
-        }
-        let ids = fetch_all!(
-            tx,
-            (i64,),
-            "SELECT id FROM cis WHERE tenant_id = $1 AND class_id = $2 AND name = $3 ORDER BY id LIMIT 2",
-            tenant_id,
-            class.id,
-            &name
-        )?;
-        match ids.as_slice() {
-            [] => {}
-            [(one,)] => found = Some(*one),
-            _ => return Ok(Err(DomainError::invalid("name", "name_ambiguous").with("value", &name))),
-        }
-        if let Some((first, _, _)) = seen.check(class.id, &[("name".into(), name.clone())], line) {
-            return Ok(Err(DomainError::invalid("name", "key_repeated_in_file")
-                .with("value", &name)
-                .with("line", first)));
-        }
-    } else {
-        if keys.is_empty() {
-            let field = class.identify_by.first().map(|c| format!("attributes.{c}")).unwrap_or_default();
-            let names: Vec<String> =
-                class.identify_by.iter().filter_map(|c| class.spec(c)).map(|s| s.code.clone()).collect();
-            return Ok(Err(DomainError::invalid(field, "key_missing").with("attributes", names.join(", "))));
-        }
-        if let Some((first, attribute, value)) = seen.check(class.id, &keys, line) {
-            return Ok(Err(DomainError::invalid(format!("attributes.{attribute}"), "key_repeated_in_file")
-                .with("value", value)
-                .with("line", first)));
-        }
-        for (k, (attribute, value)) in keys.iter().enumerate() {
-            let Some(id) = cis::by_key(tx, tenant_id, class.id, attribute, value).await? else { continue };
-            // Found by a weaker key: a stronger one the row gives must not contradict the
-            // CI's (a replaced machine that took over a hostname is not the old machine).
-            let ci = cis::get(tx, actor, id).await?;
-            for (stronger, given) in &keys[..k] {
-                let current = ci.attributes.get(stronger).map(attributes::display).unwrap_or_default();
-                if !current.is_empty() && &current != given {
-                    return Ok(Err(DomainError::invalid(format!("attributes.{stronger}"), "key_conflict")
-                        .with("value", given)
-                        .with("current", current)
-                        .with("found_by", value)));
-                }
-            }
-            found = Some(id);
-            break;
-        }
-    }
-    if let Some(id) = found
-        && let Some(first) = seen.check_ci(id, line)
-    {
-        return Ok(Err(DomainError::invalid("name", "ci_repeated_in_file").with("line", first)));
-    }
-    let input = CiInput {
-        tenant_id: Some(tenant_id),
-        class: Some(class.code.clone()),
-        name: (!name.is_empty()).then(|| name.clone()),
-        status,
-        location_id: location_id.map(Some),
-        owner_group_id: None,
-        user_id: None,
-        attributes: values,
-    };
-    let outcome = match found {
-        Some(id) => {
-            let before = cis::get(tx, actor, id).await?;
-            match cis::update(tx, actor, id, before.version, input).await {
-                Ok(after) if after.version == before.version => {
-                    verdict_row(line, Verdict::Unchanged, Some(id), after.name, vec![])
-                }
-                Ok(after) => verdict_row(line, Verdict::Update, Some(id), after.name.clone(), changes(&before, &after)),
-                Err(e) => return Ok(Err(row_error(e)?)),
-            }
-        }
-        None => match cis::create(tx, actor, input).await {
-            Ok(ci) => verdict_row(line, Verdict::Insert, (!dry_run).then_some(ci.id), ci.name, vec![]),
-            Err(e) => return Ok(Err(row_error(e)?)),
-        },
-    };
-    Ok(Ok(outcome))
 }
 
 /// The fields an update changed.

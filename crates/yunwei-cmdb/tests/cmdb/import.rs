@@ -421,3 +421,44 @@ both_backends!(rows_are_matched_by_any_identifying_value_in_order_or_by_name, |s
     let names: Vec<&str> = names.iter().map(|(n,)| n.as_str()).collect();
     assert_eq!(names, ["ERP", "OA", "db-a", "db-b"], "the bad file changed nothing");
 });
+
+both_backends!(a_file_of_thousands_of_rows_is_reconciled_in_file_order_across_chunks, |store| async move {
+    let w = World::build(&store).await;
+    let rows = 2_500;
+    let mut text = String::from("class,name,serial_number,hostname\n");
+    for i in 0..rows {
+        text += &format!("server,srv-{i},SN-{i:05},host-{i}\n");
+    }
+    let report = store_import(&store, &w, &text, false).await;
+    assert!(report.applied && report.inserted == rows, "{:?}", &outcome(&report)[..3]);
+    // Every row's verdict, in file order, names the CI made of that very row.
+    let mut tx = store.read().await.unwrap();
+    let stored: Vec<(i64, String, String)> = fetch_all!(
+        &mut tx,
+        (i64, String, String),
+        "SELECT c.id, c.name, k.value FROM cis c JOIN ci_keys k ON k.ci_id = c.id AND k.attribute = 'serial_number'"
+    )
+    .unwrap();
+    drop(tx);
+    let by_id: std::collections::HashMap<i64, (String, String)> =
+        stored.into_iter().map(|(id, name, serial)| (id, (name, serial))).collect();
+    assert_eq!(by_id.len(), rows);
+    for (i, r) in report.results.iter().enumerate() {
+        assert_eq!(r.line, i + 2);
+        let (name, serial) = &by_id[&r.id.unwrap()];
+        assert_eq!((name.as_str(), serial.as_str()), (format!("srv-{i}").as_str(), format!("SN-{i:05}").as_str()));
+    }
+    // Again, with one row renamed and a last row that repeats an early serial: every other row
+    // unchanged, the error points at the earlier line, and nothing is stored.
+    let mut again = text.replace("server,srv-1500,", "server,srv-1500 renamed,");
+    again += "server,late,SN-00010,host-late\n";
+    let report = store_import(&store, &w, &again, false).await;
+    assert_eq!((report.unchanged, report.updated, report.errors, report.applied), (rows - 1, 1, 1, false));
+    assert_eq!(report.results[1500].verdict, "update");
+    let last = report.results.last().unwrap();
+    let e = last.error.as_ref().unwrap();
+    assert_eq!((last.line, e.reason.as_str(), e.args["line"].as_str()), (rows + 2, "key_repeated_in_file", Some("12")));
+    let mut tx = store.read().await.unwrap();
+    let renamed = scalar!(&mut tx, i64, "SELECT COUNT(*) FROM cis WHERE name = 'srv-1500 renamed'").unwrap();
+    assert_eq!(renamed, 0, "a file with an error changes nothing");
+});

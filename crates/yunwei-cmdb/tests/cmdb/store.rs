@@ -346,3 +346,89 @@ both_backends!(a_class_change_keeps_unique_values_honest, |store| async move {
     let e = classes::create(&mut tx, &w.config_a, input).await.unwrap_err();
     assert!(matches!(e, StoreError::Duplicate { code: "class_code_taken", .. }), "{e:?}");
 });
+
+both_backends!(many_cis_are_checked_one_by_one_and_written_together, |store| async move {
+    let w = World::build(&store).await;
+    let server = |name: &str, serial: &str, location: Option<i64>| cis::CiInput {
+        class: Some("server".into()),
+        name: Some(name.into()),
+        location_id: Some(location),
+        attributes: attrs(json!({ "serial_number": serial, "hostname": format!("{name}.local") })),
+        ..Default::default()
+    };
+    let other_tenant = ci(&store, &w.admin, w.tenant_b, "server", "b-srv", json!({ "serial_number": "SN-B" })).await;
+    // A virtual machine's host must be a server its tenant (or the provider) holds.
+    let vm = |name: &str, host: i64| cis::CiInput {
+        class: Some("virtual_machine".into()),
+        name: Some(name.into()),
+        attributes: attrs(json!({ "host": host })),
+        ..Default::default()
+    };
+    let inputs = vec![
+        server("db-1", "SN-1", Some(w.location_a)),
+        server("db-1 twin", "SN-1", None),
+        server("db-2", "SN-2", Some(999_999)),
+        server("", "SN-3", None),
+        server("db-4", "SN-B", None),
+        server("db-5", "SN-5", None),
+        vm("vm-1", other_tenant.id),
+    ];
+    let mut tx = store.write().await.unwrap();
+    let out = cis::create_many(&mut tx, &w.config_a, w.tenant_a, inputs).await.unwrap();
+    tx.commit().await.unwrap();
+    let verdicts: Vec<Result<String, (String, &str)>> = out
+        .into_iter()
+        .map(|r| {
+            r.map(|c| c.name).map_err(|e| match e {
+                DomainError::Invalid(f) => (f.field, f.problem.code),
+                other => panic!("{other:?}"),
+            })
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            Ok("db-1".to_string()),
+            Err(("attributes.serial_number".to_string(), "attribute_taken")),
+            Err(("location_id".to_string(), "no_such_location")),
+            Err(("name".to_string(), "required")),
+            Ok("db-4".to_string()),
+            Ok("db-5".to_string()),
+            Err(("attributes.host".to_string(), "no_such_ci")),
+        ],
+        "another tenant's serial number is no clash (unique within a tenant)"
+    );
+    // Each stored CI got its own values, keys, search document, history and audit entry.
+    let mut tx = store.read().await.unwrap();
+    let rows: Vec<(String, String)> = fetch_all!(
+        &mut tx,
+        (String, String),
+        "SELECT c.name, k.value FROM cis c JOIN ci_keys k ON k.ci_id = c.id
+         WHERE c.tenant_id = $1 AND k.attribute = 'hostname' ORDER BY c.name",
+        w.tenant_a
+    )
+    .unwrap();
+    assert_eq!(
+        rows,
+        [("db-1", "db-1.local"), ("db-4", "db-4.local"), ("db-5", "db-5.local")]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let found = cis::list(&mut tx, &w.config_a, &cis::CiFilter { q: Some("db-4.local".into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(found.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["db-4"]);
+    let created = scalar!(
+        &mut tx,
+        i64,
+        "SELECT COUNT(*) FROM ci_history WHERE kind = 'created' AND ci_id <> $1",
+        other_tenant.id
+    );
+    assert_eq!(created.unwrap(), 3);
+    let audited = scalar!(
+        &mut tx,
+        i64,
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'ci.create' AND tenant_id = $1",
+        w.tenant_a
+    );
+    assert_eq!(audited.unwrap(), 3);
+});
