@@ -12,6 +12,10 @@
 #   bash scripts/bench.sh --generate-only   # only generate (then measure with BENCH_REUSE=1)
 #   bash scripts/bench.sh --smoke         # a few seconds on a small data set, debug build, no doc
 #
+# After the load, `yunwei import cis` loads a CSV of BENCH_IMPORT_ROWS (100,000) new servers
+# into a copy of the data (so the data set stays as generated), then the same file again (every
+# row unchanged).
+#
 # Settings (environment): BENCH_TICKETS, BENCH_STORES ("sqlite postgres"), BENCH_DURATION
 # per operation (20s), BENCH_CONCURRENCY (8; a second pass always runs with 1 client), BENCH_REUSE (1: reuse data generated before),
 # BENCH_DIR (target/bench), BENCH_PORT (18480). Traffic only goes to 127.0.0.1; every run
@@ -31,6 +35,7 @@ if [ "$smoke" = 1 ]; then
   dir=${BENCH_DIR:-target/bench-smoke}
   profile=debug
   gen_extra=(--tenants 3 --users-per-tenant 20 --cis 3000 --relationships 15000)
+  import_rows=${BENCH_IMPORT_ROWS:-500}
   warmup=0s
   cargo build -q -p yunwei && cargo build -q -p yunwei-load
 else
@@ -40,6 +45,7 @@ else
   dir=${BENCH_DIR:-target/bench}
   profile=release
   gen_extra=()
+  import_rows=${BENCH_IMPORT_ROWS:-100000}
   warmup=2s
   # One package at a time, so each is built with its own features, as a user builds it.
   cargo build --release -p yunwei && cargo build --release -p yunwei-load
@@ -72,6 +78,9 @@ for store in $stores; do
       data="$dir/sqlite"
       args=(--data-dir "$data")
       fresh() { rm -rf "$data"; }
+      copy_args=(--data-dir "$data-import")
+      copy() { rm -rf "$data-import" && cp -r "$data" "$data-import"; }
+      drop_copy() { rm -rf "$data-import"; }
       size() { du -sb "$data" | cut -f1; }
       count_sql() {
         python3 -c 'import sqlite3, sys
@@ -86,6 +95,9 @@ print(db.execute(sys.argv[2]).fetchone()[0])' "$data/yunwei.db" "$1"
       args=(--database-url "postgres://postgres@127.0.0.1:5432/$db")
       psql_q() { psql -h 127.0.0.1 -U postgres -d test -Atqc "$1"; }
       fresh() { psql_q "DROP DATABASE IF EXISTS $db" && psql_q "CREATE DATABASE $db"; }
+      copy_args=(--database-url "postgres://postgres@127.0.0.1:5432/${db}_import")
+      copy() { psql_q "DROP DATABASE IF EXISTS ${db}_import" && psql_q "CREATE DATABASE ${db}_import TEMPLATE $db"; }
+      drop_copy() { psql_q "DROP DATABASE IF EXISTS ${db}_import"; }
       size() { psql_q "SELECT pg_database_size('$db')"; }
       count_sql() { psql -h 127.0.0.1 -U postgres -d "$db" -Atqc "$1"; }
       ;;
@@ -135,10 +147,34 @@ print(db.execute(sys.argv[2]).fetchone()[0])' "$data/yunwei.db" "$1"
   [ "$scans" = 0 ] && scan_mean_ms=null scan_max_ms=null
   stop_server
 
+  # Import: new servers from a CSV into a copy of the data, then the same file again.
+  import_tenant=$(count_sql "SELECT code FROM tenants WHERE kind <> 'provider' ORDER BY id LIMIT 1")
+  python3 - "$import_rows" > "$dir/import.csv" <<'PY'
+import sys
+print("class,name,status,serial_number,hostname,ip_addresses,os,os_version,cpu_cores,memory_gb,vendor,model,rack")
+for i in range(int(sys.argv[1])):
+    print(f"server,Imported server {i:06d},in_service,IMP-{i:08d},imp-{i:06d}.example.cn,"
+          f"10.{100 + i // 65536}.{i // 256 % 256}.{i % 256},linux,8.{i % 10},{8 << (i % 3)},{16 << (i % 4)},"
+          f"Inspur,NF5280M{5 + i % 2},R{i % 40:02d}-U{i % 42:02d}")
+PY
+  copy
+  import_secs=() import_out=()
+  for pass in insert unchanged; do
+    start=$(date +%s.%N)
+    "$yunwei" import cis "$dir/import.csv" --tenant "$import_tenant" "${copy_args[@]}" >"$dir/$store-import-$pass.log" 2>&1 ||
+      { cat "$dir/$store-import-$pass.log" >&2; exit 1; }
+    import_secs+=("$(awk "BEGIN { print $(date +%s.%N) - $start }")")
+    import_out+=("$(tail -n 3 "$dir/$store-import-$pass.log" | tr '\n"' '  ')")
+  done
+  drop_copy
+  echo "import of $import_rows rows: ${import_secs[0]} s, again unchanged: ${import_secs[1]} s" >&2
+
   cat > "$dir/$store.facts.json" <<EOF
 {"store": "$store", "tickets": $tickets, "cis": $(cis_count), "relationships": $(rels_count), "generate_secs": "$gen_secs", "cold_start_ms": $cold_ms,
  "idle_rss_kb": $idle_kb, "store_bytes": $(size), "open_tickets": $(open_tickets), "sla_scans": $scans,
- "sla_scan_ms_mean": $scan_mean_ms, "sla_scan_ms_max": $scan_max_ms, "sla_fired": $fired}
+ "sla_scan_ms_mean": $scan_mean_ms, "sla_scan_ms_max": $scan_max_ms, "sla_fired": $fired,
+ "import_rows": $import_rows, "import_secs": ${import_secs[0]}, "import_again_secs": ${import_secs[1]},
+ "import_said": "${import_out[0]}", "import_again_said": "${import_out[1]}"}
 EOF
 done
 

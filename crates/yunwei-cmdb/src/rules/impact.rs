@@ -55,17 +55,23 @@ pub struct Walk {
 
 impl Walk {
     pub fn new(start: i64, max_depth: u32, max_nodes: usize) -> Self {
-        let steps = vec![Step { id: start, depth: 0, via: None, kind: None }];
-        let frontier = if max_depth == 0 { vec![] } else { vec![start] };
-        Walk {
-            depth: 0,
-            max_depth,
-            max_nodes: max_nodes.max(1),
-            index: HashMap::from([(start, 0)]),
-            steps,
-            frontier,
-            truncated: false,
+        Self::from_starts(&[start], max_depth, max_nodes)
+    }
+
+    /// A walk from several CIs at once (each at depth 0): what any of them reaches, each CI
+    /// at its least depth from the nearest.
+    pub fn from_starts(starts: &[i64], max_depth: u32, max_nodes: usize) -> Self {
+        let mut index = HashMap::new();
+        let mut steps = Vec::new();
+        for &id in starts {
+            if !index.contains_key(&id) {
+                index.insert(id, steps.len());
+                steps.push(Step { id, depth: 0, via: None, kind: None });
+            }
         }
+        let mut frontier: Vec<i64> = if max_depth == 0 { vec![] } else { index.keys().copied().collect() };
+        frontier.sort_unstable();
+        Walk { depth: 0, max_depth, max_nodes: max_nodes.max(1), index, steps, frontier, truncated: false }
     }
 
     /// The CIs whose edges the next level needs; empty when the walk is over.
@@ -126,7 +132,11 @@ mod tests {
     use std::collections::{BTreeSet, VecDeque};
 
     fn run(edges: &[(i64, i64)], start: i64, depth: u32, limit: usize) -> Walk {
-        let mut w = Walk::new(start, depth, limit);
+        run_from(edges, &[start], depth, limit)
+    }
+
+    fn run_from(edges: &[(i64, i64)], starts: &[i64], depth: u32, limit: usize) -> Walk {
+        let mut w = Walk::from_starts(starts, depth, limit);
         while !w.frontier().is_empty() {
             let f: BTreeSet<i64> = w.frontier().iter().copied().collect();
             let out: Vec<Edge> = edges
@@ -194,6 +204,38 @@ mod tests {
                 let path = w.path(s.id);
                 prop_assert_eq!(path.len() as u32, s.depth + 1);
                 prop_assert_eq!(path[0], start);
+                for pair in path.windows(2) {
+                    prop_assert!(edges.contains(&(pair[0], pair[1])));
+                }
+            }
+        }
+
+        /// From several starts, each CI is reached once, at its least distance from any of
+        /// them, by a path of real edges from one of them.
+        #[test]
+        fn from_several_starts_each_ci_at_its_distance_from_the_nearest(
+            edges in proptest::collection::vec((0i64..30, 0i64..30), 0..120),
+            starts in proptest::collection::vec(0i64..30, 1..5),
+            depth in 1u32..8,
+        ) {
+            let w = run_from(&edges, &starts, depth, 10_000);
+            let mut nearest: std::collections::BTreeMap<i64, u32> = Default::default();
+            for s in &starts {
+                for (n, d) in distances(&edges, *s) {
+                    let e = nearest.entry(n).or_insert(d);
+                    *e = (*e).min(d);
+                }
+            }
+            let expected: BTreeSet<i64> = nearest.iter().filter(|(_, d)| **d <= depth).map(|(n, _)| *n).collect();
+            let ids: Vec<i64> = w.steps().iter().map(|s| s.id).collect();
+            let unique: BTreeSet<i64> = ids.iter().copied().collect();
+            prop_assert_eq!(unique.len(), ids.len());
+            prop_assert_eq!(&unique, &expected);
+            for s in w.steps() {
+                prop_assert_eq!(s.depth, nearest[&s.id]);
+                let path = w.path(s.id);
+                prop_assert!(starts.contains(&path[0]));
+                prop_assert_eq!(path.len() as u32, s.depth + 1);
                 for pair in path.windows(2) {
                     prop_assert!(edges.contains(&(pair[0], pair[1])));
                 }

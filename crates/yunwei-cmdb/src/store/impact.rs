@@ -70,20 +70,21 @@ struct Reached {
     status: CiStatus,
 }
 
-/// Walks from CI `id` (which `actor` must see) in `direction`, at most `depth` levels.
-pub async fn analyse(tx: &mut Tx, actor: &Actor, id: i64, direction: Direction, depth: u32) -> Result<Impact> {
-    actor.require(READ_CMDB)?;
-    if depth > MAX_DEPTH {
-        return Err(yunwei_db::StoreError::invalid("depth", "out_of_range").with("min", 1).with("max", MAX_DEPTH));
-    }
-    let start = cis::get(tx, actor, id).await?;
+/// Walks from `starts` in `direction`, at most `depth` levels, through the CIs `actor` may see,
+/// noting the facts of each CI reached in `facts`. One query per level.
+async fn walk(
+    tx: &mut Tx,
+    actor: &Actor,
+    starts: &[i64],
+    direction: Direction,
+    depth: u32,
+    facts: &mut BTreeMap<i64, Facts>,
+) -> Result<Walk> {
     let (from_col, to_col) = match direction {
         Direction::Down => ("dependency_id", "dependent_id"),
         Direction::Up => ("dependent_id", "dependency_id"),
     };
-    let mut walk = Walk::new(id, depth, MAX_NODES);
-    let mut facts = BTreeMap::new();
-    facts.insert(id, (start.name.clone(), start.class_code.clone(), start.tenant_id, start.status));
+    let mut walk = Walk::from_starts(starts, depth, MAX_NODES);
     while !walk.frontier().is_empty() {
         let mut edges = Vec::new();
         for chunk in walk.frontier().chunks(1000) {
@@ -100,6 +101,46 @@ pub async fn analyse(tx: &mut Tx, actor: &Actor, id: i64, direction: Direction, 
         }
         walk.visit(edges);
     }
+    Ok(walk)
+}
+
+/// A CI's name, class code, tenant and status.
+type Facts = (String, String, i64, CiStatus);
+
+/// The business services that depend, within six levels, on any of the CIs `ids` that `actor`
+/// may see, `(id, name)` by id: what a ticket on those CIs is about, without the open-ticket
+/// counts and paths of a whole analysis.
+pub async fn services_of(tx: &mut Tx, actor: &Actor, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+    actor.require(READ_CMDB)?;
+    let mut facts = BTreeMap::new();
+    let mut starts = Vec::new();
+    for c in cis::visible_among(tx, actor, ids).await? {
+        starts.push(c.id);
+        facts.insert(c.id, (c.name, c.class_code, c.tenant_id, c.status));
+    }
+    let walk = walk(tx, actor, &starts, Direction::Down, MAX_DEPTH.min(6), &mut facts).await?;
+    let mut out: Vec<(i64, String)> = walk
+        .steps()
+        .iter()
+        .filter_map(|s| {
+            let (name, class, _, _) = facts.get(&s.id)?;
+            (class == "business_service").then(|| (s.id, name.clone()))
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Walks from CI `id` (which `actor` must see) in `direction`, at most `depth` levels.
+pub async fn analyse(tx: &mut Tx, actor: &Actor, id: i64, direction: Direction, depth: u32) -> Result<Impact> {
+    actor.require(READ_CMDB)?;
+    if depth > MAX_DEPTH {
+        return Err(yunwei_db::StoreError::invalid("depth", "out_of_range").with("min", 1).with("max", MAX_DEPTH));
+    }
+    let start = cis::get(tx, actor, id).await?;
+    let mut facts = BTreeMap::new();
+    facts.insert(id, (start.name.clone(), start.class_code.clone(), start.tenant_id, start.status));
+    let walk = walk(tx, actor, &[id], direction, depth, &mut facts).await?;
     let ids: Vec<i64> = walk.steps().iter().map(|s| s.id).collect();
     let open = work::for_cis(tx, actor, &ids, true, 5000).await?;
     let mut per_ci: BTreeMap<i64, i64> = BTreeMap::new();

@@ -232,7 +232,9 @@ both_backends!(impact_follows_dependencies_both_ways_stays_in_scope_and_explains
     let svc_a = ci(&store, m, w.tenant_a, "business_service", "a-finance", json!({"criticality": "high"})).await;
     let srv_b = ci(&store, m, w.tenant_b, "server", "b-srv", json!({})).await;
     let app_b = ci(&store, m, w.tenant_b, "application", "b-crm", json!({})).await;
+    let svc_b = ci(&store, m, w.tenant_b, "business_service", "b-sales", json!({"criticality": "low"})).await;
     for (x, k, y) in [
+        (svc_b.id, RelationKind::DependsOn, app_b.id),
         (srv_a.id, RelationKind::ConnectsTo, core.id),
         (vm_a.id, RelationKind::RunsOn, srv_a.id),
         (app_a.id, RelationKind::RunsOn, vm_a.id),
@@ -254,7 +256,7 @@ both_backends!(impact_follows_dependencies_both_ways_stays_in_scope_and_explains
     let mut tx = store.read().await.unwrap();
     let down = impact::analyse(&mut tx, &w.admin, core.id, Direction::Down, 6).await.unwrap();
     let ids: Vec<i64> = down.nodes.iter().map(|n| n.id).collect();
-    assert_eq!(ids.len(), 7, "{ids:?}");
+    assert_eq!(ids.len(), 8, "{ids:?}");
     let svc = down.nodes.iter().find(|n| n.id == svc_a.id).unwrap();
     assert_eq!(svc.path, vec![core.id, srv_a.id, vm_a.id, app_a.id, svc_a.id]);
     assert_eq!((svc.depth, svc.kind), (4, Some(RelationKind::DependsOn)));
@@ -287,6 +289,17 @@ both_backends!(impact_follows_dependencies_both_ways_stays_in_scope_and_explains
     assert!(matches!(e, StoreError::NotFound("ci")), "{e:?}");
     let e = impact::analyse(&mut tx, &w.user_a, core.id, Direction::Down, 6).await.unwrap_err();
     assert!(matches!(e, StoreError::Domain(DomainError::Forbidden(_))), "{e:?}");
+
+    // The business services a ticket's CIs serve, from all of them at once, in the viewer's
+    // scope: the switch serves both clients' services, tenant A's agent sees A's only, and a
+    // service named itself counts.
+    let both = impact::services_of(&mut tx, &w.admin, &[core.id, app_b.id]).await.unwrap();
+    assert_eq!(both, vec![(svc_a.id, "a-finance".to_string()), (svc_b.id, "b-sales".to_string())]);
+    let only_a = impact::services_of(&mut tx, &w.agent_a, &[core.id, app_b.id]).await.unwrap();
+    assert_eq!(only_a, vec![(svc_a.id, "a-finance".to_string())]);
+    let itself = impact::services_of(&mut tx, &w.agent_a, &[svc_a.id]).await.unwrap();
+    assert_eq!(itself, vec![(svc_a.id, "a-finance".to_string())]);
+    assert!(impact::services_of(&mut tx, &w.agent_a, &[srv_b.id]).await.unwrap().is_empty());
 });
 
 both_backends!(a_cycle_in_the_data_never_loops_the_walk, |store| async move {

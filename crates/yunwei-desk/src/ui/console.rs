@@ -368,7 +368,6 @@ type Affected = (Vec<(i64, String, String)>, Vec<(i64, String)>);
 
 /// The CIs a ticket names and the business services that depend on them.
 async fn affected(tx: &mut yunwei_db::Tx, v: &Viewer, actor: &Actor, t: &Ticket) -> Result<Affected, StoreError> {
-    use yunwei_cmdb::rules::impact::Direction;
     use yunwei_cmdb::store::{classes, impact};
     let cis = tickets::affected_cis(tx, actor, t).await?;
     if cis.is_empty() {
@@ -376,17 +375,11 @@ async fn affected(tx: &mut yunwei_db::Tx, v: &Viewer, actor: &Actor, t: &Ticket)
     }
     let names: std::collections::HashMap<String, String> =
         classes::list(tx).await?.into_iter().map(|c| (c.code.clone(), c.name(v.locale.as_str()).to_string())).collect();
-    let mut services = std::collections::BTreeMap::new();
-    for c in &cis {
-        for n in impact::analyse(tx, actor, c.id, Direction::Down, 6).await?.nodes {
-            if n.class_code == "business_service" {
-                services.insert(n.id, n.name);
-            }
-        }
-    }
+    let ids: Vec<i64> = cis.iter().map(|c| c.id).collect();
+    let services = impact::services_of(tx, actor, &ids).await?;
     let class = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_string());
     let cis = cis.into_iter().map(|c| (c.id, c.name, class(&c.class_code))).collect();
-    Ok((cis, services.into_iter().collect()))
+    Ok((cis, services))
 }
 
 /// Changes the CIs a ticket names: those left ticked, and one more by id, name or a unique

@@ -102,3 +102,32 @@ both_backends!(a_ticket_names_its_cis_and_the_cmdb_sees_it_open_until_resolved, 
     let theirs = work::for_cis(&mut tx, &w.engineer, &[core], false, 100).await.unwrap();
     assert_eq!(theirs.len(), 1, "the engineer serves tenant A too");
 });
+
+both_backends!(the_console_shows_the_business_services_a_tickets_cis_serve, |store| async move {
+    use yunwei_cmdb::rules::relations::RelationKind;
+    use yunwei_cmdb::store::relations;
+    let env = crate::common::start(&store).await;
+    let w = &env.w;
+    let server = ci(&store, w, w.tenant_a, "server", "财务服务器", None).await;
+    let app = ci(&store, w, w.tenant_a, "application", "财务系统", None).await;
+    let mut tx = store.write().await.unwrap();
+    let input = cis::CiInput {
+        tenant_id: Some(w.tenant_a),
+        class: Some("business_service".into()),
+        name: Some("Payroll".into()),
+        attributes: json!({ "criticality": "high" }).as_object().cloned().unwrap(),
+        ..Default::default()
+    };
+    let service = cis::create(&mut tx, &w.admin, input).await.unwrap().id;
+    relations::add(&mut tx, &w.admin, app, RelationKind::RunsOn, server).await.unwrap();
+    relations::add(&mut tx, &w.admin, service, RelationKind::DependsOn, app).await.unwrap();
+    tx.commit().await.unwrap();
+    let t = create(&store, &w.agent, Some(w.user_a.user_id), vec![server]).await.unwrap();
+
+    let mut agent = crate::common::Browser::new(&env.base, "en");
+    agent.login("agent", crate::common::PASSWORD).await;
+    let page = agent.get(&format!("/console/tickets/{}", t.number)).await.expect(200).body.clone();
+    let section = &page[page.find("id=\"cis\"").expect("the CIs section")..];
+    let line = &section[section.find("Business services affected").expect("the services line")..];
+    assert!(line[..line.find("</p>").unwrap()].contains(&format!("<a href=\"/cmdb/{service}\">Payroll</a>")), "{line}");
+});
