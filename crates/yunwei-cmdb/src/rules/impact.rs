@@ -64,8 +64,8 @@ impl Walk {
         let mut index = HashMap::new();
         let mut steps = Vec::new();
         for &id in starts {
-            if !index.contains_key(&id) {
-                index.insert(id, steps.len());
+            if let std::collections::hash_map::Entry::Vacant(e) = index.entry(id) {
+                e.insert(steps.len());
                 steps.push(Step { id, depth: 0, via: None, kind: None });
             }
         }
