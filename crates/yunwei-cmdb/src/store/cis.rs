@@ -684,6 +684,27 @@ fn differences(before: &Ci, after: &Ci) -> Vec<Value> {
     out
 }
 
+/// The CI `before` (of `class`) with `input`'s changes, checked on their own: what [`update`]
+/// stores once the checks against the database pass. Pure.
+pub fn apply(class: &Class, before: &Ci, input: &CiInput) -> std::result::Result<Ci, DomainError> {
+    let mut next = before.clone();
+    if let Some(n) = &input.name {
+        next.name = validate::line("name", n, 200)?;
+    }
+    next.attributes = JsonText(attributes::check_values(&class.attributes, &before.attributes, &input.attributes)?);
+    next.location_id = input.location_id.unwrap_or(before.location_id);
+    next.owner_group_id = input.owner_group_id.unwrap_or(before.owner_group_id);
+    next.user_id = input.user_id.unwrap_or(before.user_id);
+    next.status = input.status.unwrap_or(before.status);
+    Ok(next)
+}
+
+/// Whether `input` would change CI `before` (of `class`): an input that would be refused
+/// counts as a change, for [`update`] to refuse it.
+pub fn changes_anything(class: &Class, before: &Ci, input: &CiInput) -> bool {
+    apply(class, before, input).map_or(true, |next| !differences(before, &next).is_empty())
+}
+
 /// Changes a CI; `version` is the one the caller read (stale → conflict). A change that
 /// changes nothing writes nothing.
 pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, input: CiInput) -> Result<Ci> {
@@ -699,25 +720,11 @@ pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, input: Ci
         return Err(StoreError::invalid("class", "ci_class_fixed"));
     }
     let class = classes::get(tx, before.class_id).await?;
-    let name = match &input.name {
-        Some(n) => validate::line("name", n, 200)?,
-        None => before.name.clone(),
-    };
-    let values = attributes::check_values(&class.attributes, &before.attributes, &input.attributes)?;
-    let location = input.location_id.unwrap_or(before.location_id);
-    let group = input.owner_group_id.unwrap_or(before.owner_group_id);
-    let user = input.user_id.unwrap_or(before.user_id);
+    let next = apply(&class, &before, &input)?;
+    let (location, group, user, status) = (next.location_id, next.owner_group_id, next.user_id, next.status);
     check_links(tx, before.tenant_id, location, group, user).await?;
-    check_references(tx, actor, &class, before.tenant_id, &values).await?;
-    check_unique(tx, &class, before.tenant_id, Some(id), &values).await?;
-    let status = input.status.unwrap_or(before.status);
-    let mut next = before.clone();
-    next.name = name;
-    next.status = status;
-    next.location_id = location;
-    next.owner_group_id = group;
-    next.user_id = user;
-    next.attributes = JsonText(values);
+    check_references(tx, actor, &class, before.tenant_id, &next.attributes).await?;
+    check_unique(tx, &class, before.tenant_id, Some(id), &next.attributes).await?;
     let changes = differences(&before, &next);
     if changes.is_empty() {
         return Ok(before);

@@ -337,6 +337,11 @@ async fn import_cis(
                         continue;
                     }
                     match p.found {
+                        // Nothing to change: no statement at all (a file imported again).
+                        Some(id) if existing.is_some_and(|ci| !cis::changes_anything(p.class, ci, &p.input)) => {
+                            let name = existing.map(|ci| ci.name.clone()).unwrap_or_default();
+                            results[i] = Some(verdict_row(line, Verdict::Unchanged, Some(id), name, vec![]));
+                        }
                         Some(id) => {
                             let outcome = update_row(tx, actor, id, line, p.input).await?;
                             results[i] = Some(outcome.unwrap_or_else(|e| sheet_rows.refuse(row, Some(p.class), e)));
