@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use sqlx::FromRow;
 use std::collections::{HashMap, HashSet};
 use yunwei_db::db::{Arg, JsonText, Sql};
-use yunwei_db::{Result, StoreError, Time, Tx, audit, now_micros};
+use yunwei_db::{Backend, Result, StoreError, Time, Tx, audit, now_micros};
 use yunwei_kernel::permission::Actor;
 use yunwei_kernel::{DomainError, validate};
 
@@ -576,6 +576,15 @@ async fn insert_new(
     );
     sql.values(backend, rows).push(" RETURNING id, class_id, name, attributes");
     let returned: Vec<(i64, i64, String, String)> = fetch_sql!(tx, (i64, i64, String, String), sql, fetch_all)?;
+    // The keys, documents and history written next check their foreign key to `cis` by a
+    // plan made from its statistics; made while the table was nearly empty (a first import
+    // into a new installation) it scans the table for every row. See `bulk::insert_relations`.
+    if backend == Backend::Postgres && new.len() >= 100 {
+        let counted = scalar!(tx, f32, "SELECT reltuples FROM pg_class WHERE oid = 'cis'::regclass")?;
+        if counted < 1000.0 {
+            execute!(tx, "ANALYZE cis")?;
+        }
+    }
     // Rows come back in no set order; each is found by what it holds. Two inputs alike in
     // class, name and every value are alike in all, so either id may go to either.
     let mut ids: HashMap<(i64, &str, &str), Vec<i64>> = HashMap::new();
