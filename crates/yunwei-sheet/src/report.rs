@@ -158,6 +158,15 @@ impl Report {
     }
 }
 
+impl RowError {
+    /// Words the problem with `problem` (a problem in the reader's language).
+    pub fn word(&mut self, problem: impl Fn(&Problem) -> String) {
+        if let Some(p) = &self.problem {
+            self.message = problem(p);
+        }
+    }
+}
+
 /// A row's verdict other than an error.
 pub fn verdict_row(line: usize, verdict: Verdict, id: Option<i64>, label: String, changes: Vec<String>) -> RowResult {
     RowResult { line, verdict: verdict.as_str().into(), id, label, changes, error: None }
