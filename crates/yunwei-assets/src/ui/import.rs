@@ -38,12 +38,6 @@ struct ImportPage {
     file_data: String,
 }
 
-impl ImportPage {
-    fn verdict(&self, v: &str) -> &'static str {
-        self.ui.label("asset_import.verdicts", v)
-    }
-}
-
 /// The organisations the viewer may import into.
 async fn tenants(s: &AppState, actor: &Actor) -> Result<Vec<(i64, String)>, StoreError> {
     let mut tx = s.store.read().await?;
