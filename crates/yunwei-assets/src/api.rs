@@ -3,19 +3,22 @@
 //! answer; every route documents itself.
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
+use yunwei_sheet::report::Report;
 use yunwei_web::AppState;
 use yunwei_web::dto::{Items, Page, double_option};
 use yunwei_web::error::{ApiError, ApiResult, Created};
 use yunwei_web::extract::{ApiJson, ApiPath as Path, ApiQuery, Auth};
+use yunwei_web::ui::i18n::{self, Locale};
 
 use crate::rules::lifecycle::AssetStatus;
 use crate::store::assets::{self, Asset, AssetFilter, AssetInput, HistoryEntry};
+use crate::store::import::{self, ScanReport};
 use crate::store::stocktakes::{self, Detail, ScanResult, StockTake};
 
 fn statuses() -> utoipa::openapi::Object {
@@ -388,9 +391,246 @@ pub async fn apply_stock_take(State(s): State<AppState>, auth: Auth, Path(id): P
     Ok(Json(d))
 }
 
+// Import and export.
+
+fn export_formats() -> utoipa::openapi::Object {
+    yunwei_web::openapi::one_of_texts(["csv", "xlsx"])
+}
+
+/// The viewer's language.
+fn locale_of(auth: &Auth) -> Locale {
+    Locale::parse(&auth.user.locale).unwrap_or(Locale::ZhCn)
+}
+
+/// Words a report in `locale`.
+pub fn word_report(report: &mut Report, locale: Locale) {
+    report.word(|p| i18n::problem(locale, p), |key, args| i18n::tf(locale, key, args));
+}
+
+/// Words a scan report in `locale`.
+pub fn word_scans(report: &mut ScanReport, locale: Locale) {
+    report.word(|p| i18n::problem(locale, p), |key, args| i18n::tf(locale, key, args));
+}
+
+/// The uploaded file read as a sheet: 413 over the limit, 422 (`field` = `file`) when it
+/// cannot be read.
+async fn read_upload(
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    file_name: Option<String>,
+) -> ApiResult<yunwei_sheet::Sheet> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            let mb = yunwei_sheet::MAX_BYTES / (1024 * 1024);
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("files may be at most {mb} MB"))
+        } else {
+            ApiError::malformed(format!("the body could not be read: {e}"))
+        }
+    })?;
+    let file_name = file_name.unwrap_or_default();
+    // Reading a large workbook takes a while: off the async threads.
+    tokio::task::spawn_blocking(move || yunwei_sheet::read(&body, &file_name))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| ApiError::from(yunwei_db::StoreError::from(yunwei_sheet::report::sheet_problem(&e))))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AssetImportQuery {
+    /// The organisation whose assets the file holds.
+    pub tenant_id: i64,
+    /// `true` (the default) checks every row and stores nothing; `false` imports, all rows or
+    /// none.
+    pub dry_run: Option<bool>,
+    /// The file's name; `.xlsx` (or `.xls`, `.ods`) is read as a workbook, anything else as
+    /// CSV unless its first bytes say it is a workbook.
+    pub file_name: Option<String>,
+}
+
+/// Imports assets of one organisation from a spreadsheet sent as the raw body.
+#[utoipa::path(post, path = "/assets/import",
+    summary = "Import assets from a CSV or Excel file (administrators, asset managers)",
+    description = "The body is the file itself (not multipart), at most 50 MB and 200,000 rows: CSV in UTF-8 \
+        (with or without a BOM) or GBK/GB18030 as Excel saves it on Chinese Windows, or an .xlsx workbook \
+        (its first sheet). Columns, each headed by its code or its name in Chinese or English: `tag` and/or \
+        `serial` (a row is matched to an asset of the organisation by its tag, then its serial number), and \
+        optionally `tenant` (must name the organisation imported into), `name`, `model`, `status`, `location` \
+        (`building / floor / room`), `purchase_date`, `cost`, `currency`, `vendor`, `contract_number`, \
+        `warranty_end`, `contract_end`, `user` (a login) and `ci` (a unique attribute's value or the name of a \
+        CI). A matched row updates the values that differ (a blank cell keeps the current value) and a status \
+        that differs must be a move the lifecycle allows; a row matching nothing adds an asset, tagged by the \
+        tag rule when it has no tag. The real import (`dry_run=false`) runs in one transaction and stores \
+        nothing if any row is an error: check `applied`.",
+    params(AssetImportQuery),
+    request_body(description = "The file", content(
+        ("text/csv"), ("application/octet-stream"),
+        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    responses((status = 200, description = "Every row's verdict; `applied` says whether anything was stored", body = Report),
+        (status = 403, description = "Only administrators and asset managers import assets"),
+        (status = 413, description = "The file is larger than 50 MB"),
+        (status = 415, description = "Never: any content type is read as the file"),
+        (status = 422, description = "The file cannot be read (`field` is `file`, `reason` says why), or the \
+            organisation is not one of yours (`tenant_id`)")))]
+pub async fn import_assets(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<AssetImportQuery>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<Report>> {
+    let sheet = read_upload(body, q.file_name).await?;
+    let dry_run = q.dry_run.unwrap_or(true);
+    let mut tx = s.store.write().await?;
+    let mut report = import::run(&mut tx, &auth.actor, q.tenant_id, &sheet, dry_run, |_| {}).await?;
+    if report.applied {
+        tx.commit().await?;
+    }
+    word_report(&mut report, locale_of(&auth));
+    Ok(Json(report))
+}
+
+#[derive(Deserialize, Default, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AssetExportQuery {
+    /// `csv` (default; UTF-8 with a BOM, which Excel opens right) or `xlsx`.
+    #[param(schema_with = export_formats)]
+    pub format: Option<String>,
+    pub tenant_id: Option<i64>,
+    #[param(schema_with = statuses)]
+    pub status: Option<String>,
+    pub location_id: Option<i64>,
+    /// Assets assigned to this user.
+    pub user_id: Option<i64>,
+    /// Held assets whose warranty ends today or within this many days (0–3660).
+    pub warranty_within_days: Option<i64>,
+    /// Held assets whose contract ends today or within this many days (0–3660).
+    pub contract_within_days: Option<i64>,
+    /// Only assets a stock-take did not find (`true`) or only the others (`false`).
+    pub missing: Option<bool>,
+    /// An exact tag or serial number, or words in the name.
+    pub q: Option<String>,
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Exports the assets in your scope that match the list's filters, in the columns an import
+/// reads.
+#[utoipa::path(get, path = "/assets/export",
+    summary = "Export assets as CSV or Excel, in the columns an import reads (headers in your language)",
+    params(AssetExportQuery),
+    responses((status = 200, description = "The file, as a download",
+            headers(("content-disposition" = String, description = "attachment, with the file's name")),
+            content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 422, description = "A filter or the format is not valid, or more than 200,000 assets match; `field` names it")))]
+pub async fn export_assets(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<AssetExportQuery>,
+) -> ApiResult<axum::response::Response> {
+    let xlsx = match q.format.as_deref().unwrap_or("csv") {
+        "csv" => false,
+        "xlsx" => true,
+        other => {
+            return Err(ApiError::invalid("format", "not_one_of").with("value", other).with("expected", "csv, xlsx"));
+        }
+    };
+    let filter = AssetFilter {
+        tenant_id: q.tenant_id,
+        status: status("status", q.status.as_deref())?,
+        location_id: q.location_id,
+        user_id: q.user_id,
+        warranty_within_days: days("warranty_within_days", q.warranty_within_days)?,
+        contract_within_days: days("contract_within_days", q.contract_within_days)?,
+        missing: q.missing,
+        q: q.q,
+        after: None,
+        limit: None,
+    };
+    let mut tx = s.store.read().await?;
+    Ok(export_file(&mut tx, &auth.actor, &filter, locale_of(&auth), xlsx).await?)
+}
+
+/// The export as a download, as CSV or xlsx (the API and the pages share it).
+pub async fn export_file(
+    tx: &mut yunwei_db::Tx,
+    actor: &yunwei_kernel::permission::Actor,
+    filter: &AssetFilter,
+    locale: Locale,
+    xlsx: bool,
+) -> Result<axum::response::Response, yunwei_db::StoreError> {
+    let (headers, rows) = import::export(tx, actor, filter, locale.as_str(), yunwei_sheet::MAX_ROWS).await?;
+    let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let sheet_error =
+        |e: yunwei_sheet::SheetError| yunwei_db::StoreError::from(yunwei_sheet::report::sheet_problem(&e));
+    let (bytes, content_type, name) = if xlsx {
+        let sheet_name = if locale == Locale::ZhCn { "资产" } else { "Assets" };
+        (yunwei_sheet::write_xlsx(sheet_name, &header_refs, &rows).map_err(sheet_error)?, XLSX, "assets.xlsx")
+    } else {
+        (yunwei_sheet::write_csv(&header_refs, &rows).map_err(sheet_error)?, "text/csv; charset=utf-8", "assets.csv")
+    };
+    let mut res = axum::response::Response::new(axum::body::Body::from(bytes));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(res)
+}
+
+#[derive(Deserialize, Default, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ScanImportQuery {
+    /// The file's name; `.xlsx` is read as a workbook, anything else as CSV unless its first
+    /// bytes say it is a workbook.
+    pub file_name: Option<String>,
+}
+
+/// Records a file of scans in a stock-take.
+#[utoipa::path(post, path = "/stock-takes/{id}/scans/import",
+    summary = "Record scans from a CSV or Excel file (administrators, asset managers)",
+    description = "The body is the file itself: columns `code` (the tag or serial number; `标签或序列号`) and \
+        optionally `location` (`building / floor / room` where it was found; default the stock-take's). Each \
+        line is recorded as a single scan is, all in one transaction: if any line is an error, none is \
+        recorded (check `applied`). A second scan of something already scanned changes nothing and warns \
+        (`repeat`, `already_scanned`); a code that matches no asset is recorded as unexpected.",
+    params(("id" = i64, Path, description = "The stock-take's id"), ScanImportQuery),
+    request_body(description = "The file", content(
+        ("text/csv"), ("application/octet-stream"),
+        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    responses((status = 200, description = "Every line's outcome and the counts now", body = ScanReport),
+        (status = 403, description = "Only administrators and asset managers record scans"),
+        (status = 409, description = "The stock-take was applied and takes no more scans (`illegal_transition`)"),
+        (status = 413, description = "The file is larger than 50 MB"),
+        (status = 415, description = "Never: any content type is read as the file"),
+        (status = 422, description = "The file cannot be read (`field` is `file`, `reason` says why)")))]
+pub async fn import_scans(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiQuery(q): ApiQuery<ScanImportQuery>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<ScanReport>> {
+    let sheet = read_upload(body, q.file_name).await?;
+    let mut tx = s.store.write().await?;
+    let mut report = import::scan_file(&mut tx, &auth.actor, id, &sheet).await?;
+    if report.applied {
+        tx.commit().await?;
+    }
+    word_scans(&mut report, locale_of(&auth));
+    Ok(Json(report))
+}
+
 /// Asset management's API; each route documents itself (`#[utoipa::path]`).
 pub fn routes(_: &AppState) -> OpenApiRouter<AppState> {
+    // Room for the largest file an import reads.
+    let uploads = DefaultBodyLimit::max(yunwei_sheet::MAX_BYTES);
     OpenApiRouter::new()
+        .routes(routes!(import_assets).layer(uploads))
+        .routes(routes!(export_assets))
+        .routes(routes!(import_scans).layer(uploads))
         .routes(routes!(list_assets, create_asset))
         .routes(routes!(get_asset, update_asset))
         .routes(routes!(transition_asset))

@@ -17,8 +17,15 @@
 //! panic), with
 //! a code and arguments the caller words in the reader's language.
 //!
+//! [`columns`] maps a header row to the columns an import knows (by code or either
+//! language's header) and [`report`] is the per-row import report every module's import
+//! answers with.
+//!
 //! [`write_csv`] writes UTF-8 with a byte-order mark, so Excel opens Chinese text right, and
 //! [`write_xlsx`] a one-sheet workbook with a bold, frozen header row.
+
+pub mod columns;
+pub mod report;
 
 use std::io::Cursor;
 

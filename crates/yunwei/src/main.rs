@@ -101,16 +101,17 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Import CIs or relationships of one organisation from a CSV (UTF-8 or GBK) or Excel
-    /// file: each row is matched to an existing CI and inserted, updated or left unchanged;
-    /// all rows are stored or, when any row is an error, none.
+    /// Import CIs, relationships or assets of one organisation from a CSV (UTF-8 or GBK) or
+    /// Excel file: each row is matched to an existing CI (an asset by its tag, then its serial
+    /// number) and inserted, updated or left unchanged; all rows are stored or, when any row
+    /// is an error, none.
     Import {
         /// What the file holds.
         #[arg(value_enum)]
         kind: ImportKindArg,
         /// The file: .csv or .xlsx.
         file: std::path::PathBuf,
-        /// Code of the organisation the CIs belong to.
+        /// Code of the organisation the CIs or assets belong to.
         #[arg(long)]
         tenant: String,
         /// Check every row and store nothing.
@@ -128,6 +129,7 @@ enum Command {
 enum ImportKindArg {
     Cis,
     Relationships,
+    Assets,
 }
 
 #[derive(Subcommand)]
@@ -262,10 +264,6 @@ async fn run(cli: Cli) -> Fallible {
         Command::Import { kind, file, tenant, dry_run, as_login, store } => {
             let settings = Settings::load(&store, None)?;
             let store = open(&settings).await?;
-            let kind = match kind {
-                ImportKindArg::Cis => ImportKind::Cis,
-                ImportKindArg::Relationships => ImportKind::Relationships,
-            };
             let outcome = import(&store, kind, &file, &tenant, dry_run, as_login.as_deref()).await;
             store.close().await;
             outcome
@@ -289,7 +287,7 @@ async fn run(cli: Cli) -> Fallible {
 /// in the language of `LANG` (else the user's), and fails when any row is an error.
 async fn import(
     store: &Store,
-    kind: ImportKind,
+    kind: ImportKindArg,
     file: &std::path::Path,
     tenant: &str,
     dry_run: bool,
@@ -331,8 +329,18 @@ async fn import(
         ProgressBar::hidden()
     };
     let started = std::time::Instant::now();
-    let mut report =
-        cmdb_import::run(&mut tx, &actor, tenant_id, kind, &sheet, dry_run, |i| bar.set_position(i as u64 + 1)).await?;
+    let on_row = |i: usize| bar.set_position(i as u64 + 1);
+    let mut report = match kind {
+        ImportKindArg::Cis => {
+            cmdb_import::run(&mut tx, &actor, tenant_id, ImportKind::Cis, &sheet, dry_run, on_row).await?
+        }
+        ImportKindArg::Relationships => {
+            cmdb_import::run(&mut tx, &actor, tenant_id, ImportKind::Relationships, &sheet, dry_run, on_row).await?
+        }
+        ImportKindArg::Assets => {
+            yunwei_assets::store::import::run(&mut tx, &actor, tenant_id, &sheet, dry_run, on_row).await?
+        }
+    };
     if report.applied {
         tx.commit().await?;
     } else {

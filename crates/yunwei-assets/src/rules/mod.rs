@@ -1,6 +1,7 @@
 //! Asset management's pure rules: the lifecycle, the asset-tag rule, stock-take
 //! reconciliation, field checks, and who may do what. No I/O.
 
+pub mod import;
 pub mod lifecycle;
 pub mod permissions;
 pub mod stocktake;

@@ -4,6 +4,7 @@
 //! and audit, in the caller's transaction.
 
 pub mod assets;
+pub mod import;
 pub mod reminders;
 pub mod stocktakes;
 

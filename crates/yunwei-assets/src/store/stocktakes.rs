@@ -245,7 +245,7 @@ pub async fn start(tx: &mut Tx, actor: &Actor, tenant_id: i64, location: Option<
     Ok(d)
 }
 
-fn locked(action: &'static str) -> StoreError {
+pub(crate) fn locked(action: &'static str) -> StoreError {
     StoreError::Domain(DomainError::IllegalTransition { action, from: "applied" })
 }
 

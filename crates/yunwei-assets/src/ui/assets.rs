@@ -46,6 +46,8 @@ struct ListPage {
     rows: Vec<Asset>,
     choices: Choices,
     may_manage: bool,
+    /// The filters as the export links carry them (`&q=…&status=…`).
+    export_query: String,
 }
 
 impl ListPage {
@@ -82,7 +84,15 @@ pub async fn list(State(s): State<AppState>, Staff(v, actor): Staff, Query(q): Q
         Ok(r) => r,
         Err(e) => return view::fail(&v, e),
     };
+    let export_query = super::import::export_query(&[
+        ("q", q.q.clone().unwrap_or_default()),
+        ("status", status.map(|s| s.as_str().to_string()).unwrap_or_default()),
+        ("tenant_id", tenant.map(|t| t.to_string()).unwrap_or_default()),
+        ("location_id", location.map(|l| l.to_string()).unwrap_or_default()),
+        ("missing", if missing { "1".into() } else { String::new() }),
+    ]);
     let page = ListPage {
+        export_query,
         ui: Ui::new(&v, "assets"),
         q: q.q.unwrap_or_default(),
         status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),

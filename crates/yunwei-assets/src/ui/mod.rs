@@ -3,6 +3,7 @@
 //! and the history), the new-asset form, and stock-takes with a phone-width scan form.
 
 pub mod assets;
+pub mod import;
 pub mod stocktakes;
 
 use axum::Router;
@@ -13,6 +14,8 @@ pub fn routes(_: &AppState) -> Router<AppState> {
     Router::new()
         .route("/assets", get(assets::list).post(assets::create))
         .route("/assets/new", get(assets::new_form))
+        .route("/assets/import", get(import::page).post(import::submit))
+        .route("/assets/export", get(import::export))
         .route("/assets/ending", get(assets::ending))
         .route("/assets/{id}", get(assets::show).post(assets::save))
         .route("/assets/{id}/transition", post(assets::transition))
@@ -20,4 +23,5 @@ pub fn routes(_: &AppState) -> Router<AppState> {
         .route("/stock-takes/{id}", get(stocktakes::show))
         .route("/stock-takes/{id}/scan", post(stocktakes::scan))
         .route("/stock-takes/{id}/apply", post(stocktakes::apply))
+        .route("/stock-takes/{id}/scans/import", post(import::scans))
 }

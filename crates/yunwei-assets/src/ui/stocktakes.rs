@@ -17,6 +17,7 @@ use yunwei_web::ui::view::{self, Ui, render};
 use crate::rules::permissions::MANAGE_ASSETS;
 use crate::rules::stocktake::{Outcome, StockTakeStatus};
 use crate::store::assets::{self, Choices};
+use crate::store::import::ScanReport;
 use crate::store::stocktakes::{self, Detail, StockTake};
 
 #[derive(Template)]
@@ -85,6 +86,10 @@ struct StockTakePage {
     code: String,
     open: bool,
     may_manage: bool,
+    /// What a file of scans did, when one was just sent.
+    scans: Option<ScanReport>,
+    /// Why the file of scans was refused, in words.
+    scan_error: Option<String>,
 }
 
 impl StockTakePage {
@@ -102,6 +107,34 @@ async fn page(
     code: String,
     errors: Errors,
 ) -> Response {
+    full_page(s, v, actor, id, status, code, errors, None, None).await
+}
+
+/// The stock-take's page after a file of scans: its report, or why the file was refused.
+pub(crate) async fn with_scans(
+    s: &AppState,
+    v: &Viewer,
+    actor: &yunwei_kernel::permission::Actor,
+    id: i64,
+    status: StatusCode,
+    scans: Option<ScanReport>,
+    scan_error: Option<String>,
+) -> Response {
+    full_page(s, v, actor, id, status, String::new(), Errors::default(), scans, scan_error).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn full_page(
+    s: &AppState,
+    v: &Viewer,
+    actor: &yunwei_kernel::permission::Actor,
+    id: i64,
+    status: StatusCode,
+    code: String,
+    errors: Errors,
+    scans: Option<ScanReport>,
+    scan_error: Option<String>,
+) -> Response {
     let loaded = async {
         let mut tx = s.store.read().await?;
         let d = stocktakes::detail(&mut tx, actor, id).await?;
@@ -115,7 +148,17 @@ async fn page(
             render(
                 v,
                 status,
-                StockTakePage { ui: Ui::new(v, "stock_takes"), d, choices, errors, code, open, may_manage },
+                StockTakePage {
+                    ui: Ui::new(v, "stock_takes"),
+                    d,
+                    choices,
+                    errors,
+                    code,
+                    open,
+                    may_manage,
+                    scans,
+                    scan_error,
+                },
             )
         }
         Err(e) => view::fail(v, e),

@@ -8,6 +8,7 @@
 extern crate yunwei_db;
 
 mod api;
+mod import;
 mod store;
 mod ui;
 

@@ -14,29 +14,18 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 use yunwei_kernel::{DomainError, string_enum};
+// The generic part of a sheet's columns is shared with every module's import.
+pub use yunwei_sheet::columns::{
+    Columns, Fixed, HeaderProblem, SeenKeys, Verdict, cell_name, location_key, location_label, map_columns, names_match,
+};
 
 use super::CiStatus;
 use super::attributes::{self, AttrSpec};
-
-string_enum!(Verdict {
-    Insert = "insert",
-    Update = "update",
-    Unchanged = "unchanged",
-    Error = "error",
-});
 
 string_enum!(ImportKind {
     Cis = "cis",
     Relationships = "relationships",
 });
-
-/// A fixed column of a sheet: its code, Chinese and English headers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fixed {
-    pub code: &'static str,
-    pub zh: &'static str,
-    pub en: &'static str,
-}
 
 pub const TENANT: Fixed = Fixed { code: "tenant", zh: "单位", en: "Organisation" };
 pub const CLASS: Fixed = Fixed { code: "class", zh: "类别", en: "Class" };
@@ -52,96 +41,9 @@ pub const TARGET_CLASS: Fixed = Fixed { code: "target_class", zh: "目标类别"
 pub const TARGET: Fixed = Fixed { code: "target", zh: "目标配置项", en: "Target" };
 pub const RELATION_COLUMNS: [Fixed; 5] = [SOURCE_CLASS, SOURCE, KIND, TARGET_CLASS, TARGET];
 
-impl Fixed {
-    pub fn header(&self, locale: &str) -> &'static str {
-        if locale.starts_with("zh") { self.zh } else { self.en }
-    }
-
-    pub fn matches(&self, header: &str) -> bool {
-        names_match(header, self.code, self.zh, self.en)
-    }
-}
-
-/// Whether a header or cell names something by its code or either language's name (codes and
-/// English case-insensitively, spaces around ignored).
-pub fn names_match(text: &str, code: &str, zh: &str, en: &str) -> bool {
-    let t = text.trim();
-    !t.is_empty() && (t.eq_ignore_ascii_case(code) || t == zh || t.eq_ignore_ascii_case(en))
-}
-
 /// Whether `header` names attribute `spec`.
 pub fn names_attribute(header: &str, spec: &AttrSpec) -> bool {
     names_match(header, &spec.code, &spec.name_zh, &spec.name_en)
-}
-
-/// What each column of a sheet is: the index of each fixed column found, and the rest
-/// (attribute columns, resolved per row by its class).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Columns {
-    fixed: HashMap<&'static str, usize>,
-    /// Indexes of the other (attribute) columns.
-    pub others: Vec<usize>,
-}
-
-impl Columns {
-    /// The index of fixed column `f`, if the sheet has it.
-    pub fn of(&self, f: Fixed) -> Option<usize> {
-        self.fixed.get(f.code).copied()
-    }
-}
-
-/// A problem with the header row: the column (1-based; `None` for a missing column).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HeaderProblem {
-    pub column: Option<usize>,
-    pub error: DomainError,
-}
-
-/// Maps a header row to `fixed` columns (`required` ones must be there) and other columns,
-/// each of which must name an attribute (`is_attribute`). Every problem is listed.
-pub fn map_columns(
-    headers: &[String],
-    fixed: &[Fixed],
-    required: &[Fixed],
-    is_attribute: impl Fn(&str) -> bool,
-) -> Result<Columns, Vec<HeaderProblem>> {
-    let mut columns = Columns::default();
-    let mut problems = Vec::new();
-    let mut seen_attr: HashMap<String, usize> = HashMap::new();
-    for (i, h) in headers.iter().enumerate() {
-        let column = Some(i + 1);
-        if let Some(f) = fixed.iter().find(|f| f.matches(h)) {
-            if columns.fixed.insert(f.code, i).is_some() {
-                problems.push(HeaderProblem {
-                    column,
-                    error: DomainError::invalid(f.code, "column_repeated").with("header", h),
-                });
-            }
-        } else if h.trim().is_empty() {
-            problems.push(HeaderProblem { column, error: DomainError::invalid("header", "column_unnamed") });
-        } else if !is_attribute(h) {
-            problems.push(HeaderProblem {
-                column,
-                error: DomainError::invalid("header", "unknown_column").with("header", h),
-            });
-        } else if let Some(first) = seen_attr.insert(h.trim().to_lowercase(), i) {
-            problems.push(HeaderProblem {
-                column,
-                error: DomainError::invalid("header", "column_repeated").with("header", h).with("first", first + 1),
-            });
-        } else {
-            columns.others.push(i);
-        }
-    }
-    for f in required {
-        if columns.of(*f).is_none() {
-            problems.push(HeaderProblem {
-                column: None,
-                error: DomainError::invalid(f.code, "column_missing").with("header", format!("{} / {}", f.zh, f.en)),
-            });
-        }
-    }
-    if problems.is_empty() { Ok(columns) } else { Err(problems) }
 }
 
 /// The status a cell names: its code, or its name in Chinese or English; blank is `None`.
@@ -210,63 +112,6 @@ pub fn row_keys(identify_by: &[String], values: &Map<String, Value>) -> Vec<(Str
         .filter_map(|code| values.get(code).map(|v| (code.clone(), attributes::display(v))))
         .filter(|(_, v)| !v.is_empty())
         .collect()
-}
-
-/// Remembers the keys seen in a file, so two rows for one CI are an error, never a silent
-/// double update.
-#[derive(Debug, Default)]
-pub struct SeenKeys {
-    seen: HashMap<(i64, String, String), usize>,
-}
-
-impl SeenKeys {
-    /// Records the row's keys (of class `class_id`); the line of an earlier row with one of
-    /// them, and which, if any.
-    pub fn check(&mut self, class_id: i64, keys: &[(String, String)], line: usize) -> Option<(usize, String, String)> {
-        for (a, v) in keys {
-            if let Some(first) = self.seen.get(&(class_id, a.clone(), v.clone())) {
-                return Some((*first, a.clone(), v.clone()));
-            }
-        }
-        for (a, v) in keys {
-            self.seen.insert((class_id, a.clone(), v.clone()), line);
-        }
-        None
-    }
-
-    /// Records a CI's id as seen; the line of an earlier row that named it.
-    pub fn check_ci(&mut self, ci: i64, line: usize) -> Option<usize> {
-        let key = (0, "#ci".to_string(), ci.to_string());
-        match self.seen.get(&key) {
-            Some(first) => Some(*first),
-            None => {
-                self.seen.insert(key, line);
-                None
-            }
-        }
-    }
-}
-
-/// A cell's name as Excel shows it: column letters and line, `C4`.
-pub fn cell_name(column: usize, line: usize) -> String {
-    let mut letters = Vec::new();
-    let mut n = column;
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        letters.push(char::from(b'A' + rem as u8));
-        n = (n - 1) / 26;
-    }
-    letters.iter().rev().collect::<String>() + &line.to_string()
-}
-
-/// A location's label in sheets: building, floor and room joined by ` / `.
-pub fn location_label(building: &str, floor: &str, room: &str) -> String {
-    [building, floor, room].iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" / ")
-}
-
-/// A location label compared loosely: parts split on `/`, trimmed, case-folded.
-pub fn location_key(text: &str) -> String {
-    text.split('/').map(|p| p.trim().to_lowercase()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join("/")
 }
 
 #[cfg(test)]

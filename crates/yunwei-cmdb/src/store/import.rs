@@ -14,13 +14,14 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
-use serde_json::{Map, Value};
 use yunwei_db::db::{Arg, Sql};
 use yunwei_db::{Result, StoreError, Tx};
+use yunwei_kernel::DomainError;
 use yunwei_kernel::permission::Actor;
-use yunwei_kernel::{DomainError, Problem};
 use yunwei_sheet::Sheet;
+// The report is every import's, shared through `yunwei_sheet`.
+pub use yunwei_sheet::report::{Report, RowError, RowResult, sheet_problem};
+use yunwei_sheet::report::{error_row, verdict_row};
 
 use super::cis::{self, Ci, CiFilter, CiInput};
 use super::classes::{self, Class};
@@ -33,164 +34,6 @@ use crate::rules::import::{
 };
 use crate::rules::permissions::MANAGE_CIS;
 use crate::rules::relations::RelationKind;
-
-/// What an import did, or on a dry run would do, row by row.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[schema(as = CiImportReport)]
-pub struct Report {
-    /// `cis` or `relationships`.
-    pub kind: String,
-    pub tenant_id: i64,
-    pub dry_run: bool,
-    /// Whether the changes were stored: never on a dry run, and never when any row is an
-    /// error (then nothing at all is stored).
-    pub applied: bool,
-    /// Rows under the header.
-    pub rows: usize,
-    pub inserted: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    /// Rows (and header cells) in error.
-    pub errors: usize,
-    /// The outcome in a sentence, in your language.
-    pub summary: String,
-    /// Every row's verdict, in file order; problems with the header row first (line 1).
-    pub results: Vec<RowResult>,
-}
-
-/// One row's verdict.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[schema(as = CiImportRow)]
-pub struct RowResult {
-    /// The line in the file (the header is line 1), as Excel or an editor numbers it.
-    pub line: usize,
-    /// `insert`, `update`, `unchanged` or `error`.
-    pub verdict: String,
-    /// The CI (or relationship) matched or, once applied, created.
-    pub id: Option<i64>,
-    /// The CI's name, or `source kind target` for a relationship.
-    pub label: String,
-    /// For an update, the fields that change (`name`, `status`, `attributes.<code>`, …).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<RowError>,
-}
-
-/// Why a row (or a header cell) is refused: where, and the problem.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[schema(as = CiImportError)]
-pub struct RowError {
-    /// The column, counting from 1, when the problem is in one cell.
-    pub column: Option<usize>,
-    /// That column's header.
-    pub header: Option<String>,
-    /// The cell as Excel names it (`C4`).
-    pub cell: Option<String>,
-    /// The field the problem is about (`name`, `attributes.serial_number`, …).
-    pub field: String,
-    /// The problem's code (`not_an_ip`, `key_repeated_in_file`, …).
-    pub reason: String,
-    pub args: Map<String, Value>,
-    /// The problem in words, in your language.
-    pub message: String,
-    #[serde(skip)]
-    #[schema(ignore)]
-    problem: Option<Problem>,
-}
-
-impl Report {
-    fn new(kind: ImportKind, tenant_id: i64, dry_run: bool, rows: usize) -> Report {
-        Report {
-            kind: kind.as_str().into(),
-            tenant_id,
-            dry_run,
-            applied: false,
-            rows,
-            inserted: 0,
-            updated: 0,
-            unchanged: 0,
-            errors: 0,
-            summary: String::new(),
-            results: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, r: RowResult) {
-        match r.verdict.as_str() {
-            "insert" => self.inserted += 1,
-            "update" => self.updated += 1,
-            "unchanged" => self.unchanged += 1,
-            _ => self.errors += 1,
-        }
-        self.results.push(r);
-    }
-
-    /// The rows in error.
-    pub fn error_rows(&self) -> impl Iterator<Item = &RowResult> {
-        self.results.iter().filter(|r| r.error.is_some())
-    }
-
-    /// The summary's catalogue key and arguments: `cmdb_import.applied`, `.dry_run` or
-    /// `.not_applied`.
-    pub fn summary_key(&self) -> (&'static str, Vec<(&'static str, String)>) {
-        let key = if self.errors > 0 {
-            "cmdb_import.not_applied"
-        } else if self.dry_run {
-            "cmdb_import.dry_run"
-        } else {
-            "cmdb_import.applied"
-        };
-        let args = vec![
-            ("rows", self.rows.to_string()),
-            ("inserted", self.inserted.to_string()),
-            ("updated", self.updated.to_string()),
-            ("unchanged", self.unchanged.to_string()),
-            ("errors", self.errors.to_string()),
-        ];
-        (key, args)
-    }
-
-    /// Words the summary and every problem with `problem` (a problem in the reader's
-    /// language) and `summary` (a catalogue key with arguments).
-    pub fn word(&mut self, problem: impl Fn(&Problem) -> String, summary: impl Fn(&str, &[(&str, &str)]) -> String) {
-        let (key, args) = self.summary_key();
-        let pairs: Vec<(&str, &str)> = args.iter().map(|(n, v)| (*n, v.as_str())).collect();
-        self.summary = summary(key, &pairs);
-        for r in &mut self.results {
-            if let Some(e) = &mut r.error
-                && let Some(p) = &e.problem
-            {
-                e.message = problem(p);
-            }
-        }
-    }
-}
-
-fn verdict_row(line: usize, verdict: Verdict, id: Option<i64>, label: String, changes: Vec<String>) -> RowResult {
-    RowResult { line, verdict: verdict.as_str().into(), id, label, changes, error: None }
-}
-
-fn error_row(line: usize, label: String, column: Option<usize>, headers: &[String], error: DomainError) -> RowResult {
-    let (field, problem) = match error {
-        DomainError::Invalid(f) => (f.field, Some(f.problem)),
-        DomainError::Forbidden(p) => (String::new(), Some(p)),
-        other => (String::new(), Some(Problem::new("row_refused").with("reason", other))),
-    };
-    let p = problem.unwrap_or_else(|| Problem::new("row_refused"));
-    let args = p.args.iter().map(|(n, v)| (n.to_string(), Value::from(v.clone()))).collect();
-    let error = RowError {
-        column: column.map(|c| c + 1),
-        header: column.and_then(|c| headers.get(c).cloned()),
-        cell: column.map(|c| rules::cell_name(c + 1, line)),
-        field,
-        reason: p.code.to_string(),
-        args,
-        message: p.to_string(),
-        problem: Some(p),
-    };
-    RowResult { line, verdict: Verdict::Error.as_str().into(), id: None, label, changes: vec![], error: Some(error) }
-}
 
 /// A store error that belongs to a row (a value refused, a CI not found) as a domain error;
 /// anything else (the database failing) ends the import.
@@ -226,7 +69,7 @@ pub async fn run(
     mut on_row: impl FnMut(usize),
 ) -> Result<Report> {
     check_tenant(tx, actor, tenant_id).await?;
-    let mut report = Report::new(kind, tenant_id, dry_run, sheet.rows.len());
+    let mut report = Report::new(kind.as_str(), tenant_id, dry_run, sheet.rows.len());
     let classes: Vec<Class> = classes::list(tx).await?.into_iter().filter(|c| c.active).collect();
     match kind {
         ImportKind::Cis => import_cis(tx, actor, tenant_id, sheet, &classes, dry_run, &mut report, &mut on_row).await?,
@@ -234,14 +77,12 @@ pub async fn run(
             import_relations(tx, actor, tenant_id, sheet, &classes, &mut report, &mut on_row).await?
         }
     }
-    report.applied = !dry_run && report.errors == 0;
+    report.finish();
     Ok(report)
 }
 
 fn header_problems(report: &mut Report, headers: &[String], problems: Vec<rules::HeaderProblem>) {
-    for p in problems {
-        report.push(error_row(1, String::new(), p.column.map(|c| c - 1), headers, p.error));
-    }
+    report.header_problems(headers, problems);
 }
 
 /// The class a cell names (code or either name), among the active ones.
@@ -891,23 +732,6 @@ pub async fn export_relations(
         })
         .collect();
     Ok((headers, rows))
-}
-
-/// A file that cannot be read, as a problem with the field `file`.
-pub fn sheet_problem(e: &yunwei_sheet::SheetError) -> DomainError {
-    use yunwei_sheet::SheetError as E;
-    let base = match e {
-        E::Empty => DomainError::invalid("file", "sheet_empty"),
-        E::TooLarge { .. } => DomainError::invalid("file", "sheet_too_large"),
-        E::TooManyRows { .. } => DomainError::invalid("file", "sheet_too_many_rows"),
-        E::TooManyColumns { .. } => DomainError::invalid("file", "sheet_too_many_columns"),
-        E::Encoding => DomainError::invalid("file", "sheet_encoding"),
-        E::Csv { .. } => DomainError::invalid("file", "sheet_csv"),
-        E::Workbook { .. } => DomainError::invalid("file", "sheet_workbook"),
-        E::CellBeyondHeaders { .. } => DomainError::invalid("file", "sheet_cell_beyond_headers"),
-        E::Write { .. } => DomainError::invalid("file", "sheet_write"),
-    };
-    e.args().into_iter().fold(base, |d, (name, value)| d.with(name, value))
 }
 
 /// The first active administrator, whom the command line's import acts as unless told

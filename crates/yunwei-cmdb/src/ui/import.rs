@@ -43,12 +43,6 @@ struct ImportPage {
     file_data: String,
 }
 
-impl ImportPage {
-    fn verdict(&self, v: &str) -> &'static str {
-        self.ui.label("cmdb_import.verdicts", v)
-    }
-}
-
 pub fn routes() -> Router<AppState> {
     Router::new().route("/cmdb/import", get(page).post(submit)).route("/cmdb/export", get(export))
 }
@@ -198,7 +192,7 @@ mod tests {
         assert!(used >= 10, "only {used} keys found; is the scan broken?");
         let [zh, en] = i18n::merge(&texts).expect("catalogues merge");
         for v in crate::rules::import::Verdict::ALL {
-            let key = format!("cmdb_import.verdicts.{}", v.as_str());
+            let key = format!("import.verdicts.{}", v.as_str());
             assert!(zh.contains_key(&key) && en.contains_key(&key), "{key}");
         }
     }

@@ -440,6 +440,7 @@ mod tests {
             (root.to_path_buf(), ["src"]),
             (root.join("../yunwei-kernel"), ["src"]),
             (root.join("../yunwei-db"), ["src"]),
+            (root.join("../yunwei-sheet"), ["src"]),
         ] {
             let (n, unknown) = unknown_problems(&crate_root, &dirs, &[PLATFORM]);
             assert!(unknown.is_empty(), "problems without wording: {unknown:#?}");
