@@ -134,32 +134,30 @@ pub async fn link(
         kind,
         ref_id
     )?;
-    let now = now_micros();
-    for ci in ci_ids {
-        let exists = fetch_opt!(
-            tx,
-            (i64,),
-            "SELECT ci_id FROM ci_work WHERE ci_id = $1 AND kind = $2 AND ref_id = $3",
-            *ci,
-            kind,
-            ref_id
-        )?;
-        if exists.is_none() {
-            execute!(
-                tx,
-                "INSERT INTO ci_work (ci_id, kind, ref_id, tenant_id, number, title, open, linked_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                *ci,
-                kind,
-                ref_id,
-                tenant_id,
-                number,
-                title,
-                open,
-                now
-            )?;
-        }
+    if ci_ids.is_empty() {
+        return Ok(());
     }
+    // One statement for all; a CI it names already keeps its link (and when it was made).
+    let now = now_micros();
+    let rows = ci_ids
+        .iter()
+        .map(|ci| {
+            vec![
+                Arg::Int(*ci),
+                Arg::Text(kind.into()),
+                Arg::Int(ref_id),
+                Arg::Int(tenant_id),
+                Arg::Text(number.into()),
+                Arg::Text(title.into()),
+                Arg::Bool(open),
+                Arg::Int(now),
+            ]
+        })
+        .collect();
+    let mut sql =
+        Sql::new("INSERT INTO ci_work (ci_id, kind, ref_id, tenant_id, number, title, open, linked_at) VALUES ");
+    sql.values(tx.backend(), rows).push(" ON CONFLICT (ci_id, kind, ref_id) DO NOTHING");
+    execute_sql!(tx, sql)?;
     Ok(())
 }
 
