@@ -249,6 +249,15 @@ both_backends!(an_xlsx_workbook_imports_and_an_unreadable_file_is_refused, |stor
     let empty = import(&api, &manager, w.tenant_a, false, "empty.csv", Vec::new()).await;
     empty.invalid("file");
     empty.reason("sheet_empty", &[]);
+    // Larger than an ordinary request body (2 MB) is read; over the CMDB's limit is 413.
+    let big = format!("tag,name\n{},x\n", "A".repeat(3_000_000));
+    let r = import(&api, &manager, w.tenant_a, true, "big.csv", big.into_bytes()).await.expect(200).clone();
+    assert_eq!(r["errors"], 1, "a 3 MB file is read, its one row refused");
+    let huge = vec![b'a'; yunwei_sheet::MAX_BYTES + 1];
+    import(&api, &manager, w.tenant_a, false, "huge.csv", huge.clone()).await.error(413, "too_large", None);
+    let st = api.post(&manager, "/stock-takes", serde_json::json!({"tenant_id": w.tenant_a})).await.expect(201).clone();
+    let path = format!("/stock-takes/{}/scans/import", st["stock_take"]["id"]);
+    api.raw(Method::POST, &path, &manager, "text/csv", huge).await.error(413, "too_large", None);
     assert_eq!(count_assets(&store).await, 1);
 });
 
