@@ -249,6 +249,15 @@ both_backends!(an_xlsx_workbook_imports_and_an_unreadable_file_is_refused, |stor
     let empty = import(&api, &manager, w.tenant_a, false, "empty.csv", Vec::new()).await;
     empty.invalid("file");
     empty.reason("sheet_empty", &[]);
+    // Larger than an ordinary request body (2 MB) is read; over the CMDB's limit is 413.
+    let big = format!("tag,name\n{},x\n", "A".repeat(3_000_000));
+    let r = import(&api, &manager, w.tenant_a, true, "big.csv", big.into_bytes()).await.expect(200).clone();
+    assert_eq!(r["errors"], 1, "a 3 MB file is read, its one row refused");
+    let huge = vec![b'a'; yunwei_sheet::MAX_BYTES + 1];
+    import(&api, &manager, w.tenant_a, false, "huge.csv", huge.clone()).await.error(413, "too_large", None);
+    let st = api.post(&manager, "/stock-takes", serde_json::json!({"tenant_id": w.tenant_a})).await.expect(201).clone();
+    let path = format!("/stock-takes/{}/scans/import", st["stock_take"]["id"]);
+    api.raw(Method::POST, &path, &manager, "text/csv", huge).await.error(413, "too_large", None);
     assert_eq!(count_assets(&store).await, 1);
 });
 
@@ -536,4 +545,46 @@ both_backends!(the_stock_take_page_takes_a_file_of_scans, |store| async move {
     assert!(bad.body.contains("B2") && bad.body.contains("未记录任何扫描"), "{}", bad.body);
     let d = api.get(&manager, &path).await.expect(200).clone();
     assert_eq!((d["counts"]["found"].as_i64(), d["counts"]["pending"].as_i64()), (Some(1), Some(1)), "{d}");
+});
+
+both_backends!(a_row_names_its_ci_by_a_unique_value_or_name_and_the_export_names_it_again, |store| async move {
+    let Env { api, w, admin, manager, .. } = start(&store).await;
+    let pc = api
+        .post(
+            &admin,
+            "/cis",
+            serde_json::json!({"tenant_id": w.tenant_a, "class": "server", "name": "erp-01",
+                "attributes": {"hostname": "erp-01", "serial_number": "SRV-77"}}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    let other = api
+        .post(
+            &admin,
+            "/cis",
+            serde_json::json!({"tenant_id": w.tenant_b, "class": "server", "name": "globex-01",
+            "attributes": {"serial_number": "SRV-88"}}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    // Another organisation's CI is not found; this one's is, by its serial number.
+    let file = "资产标签,名称,配置项,使用人\nS-1,ERP 服务器,SRV-88,\nS-1,ERP 服务器,SRV-77,user.a\n";
+    let r = import(&api, &manager, w.tenant_a, true, "c.csv", file.as_bytes().to_vec()).await.expect(200).clone();
+    assert_eq!((first_error(&r).2.as_str(), first_error(&r).4.as_str()), ("C2", "asset_ci_not_found"), "{r}");
+    assert_eq!(r["results"][1]["error"]["reason"], "key_repeated_in_file");
+    let file = "资产标签,名称,配置项,使用人\nS-1,ERP 服务器,SRV-77,user.a\n";
+    let r = import(&api, &manager, w.tenant_a, false, "c.csv", file.as_bytes().to_vec()).await.expect(200).clone();
+    assert_eq!(r["applied"], true, "{r}");
+    let s1 = asset_by_tag(&api, &manager, "S-1").await;
+    assert_eq!((s1["ci_id"].as_i64(), s1["user_id"].as_i64()), (pc["id"].as_i64(), Some(w.user_a.user_id)));
+    let ci = api.get(&admin, &format!("/cis/{}", pc["id"])).await.expect(200).clone();
+    assert_eq!(ci["user_id"].as_i64(), Some(w.user_a.user_id), "assigning the asset assigned its CI, as the API does");
+    // The export names the CI so the import finds it again: unchanged.
+    let out = api.get_query(&manager, "/assets/export", &[("format", "csv")]).await;
+    assert!(out.text().contains(",user.a,erp-01") || out.text().contains(",user.a,SRV-77"), "{}", out.text());
+    let again = import(&api, &manager, w.tenant_a, false, "e.csv", out.bytes.clone()).await.expect(200).clone();
+    assert_eq!(verdicts(&again), [(2, "unchanged".into())], "{again}");
+    assert_eq!(other["tenant_id"].as_i64(), Some(w.tenant_b));
 });
