@@ -93,7 +93,7 @@ pub async fn visible_among(tx: &mut Tx, actor: &Actor, ids: &[i64]) -> Result<Ve
         return Ok(vec![]);
     }
     let mut sql = Sql::new(&format!("SELECT {CI_COLUMNS} FROM cis c JOIN ci_classes k ON k.id = c.class_id WHERE "));
-    sql.in_list("c.id", ids);
+    sql.in_ids(tx.backend(), "c.id", ids);
     visible(&mut sql, "c", actor);
     Ok(fetch_sql!(tx, Ci, sql, fetch_all)?)
 }
@@ -371,7 +371,7 @@ pub async fn create_many(
             return Ok(HashSet::new());
         }
         let mut sql = Sql::new(&format!("SELECT id FROM {table} WHERE "));
-        sql.in_list("id", &ids);
+        sql.in_ids(tx.backend(), "id", &ids);
         if of_tenant {
             sql.push(" AND tenant_id = ").arg(Arg::Int(tenant_id));
         }

@@ -89,20 +89,20 @@ async fn walk(
         // PostgreSQL guessed a hundred relationships per CI (a switch has that many; a PC
         // none) and scanned all the CIs for four relationships.
         let mut edges: Vec<(i64, i64, RelationKind)> = Vec::new();
-        for chunk in walk.frontier().chunks(1000) {
+        for chunk in walk.frontier().chunks(10_000) {
             let mut sql = Sql::new(&format!("SELECT {from_col}, {to_col}, kind FROM ci_relations WHERE "));
-            sql.in_list(from_col, chunk);
+            sql.in_ids(tx.backend(), from_col, chunk);
             edges.extend(fetch_sql!(tx, (i64, i64, RelationKind), sql, fetch_all)?);
         }
         // Then the CIs they reach for the first time, by id, those `actor` may see.
         let new: BTreeSet<i64> = edges.iter().map(|e| e.1).filter(|id| !facts.contains_key(id)).collect();
         let new: Vec<i64> = new.into_iter().collect();
-        for chunk in new.chunks(1000) {
+        for chunk in new.chunks(10_000) {
             let mut sql = Sql::new(
                 "SELECT c.id, c.name, k.code AS class_code, c.tenant_id, c.status
                  FROM cis c JOIN ci_classes k ON k.id = c.class_id WHERE ",
             );
-            sql.in_list("c.id", chunk);
+            sql.in_ids(tx.backend(), "c.id", chunk);
             visible(&mut sql, "c", actor);
             for r in fetch_sql!(tx, Reached, sql, fetch_all)? {
                 facts.insert(r.id, (r.name, r.class_code, r.tenant_id, r.status));

@@ -183,9 +183,9 @@ pub async fn for_cis(tx: &mut Tx, actor: &Actor, ci_ids: &[i64], open_only: bool
         return Ok(vec![]);
     }
     let mut out = Vec::new();
-    for chunk in ci_ids.chunks(1000) {
+    for chunk in ci_ids.chunks(10_000) {
         let mut sql = Sql::new("SELECT * FROM ci_work w WHERE ");
-        sql.in_list("w.ci_id", chunk);
+        sql.in_ids(tx.backend(), "w.ci_id", chunk);
         sql.scoped("w.tenant_id", &actor.tenant_scope());
         if open_only {
             sql.push(" AND w.open = TRUE");

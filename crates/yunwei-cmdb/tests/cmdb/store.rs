@@ -445,3 +445,21 @@ both_backends!(many_cis_are_checked_one_by_one_and_written_together, |store| asy
     );
     assert_eq!(audited.unwrap(), 3);
 });
+
+both_backends!(long_lists_of_ids_find_exactly_their_cis, |store| async move {
+    let w = World::build(&store).await;
+    let a = ci(&store, &w.admin, w.tenant_a, "server", "a", json!({})).await;
+    let b = ci(&store, &w.admin, w.tenant_a, "server", "b", json!({})).await;
+    let other = ci(&store, &w.admin, w.tenant_b, "server", "other", json!({})).await;
+    let mut tx = store.read().await.unwrap();
+    assert!(cis::visible_among(&mut tx, &w.admin, &[]).await.unwrap().is_empty());
+    // Thousands of ids, most of them no CI's, with another tenant's among them.
+    let mut ids: Vec<i64> = (1_000_000..1_003_000).collect();
+    ids.extend([b.id, other.id, a.id, -1]);
+    let mut found: Vec<i64> =
+        cis::visible_among(&mut tx, &w.config_a, &ids).await.unwrap().iter().map(|c| c.id).collect();
+    found.sort();
+    assert_eq!(found, vec![a.id, b.id]);
+    let all = cis::visible_among(&mut tx, &w.admin, &ids).await.unwrap();
+    assert_eq!(all.len(), 3);
+});
