@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { launchBrowser, login, newPage, shot, shots, startServer, submit } from './lib.mjs';
+import { launchBrowser, login, newPage, noOverflow, shot, shots, signIn, startServer, submit } from './lib.mjs';
 
 const XSS = '<script>window.__xss=1</script>"><img src=x onerror="window.__xss=2">';
 
@@ -24,25 +24,6 @@ const WORDS = {
     tag: 'en',
   },
 };
-
-/** Signs `who` in with a browser speaking `lang`, and switches the account to `lang` if needed. */
-async function signIn(browser, base, who, lang) {
-  const page = await newPage(browser, lang);
-  await login(page, base, who);
-  if ((await page.getAttribute('html', 'lang')) !== lang) {
-    await submit(page, `button[name=lang][value="${lang}"]`);
-  }
-  assert.equal(await page.getAttribute('html', 'lang'), lang, `${who} reads the pages in ${lang}`);
-  return page;
-}
-
-/** The page is no wider than the window (no sideways scrolling). */
-async function noOverflow(page, what) {
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
-  }));
-  assert.ok(scroll <= client + 1, `${what} is ${scroll}px wide in a ${client}px window`);
-}
 
 /** Saves a screenshot of one element as screenshots/NAME.png. */
 async function shotOf(locator, name) {

@@ -1,6 +1,7 @@
 // Helpers for the browser tests: a real `yunwei serve` on a fresh store, Debian's Chromium
 // driven by playwright-core, screenshots into a git-ignored folder.
 
+import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -108,13 +109,35 @@ export async function logout(page) {
   await Promise.all([page.waitForNavigation(), page.click('#logout')]);
 }
 
-/** Saves a screenshot of the page as screenshots/NAME.png (the whole page). */
-export async function shot(page, name) {
+/**
+ * Saves a screenshot of the page as screenshots/NAME.png: the whole page, or with
+ * `{ fullPage: false }` only what the window shows (for a page too long to picture whole).
+ */
+export async function shot(page, name, { fullPage = true } = {}) {
   mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage });
 }
 
 /** Submits the form that holds `selector` (a button) and waits for the next page. */
 export async function submit(page, selector) {
   await Promise.all([page.waitForNavigation(), page.click(selector)]);
+}
+
+/** Signs `who` in with a browser speaking `lang`, and switches the account to `lang` if needed. */
+export async function signIn(browser, base, who, lang) {
+  const page = await newPage(browser, lang);
+  await login(page, base, who);
+  if ((await page.getAttribute('html', 'lang')) !== lang) {
+    await submit(page, `button[name=lang][value="${lang}"]`);
+  }
+  assert.equal(await page.getAttribute('html', 'lang'), lang, `${who} reads the pages in ${lang}`);
+  return page;
+}
+
+/** The page is no wider than the window (no sideways scrolling). */
+export async function noOverflow(page, what) {
+  const { scroll, client } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
+  }));
+  assert.ok(scroll <= client + 1, `${what} is ${scroll}px wide in a ${client}px window`);
 }
