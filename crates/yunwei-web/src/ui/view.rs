@@ -52,7 +52,8 @@ impl Ui {
 
     /// The navigation links this viewer sees.
     pub fn links(&self) -> Vec<&'static super::nav::NavLink> {
-        super::nav::visible(self.signed_in, self.staff, self.role == "admin")
+        let role = yunwei_kernel::permission::Role::parse("role", &self.role).ok();
+        super::nav::visible(role.filter(|_| self.signed_in))
     }
 
     pub fn t(&self, key: &str) -> &'static str {
