@@ -128,6 +128,10 @@ both_backends!(the_console_shows_the_business_services_a_tickets_cis_serve, |sto
     agent.login("agent", crate::common::PASSWORD).await;
     let page = agent.get(&format!("/console/tickets/{}", t.number)).await.expect(200).body.clone();
     let section = &page[page.find("id=\"cis\"").expect("the CIs section")..];
+    // The CIs come right under the ticket's facts, above the attachments and linked tickets.
+    let at = |text: &str| page.find(text).unwrap_or_else(|| panic!("{text}"));
+    assert!(at("class=\"card facts\"") < at("id=\"cis\""), "the facts first");
+    assert!(at("id=\"cis\"") < at(">Attachments</h2>") && at("id=\"cis\"") < at(">Linked tickets</h2>"));
     let line = &section[section.find("Business services affected").expect("the services line")..];
     assert!(line[..line.find("</p>").unwrap()].contains(&format!("<a href=\"/cmdb/{service}\">Payroll</a>")), "{line}");
 });
