@@ -84,12 +84,26 @@ both_backends!(an_asset_manager_works_through_the_pages, |store| async move {
     let st = started.location().to_string();
     let page = b.get(&st).await;
     assert!(page.expect(200).body.contains("id=\"scan-form\"") && page.body.contains("data-count=\"expected\">1<"));
+    assert!(
+        page.body.contains("data-count=\"missing\">0<") && !page.body.contains("sla-breached"),
+        "none missing is no alarm"
+    );
     b.post(&format!("{st}/scan"), &[("csrf", &csrf), ("tag_or_serial", "D010210-001")]).await.redirects_to(&st);
     let page = b.get(&st).await;
     assert!(page.body.contains("已盘到") && page.body.contains("data-outcome=\"found\""), "{}", page.body);
+    assert!(page.body.contains("class=\"flash ok\""), "a found asset is a success");
     b.post(&format!("{st}/scan"), &[("csrf", &csrf), ("tag_or_serial", "D010210-001")]).await.redirects_to(&st);
-    assert!(b.get(&st).await.body.contains("本次盘点已扫描过"));
+    let page = b.get(&st).await;
+    assert!(
+        page.body.contains("本次盘点已扫描过") && page.body.contains("class=\"flash warn\""),
+        "a repeat is a warning"
+    );
     b.post(&format!("{st}/scan"), &[("csrf", &csrf), ("tag_or_serial", "??")]).await.redirects_to(&st);
+    let page = b.get(&st).await;
+    assert!(
+        page.body.contains("class=\"flash warn\"") && !page.body.contains("class=\"flash ok\""),
+        "an unknown tag is a warning"
+    );
     let empty = b.post(&format!("{st}/scan"), &[("csrf", &csrf), ("tag_or_serial", " ")]).await;
     assert_eq!(empty.status, 422);
     assert!(empty.body.contains("id=\"err-code\""));
