@@ -1,7 +1,8 @@
 // The CMDB and the asset register in a real browser against a real `yunwei serve --demo`, in
 // both languages: the configuration manager searches, opens the core switch and its impact
 // picture, creates a server (a bad IP address first) and relates it; a client's IT contact sees
-// only his own CIs; an end user reports a fault on her own PC and the agent sees it on the
+// only his own CIs (linked in his navigation); an end user finds her devices under My devices
+// and reports a problem with one from there; an end user reports a fault on her own PC and the agent sees it on the
 // ticket; the asset manager moves an asset through its lifecycle and scans a tag in the open
 // stock-take (also at phone width); a stored-XSS CI name stays text. Once more on PostgreSQL.
 // Screenshots of the main pages go to screenshots/ (cmdb-*, assets-*, stocktake*, pg-cmdb-*).
@@ -17,10 +18,12 @@ const XSS = '<script>window.__xss=1</script>"><img src=x onerror="window.__xss=2
 const WORDS = {
   'zh-CN': {
     notFound: '找不到该页面', businessService: '业务服务', server: '服务器', myDevices: '涉及您的哪台设备？',
+    devicesTitle: '我的设备',
     tag: 'zh',
   },
   en: {
     notFound: 'Page not found', businessService: 'Business service', server: 'Server', myDevices: 'Which of your devices is it about?',
+    devicesTitle: 'My devices',
     tag: 'en',
   },
 };
@@ -217,7 +220,8 @@ describe('CMDB and assets on the embedded store', () => {
     for (const lang of ['zh-CN', 'en']) {
       const w = WORDS[lang];
       const page = await signIn(browser, server.base, 'he.ping', lang);
-      await page.goto(`${server.base}/cmdb`);
+      await submit(page, '#nav-cmdb');
+      assert.ok(page.url().endsWith('/cmdb'), 'the navigation links his CMDB');
       const list = await page.textContent('#ci-list tbody');
       assert.ok(list.includes('星辰物流'), 'Stellar CIs are listed');
       for (const word of ['华东医院', 'HIS', '门诊']) assert.ok(!list.includes(word), `no hospital CI (${word}) in the list`);
@@ -286,6 +290,30 @@ describe('CMDB and assets on the embedded store', () => {
     }
   });
 
+  test('an end user finds her devices under My devices and reports a problem with one', async () => {
+    for (const lang of ['zh-CN', 'en']) {
+      const w = WORDS[lang];
+      const user = await signIn(browser, server.base, 'chen.jing', lang);
+      await submit(user, '#nav-my-devices');
+      assert.equal(await user.textContent('h1'), w.devicesTitle);
+      assert.ok((await user.locator('#my-assets tbody tr').count()) > 0, 'her assets are listed');
+      assert.ok((await user.locator('#my-cis tbody tr').count()) > 0, 'her CIs are listed');
+      await shot(user, `portal-my-devices-${w.tag}`);
+      await noOverflow(user, 'My devices');
+      const row = user.locator('#my-cis tbody tr').first();
+      const id = (await row.getAttribute('id')).replace('my-ci-', '');
+      await submit(user, `#my-ci-${id} a.report`);
+      assert.ok(user.url().endsWith(`/portal/new?ci=${id}`), user.url());
+      assert.ok(await user.isChecked(`#my-devices input[name=ci${id}]`), 'the device is ticked');
+      assert.equal(await user.locator('#my-devices input:checked').count(), 1, 'and only that one');
+      await user.setViewportSize({ width: 390, height: 844 });
+      await user.goBack();
+      await noOverflow(user, 'My devices on a phone');
+      await shot(user, `portal-my-devices-phone-${w.tag}`);
+      await user.context().close();
+    }
+  });
+
   test('the asset manager moves an asset through its lifecycle and scans a tag in the open stock-take', async () => {
     for (const lang of ['zh-CN', 'en']) {
       const w = WORDS[lang];
@@ -329,6 +357,7 @@ describe('CMDB and assets on the embedded store', () => {
       await page.fill('#scan-code', `X-E2E-${w.tag.toUpperCase()}`);
       await submit(page, '#scan-submit');
       assert.equal(await count('unexpected'), unexpected + 1);
+      assert.ok(await page.isVisible('.flash.warn'), 'an unknown tag is a warning, not a success');
       await shot(page, `stocktake-page-${w.tag}`);
       await noOverflow(page, 'the stock-take page');
 

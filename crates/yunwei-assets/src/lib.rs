@@ -33,6 +33,7 @@ pub const MODULE: Module = Module {
     nav: &[
         NavLink::new("assets", "/assets", "assets.nav", "nav-assets", Audience::Staff),
         NavLink::new("stock_takes", "/stock-takes", "stocktake.nav", "nav-stock-takes", Audience::Staff),
+        NavLink::new("my_devices", "/portal/devices", "devices.nav", "nav-my-devices", Audience::Portal),
     ],
     texts: &[yunwei_web::texts!()],
 };

@@ -31,7 +31,8 @@ pub const MODULE: Module = Module {
     jobs: no_jobs,
     job_kinds: &[],
     permissions: rules::permissions::ALL,
-    nav: &[NavLink::new("cmdb", "/cmdb", "cmdb.nav", "nav-cmdb", Audience::Staff)],
+    // Whoever may read it: staff, and a client's IT contact for their own organisation.
+    nav: &[NavLink::new("cmdb", "/cmdb", "cmdb.nav", "nav-cmdb", Audience::Roles(rules::permissions::READ_CMDB.roles))],
     texts: &[yunwei_web::texts!()],
 };
 

@@ -1,8 +1,10 @@
-//! Asset management's pages, for staff: the asset list with filters, warranties and contracts
+//! Asset management's pages: for everyone signed in, their own devices in the portal; for
+//! staff, the asset list with filters, warranties and contracts
 //! ending soon, an asset's page (details, the lifecycle moves its state allows, the edit form
 //! and the history), the new-asset form, and stock-takes with a phone-width scan form.
 
 pub mod assets;
+pub mod devices;
 pub mod import;
 pub mod stocktakes;
 
@@ -19,6 +21,7 @@ pub fn routes(_: &AppState) -> Router<AppState> {
         .route("/assets/ending", get(assets::ending))
         .route("/assets/{id}", get(assets::show).post(assets::save))
         .route("/assets/{id}/transition", post(assets::transition))
+        .route("/portal/devices", get(devices::mine))
         .route("/stock-takes", get(stocktakes::list).post(stocktakes::start))
         .route("/stock-takes/{id}", get(stocktakes::show))
         .route("/stock-takes/{id}/scan", post(stocktakes::scan))

@@ -180,13 +180,14 @@ pub async fn scan(State(s): State<AppState>, Path(id): Path<i64>, p: Posted<Staf
     };
     match scanned.await {
         Ok(r) => {
-            let flash = match (r.repeat, r.item.outcome) {
-                (true, _) => "flash.scan_repeat",
-                (false, Outcome::Moved) => "flash.scan_moved",
-                (false, Outcome::Unexpected) => "flash.scan_unexpected",
-                _ => "flash.scan_found",
-            };
-            view::redirect_with(&v, &format!("/stock-takes/{id}"), flash)
+            let to = format!("/stock-takes/{id}");
+            // A tag twice or one that should not be here is taken, but asks for a look.
+            match (r.repeat, r.item.outcome) {
+                (true, _) => view::redirect_with_warning(&v, &to, "flash.scan_repeat"),
+                (false, Outcome::Unexpected) => view::redirect_with_warning(&v, &to, "flash.scan_unexpected"),
+                (false, Outcome::Moved) => view::redirect_with(&v, &to, "flash.scan_moved"),
+                _ => view::redirect_with(&v, &to, "flash.scan_found"),
+            }
         }
         Err(e) => match forms::refusal(&v, e) {
             Ok((status, errors)) => page(&s, &v, &actor, id, status, code, errors).await,

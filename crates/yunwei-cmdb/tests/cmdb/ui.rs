@@ -197,11 +197,15 @@ both_backends!(another_tenants_ci_and_its_impact_are_the_404_page, |store| async
     assert_eq!(res.status, 403, "{}", res.body);
     b.get("/cmdb/new?class=server").await.expect(404);
     // The client's IT contact sees their organisation's CIs; an end user sees no CMDB.
+    // The client's IT contact is offered the CMDB in the navigation; an end user is not.
     let mut it = signed_in(&env, "it.a", "en").await;
     it.get(&format!("/cmdb/{}", ours.id)).await.expect(200);
     it.get(&format!("/cmdb/{}", theirs.id)).await.expect(404);
+    let list = it.get("/cmdb").await;
+    assert!(list.expect(200).body.contains("id=\"nav-cmdb\""), "a client's IT contact has a link to the CMDB");
     let mut user = signed_in(&env, "user.a", "en").await;
-    user.get("/cmdb").await.expect(404);
+    let refused = user.get("/cmdb").await;
+    assert!(!refused.expect(404).body.contains("id=\"nav-cmdb\""), "an end user has none");
 });
 
 both_backends!(the_cmdb_speaks_chinese_and_shows_markup_in_names_as_text, |store| async move {

@@ -97,6 +97,7 @@ async fn new_page(
     status: StatusCode,
     error: Option<String>,
     form: &FormData,
+    preselect: Option<i64>,
 ) -> Response {
     let loaded = async {
         let mut tx = s.store.read().await?;
@@ -106,7 +107,10 @@ async fn new_page(
         let devices = yunwei_cmdb::store::cis::list(&mut tx, actor, &mine).await?;
         Ok::<_, yunwei_db::StoreError>((cats, locs, devices))
     };
-    let ticked = forms::ticked(form, "ci");
+    // Only the viewer's own devices are listed, so a preselected id that is not one of them
+    // ticks nothing.
+    let mut ticked = forms::ticked(form, "ci");
+    ticked.extend(preselect);
     match loaded.await {
         Ok((cats, locs, devices)) => {
             let page = NewPage {
@@ -127,8 +131,15 @@ async fn new_page(
     }
 }
 
-pub async fn new_form(State(s): State<AppState>, Ctx(v, actor): Ctx) -> Response {
-    new_page(&s, &v, &actor, StatusCode::OK, None, &FormData::default()).await
+#[derive(Deserialize, Default)]
+pub struct NewQuery {
+    /// A device to tick (from "My devices"); ignored unless it is one of the viewer's.
+    ci: Option<String>,
+}
+
+pub async fn new_form(State(s): State<AppState>, Ctx(v, actor): Ctx, Query(q): Query<NewQuery>) -> Response {
+    let preselect = q.ci.as_deref().and_then(|c| c.trim().parse().ok());
+    new_page(&s, &v, &actor, StatusCode::OK, None, &FormData::default(), preselect).await
 }
 
 /// Attaches the form's file, if any, in the same transaction as what it belongs to.
@@ -157,7 +168,7 @@ pub async fn create(State(s): State<AppState>, p: Posted<SignedIn>) -> Response 
             "error.file_too_large",
             &[("mb", &(s.config.max_attachment_bytes / (1024 * 1024)).to_string())],
         );
-        return new_page(&s, &v, &actor, StatusCode::PAYLOAD_TOO_LARGE, Some(msg), &form).await;
+        return new_page(&s, &v, &actor, StatusCode::PAYLOAD_TOO_LARGE, Some(msg), &form, None).await;
     }
     let new = NewTicket {
         ticket_type: if form.get("type") == "request" { "request".into() } else { "incident".into() },
@@ -179,7 +190,7 @@ pub async fn create(State(s): State<AppState>, p: Posted<SignedIn>) -> Response 
     match done.await {
         Ok(t) => view::redirect_with(&v, &format!("/portal/tickets/{}", t.number), "flash.created"),
         Err(e) => match view::explain(&v, e) {
-            Ok((status, msg)) => new_page(&s, &v, &actor, status, Some(msg), &form).await,
+            Ok((status, msg)) => new_page(&s, &v, &actor, status, Some(msg), &form, None).await,
             Err(page) => page,
         },
     }

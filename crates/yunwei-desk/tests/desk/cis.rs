@@ -128,6 +128,34 @@ both_backends!(the_console_shows_the_business_services_a_tickets_cis_serve, |sto
     agent.login("agent", crate::common::PASSWORD).await;
     let page = agent.get(&format!("/console/tickets/{}", t.number)).await.expect(200).body.clone();
     let section = &page[page.find("id=\"cis\"").expect("the CIs section")..];
+    // The CIs come right under the ticket's facts, above the attachments and linked tickets.
+    let at = |text: &str| page.find(text).unwrap_or_else(|| panic!("{text}"));
+    assert!(at("class=\"card facts\"") < at("id=\"cis\""), "the facts first");
+    assert!(at("id=\"cis\"") < at(">Attachments</h2>") && at("id=\"cis\"") < at(">Linked tickets</h2>"));
     let line = &section[section.find("Business services affected").expect("the services line")..];
     assert!(line[..line.find("</p>").unwrap()].contains(&format!("<a href=\"/cmdb/{service}\">Payroll</a>")), "{line}");
+});
+
+both_backends!(the_portal_form_ticks_the_device_its_link_names_and_ignores_anyone_elses, |store| async move {
+    let env = crate::common::start(&store).await;
+    let w = &env.w;
+    let mine = ci(&store, w, w.tenant_a, "pc", "我的笔记本", Some(w.user_a.user_id)).await;
+    let unassigned = ci(&store, w, w.tenant_a, "pc", "Spare laptop", None).await;
+    let theirs = ci(&store, w, w.tenant_b, "pc", "Globex laptop", Some(w.user_b.user_id)).await;
+    let mut user = crate::common::Browser::new(&env.base, "zh-CN");
+    user.login("user.a", crate::common::PASSWORD).await.redirects_to("/");
+    let ticked = format!("name=\"ci{mine}\" value=\"on\" checked");
+    let page = user.get(&format!("/portal/new?ci={mine}")).await;
+    assert!(page.expect(200).body.contains(&ticked), "the device from the link is ticked: {}", page.body);
+    assert!(!user.get("/portal/new").await.body.contains(&ticked), "nothing is ticked without a link");
+    for foreign in [theirs.to_string(), unassigned.to_string(), "abc".to_string(), "-1".to_string()] {
+        let page = user.get(&format!("/portal/new?ci={foreign}")).await;
+        let body = &page.expect(200).body;
+        assert!(body.contains(&format!("name=\"ci{mine}\"")) && !body.contains(&ticked), "{foreign} ticks nothing");
+        assert!(!body.contains(&format!("name=\"ci{theirs}\"")) && !body.contains(&format!("name=\"ci{unassigned}\"")));
+        assert!(
+            !body.contains("Globex laptop") && !body.contains("Spare laptop"),
+            "only the viewer's devices are listed"
+        );
+    }
 });

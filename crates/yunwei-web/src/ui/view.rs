@@ -26,6 +26,9 @@ pub struct Ui {
     pub role: String,
     /// A one-time message after a redirect, already in the viewer's language.
     pub flash: Option<&'static str>,
+    /// How the message is shown: `ok` for a success, `warn` for something to look at
+    /// ([`redirect_with_warning`]).
+    pub flash_tone: &'static str,
     /// Which navigation entry is current.
     pub nav: &'static str,
     /// What the search box shows.
@@ -34,7 +37,12 @@ pub struct Ui {
 
 impl Ui {
     pub fn new(v: &Viewer, nav: &'static str) -> Ui {
-        let flash = v.flash.as_deref().filter(|k| k.starts_with("flash.") && i18n::has(v.locale, k));
+        let raw = v.flash.as_deref().unwrap_or_default();
+        let (flash_tone, key) = match raw.strip_prefix(WARNING) {
+            Some(key) => ("warn", key),
+            None => ("ok", raw),
+        };
+        let flash = Some(key).filter(|k| k.starts_with("flash.") && i18n::has(v.locale, k));
         Ui {
             locale: v.locale,
             tz: v.tz.clone(),
@@ -45,6 +53,7 @@ impl Ui {
             user_name: v.signed.as_ref().map(|s| s.user.name.clone()).unwrap_or_default(),
             role: v.signed.as_ref().map(|s| s.user.role.clone()).unwrap_or_default(),
             flash: flash.map(|k| i18n::t(v.locale, k)),
+            flash_tone,
             nav,
             search: String::new(),
         }
@@ -52,7 +61,8 @@ impl Ui {
 
     /// The navigation links this viewer sees.
     pub fn links(&self) -> Vec<&'static super::nav::NavLink> {
-        super::nav::visible(self.signed_in, self.staff, self.role == "admin")
+        let role = yunwei_kernel::permission::Role::parse("role", &self.role).ok();
+        super::nav::visible(role.filter(|_| self.signed_in))
     }
 
     pub fn t(&self, key: &str) -> &'static str {
@@ -129,6 +139,18 @@ pub fn render<T: Template>(v: &Viewer, status: StatusCode, tpl: T) -> Response {
 pub fn redirect_with(v: &Viewer, to: &str, flash_key: &'static str) -> Response {
     let mut res = axum::response::Redirect::to(to).into_response();
     res.headers_mut().append(header::SET_COOKIE, set_cookie(FLASH_COOKIE, flash_key, Some(60), v.https));
+    res
+}
+
+/// Marks a flash message key as a warning in the cookie that carries it.
+const WARNING: &str = "warn:";
+
+/// A redirect after a form post that was taken but calls for a look (a scan of an unknown
+/// tag, the same tag twice): the next page shows the message in the warning style.
+pub fn redirect_with_warning(v: &Viewer, to: &str, flash_key: &'static str) -> Response {
+    let mut res = axum::response::Redirect::to(to).into_response();
+    let value = format!("{WARNING}{flash_key}");
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(FLASH_COOKIE, &value, Some(60), v.https));
     res
 }
 
