@@ -161,6 +161,17 @@ pub fn location_label(building: &str, floor: &str, room: &str) -> String {
     [building, floor, room].iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" / ")
 }
 
+/// The choices a cell may name, for a refusal: each by its Chinese name (the first of its
+/// `|`-separated spellings) and its English one, `在库 In stock, 在用 Deployed`, so the reader
+/// finds the words the file uses whichever language it is in.
+pub fn choices<'a>(names: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    names
+        .into_iter()
+        .map(|(zh, en)| format!("{} {en}", zh.split('|').next().unwrap_or(zh)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A location label compared loosely: parts split on `/`, trimmed, case-folded.
 pub fn location_key(text: &str) -> String {
     text.split('/').map(|p| p.trim().to_lowercase()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join("/")
@@ -176,6 +187,11 @@ mod tests {
 
     fn code(e: &DomainError) -> &'static str {
         e.problem().map(|p| p.code).unwrap_or("")
+    }
+
+    #[test]
+    fn choices_are_named_in_both_languages() {
+        assert_eq!(choices([("在库|库存", "In stock"), ("在用", "Deployed")]), "在库 In stock, 在用 Deployed");
     }
 
     #[test]

@@ -356,17 +356,21 @@ async fn cast(tx: &mut Tx) -> Fallible<Cast> {
         }
         let mut locs = Vec::new();
         for (building, floor, room, group) in [
-            ("门诊楼 Outpatient", "1", "101", l1),
-            ("门诊楼 Outpatient", "3", "305", l2_desktop),
-            ("住院楼 Ward", "5", "502", l2_desktop),
-            ("机房 Data centre", "B1", "DC-1", l2_network),
+            // Numbered buildings and rooms, as the seeds' tags read them (楼号-楼层-房间):
+            // the default tag rule makes D010105-001 for building 1, floor 1, room 05.
+            ("1号门诊楼 Outpatient", "1", "05", l1),
+            ("1号门诊楼 Outpatient", "3", "05", l2_desktop),
+            ("2号住院楼 Inpatient ward", "5", "02", l2_desktop),
+            ("3号楼 机房 Data centre", "B1", "01", l2_network),
         ] {
             let input = locations::LocationInput {
                 tenant_id: Some(tenant_id),
                 building: Some(if tenant_id == hosp {
                     building.into()
                 } else {
-                    building.replace("门诊楼 Outpatient", "总部 HQ").replace("住院楼 Ward", "仓库 Warehouse")
+                    building
+                        .replace("1号门诊楼 Outpatient", "1号楼 总部 HQ")
+                        .replace("2号住院楼 Inpatient ward", "2号楼 仓库 Warehouse")
                 }),
                 floor: Some(floor.into()),
                 room: Some(room.into()),

@@ -103,8 +103,8 @@ pub fn status(cell: &str) -> Result<Option<AssetStatus>, DomainError> {
         .find(|(st, zh, en)| names_match(s, st.as_str(), zh, en) || zh.split('|').any(|z| z == s))
         .map(|(st, _, _)| Some(*st))
         .ok_or_else(|| {
-            let expected: Vec<&str> = AssetStatus::ALL.iter().map(|s| s.as_str()).collect();
-            DomainError::invalid("status", "not_one_of").with("value", s).with("expected", expected.join(", "))
+            let expected = yunwei_sheet::columns::choices(STATUS_NAMES.iter().map(|(_, zh, en)| (*zh, *en)));
+            DomainError::invalid("status", "not_one_of").with("value", s).with("expected", expected)
         })
 }
 

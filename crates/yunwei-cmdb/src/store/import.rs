@@ -466,8 +466,8 @@ fn relation_kind(text: &str) -> std::result::Result<RelationKind, DomainError> {
         (RelationKind::InstalledOn, "安装于", "Installed on"),
     ];
     NAMES.iter().find(|(k, zh, en)| rules::names_match(text, k.as_str(), zh, en)).map(|(k, _, _)| *k).ok_or_else(|| {
-        let expected: Vec<&str> = RelationKind::ALL.iter().map(|k| k.as_str()).collect();
-        DomainError::invalid("kind", "not_one_of").with("value", text.trim()).with("expected", expected.join(", "))
+        let expected = yunwei_sheet::columns::choices(NAMES.iter().map(|(_, zh, en)| (*zh, *en)));
+        DomainError::invalid("kind", "not_one_of").with("value", text.trim()).with("expected", expected)
     })
 }
 
