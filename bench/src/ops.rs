@@ -64,9 +64,12 @@ impl OpKind {
     }
 }
 
-/// Where impact analysis starts, each with its direction: down from switches (access and the
-/// shared core) and servers, up from business services and PCs.
-const IMPACT_FROM: [&str; 4] = ["switch", "server", "business_service", "pc"];
+/// Where impact analysis starts, each with its direction: down from the clients' access
+/// switches, the provider's shared core switches (whose failure reaches every client: the
+/// walk stops at its 5,000-CI limit) and servers, up from business services and PCs.
+const IMPACT_FROM: [&str; 5] = ["switch", "core switch", "server", "business_service", "pc"];
+/// How many of [`IMPACT_FROM`] go down.
+const IMPACT_DOWN: usize = 3;
 
 /// How many existing tickets `open` spreads over.
 const OPEN_POOL: usize = 5000;
@@ -133,7 +136,7 @@ impl Prepared {
             OpKind::SlaReport => format!("GET /api/v1/reports/sla?{}", show_query(&self.fixed_query)),
             OpKind::BreachingSoon => format!("GET /api/v1/sla/breaching-soon?{}", show_query(&self.fixed_query)),
             OpKind::Impact => format!(
-                "GET /api/v1/cis/{{id}}/impact?depth=6 from {} CIs (switches and servers down, services and PCs up)",
+                "GET /api/v1/cis/{{id}}/impact?depth=6 from {} CIs (access and core switches and servers down, services and PCs up)",
                 self.cis.iter().map(Vec::len).sum::<usize>()
             ),
             OpKind::Ci => {
@@ -272,8 +275,14 @@ pub async fn prepare(
             p.fixed_query = vec![("within_hours", "4".into())];
         }
         OpKind::Impact | OpKind::Ci => {
-            for class in IMPACT_FROM {
-                p.cis.push(world::ci_pool(http, class, 500).await?);
+            for part in IMPACT_FROM {
+                // The core switches are the provider's; the other parts are the clients' (the
+                // list is by name, and a client's access switches come first).
+                let (class, tenant) = match part {
+                    "core switch" => ("switch", p.world.provider.or(Some(-1))),
+                    class => (class, None),
+                };
+                p.cis.push(world::ci_pool(http, class, tenant, 500).await?);
             }
             if p.cis.iter().all(Vec::is_empty) {
                 return Err("there are no CIs (generate them with `yunwei generate --cis N`)".into());
@@ -433,7 +442,7 @@ pub async fn once(p: &Prepared, w: &mut Worker) {
         OpKind::Impact => {
             let part = w.turn % p.cis.len();
             if let Some(id) = w.rng.pick(&p.cis[part]).copied() {
-                let direction = if part < 2 { "down" } else { "up" };
+                let direction = if part < IMPACT_DOWN { "down" } else { "up" };
                 let q = [("direction", direction), ("depth", "6")];
                 w.timed(part, http.get(&format!("cis/{id}/impact")).query(&q)).await;
             }

@@ -65,6 +65,8 @@ pub struct World {
     pub me_id: i64,
     /// Client tenants (all tenants when there are no client ones).
     pub tenants: Vec<i64>,
+    /// The provider's own tenant, whose CIs (the core switches) the clients share.
+    pub provider: Option<i64>,
     pub groups: Vec<Group>,
     /// Every active category (a queue filter takes sub-categories along).
     pub categories: Vec<i64>,
@@ -127,11 +129,14 @@ struct CiBrief {
 }
 
 /// Up to `want` CIs of a class (by name, from a few places in the list).
-pub async fn ci_pool(http: &Http, class: &str, want: usize) -> Result<Vec<i64>, String> {
+pub async fn ci_pool(http: &Http, class: &str, tenant: Option<i64>, want: usize) -> Result<Vec<i64>, String> {
     let mut ids = Vec::new();
     let mut cursor: Option<String> = None;
     while ids.len() < want {
         let mut q = vec![("class", class.to_string()), ("limit", "500".to_string())];
+        if let Some(t) = tenant {
+            q.push(("tenant_id", t.to_string()));
+        }
         if let Some(c) = &cursor {
             q.push(("cursor", c.clone()));
         }
@@ -153,6 +158,7 @@ pub async fn discover(http: &Http, me: &Me) -> Result<World, String> {
     let tenants: Items<Tenant> = get(http, "tenants", &[]).await?;
     let active: Vec<&Tenant> = tenants.items.iter().filter(|t| t.active).collect();
     w.tenants = active.iter().filter(|t| t.kind == "client").map(|t| t.id).collect();
+    w.provider = active.iter().find(|t| t.kind == "provider").map(|t| t.id);
     if w.tenants.is_empty() {
         w.tenants = active.iter().map(|t| t.id).collect();
     }
