@@ -382,10 +382,29 @@ async fn affected(tx: &mut yunwei_db::Tx, v: &Viewer, actor: &Actor, t: &Ticket)
     Ok((cis, services))
 }
 
+/// The CI an agent names for a ticket of `tenant_id`: by id, or by a name or unique value
+/// (serial number, hostname) of one CI of that organisation, else of the provider's shared
+/// ones; anything else (none, or two alike) is refused on `affected_cis`.
+async fn ci_named(tx: &mut yunwei_db::Tx, actor: &Actor, tenant_id: i64, text: &str) -> Result<i64, StoreError> {
+    use yunwei_cmdb::store::cis;
+    if let Ok(id) = text.parse::<i64>() {
+        return Ok(id);
+    }
+    for tenant in [Some(tenant_id), None] {
+        let f = cis::CiFilter { q: Some(text.to_string()), tenant_id: tenant, limit: Some(2), ..Default::default() };
+        let found: Vec<i64> = cis::list(tx, actor, &f).await?.into_iter().map(|c| c.id).collect();
+        match found.as_slice() {
+            [] => continue,
+            [one] => return Ok(*one),
+            _ => break,
+        }
+    }
+    Err(StoreError::invalid("affected_cis", "no_such_ci").with("id", text))
+}
+
 /// Changes the CIs a ticket names: those left ticked, and one more by id, name or a unique
 /// value such as a serial number or hostname.
 pub async fn set_cis(State(s): State<AppState>, Path(r): Path<String>, p: Posted<StaffOnly>) -> Response {
-    use yunwei_cmdb::store::cis;
     let Posted { viewer: v, actor, form } = p;
     let tr = TicketRef::parse(&r);
     let done = async {
@@ -394,30 +413,7 @@ pub async fn set_cis(State(s): State<AppState>, Path(r): Path<String>, p: Posted
         let mut ids = yunwei_web::ui::forms::ticked(&form, "ci");
         let add = form.get("add").trim();
         if !add.is_empty() {
-            let id = match add.parse::<i64>() {
-                Ok(id) => id,
-                Err(_) => {
-                    // The ticket's organisation first, then the provider's shared CIs.
-                    let mut found = Vec::new();
-                    for tenant in [Some(t.tenant_id), None] {
-                        let f = cis::CiFilter {
-                            q: Some(add.to_string()),
-                            tenant_id: tenant,
-                            limit: Some(2),
-                            ..Default::default()
-                        };
-                        found = cis::list(&mut tx, &actor, &f).await?.into_iter().map(|c| c.id).collect::<Vec<i64>>();
-                        if !found.is_empty() {
-                            break;
-                        }
-                    }
-                    match found.as_slice() {
-                        [one] => *one,
-                        _ => return Err(StoreError::invalid("affected_cis", "no_such_ci").with("id", add).into()),
-                    }
-                }
-            };
-            ids.push(id);
+            ids.push(ci_named(&mut tx, &actor, t.tenant_id, add).await?);
         }
         let patch = tickets::TicketPatch { affected_cis: Some(ids), ..Default::default() };
         tickets::update(&mut tx, &actor, &tr, form.int("version").unwrap_or(0), patch).await?;
@@ -734,7 +730,7 @@ pub async fn create(State(s): State<AppState>, p: Posted<StaffOnly>) -> Response
     if !actor.may(permissions::CREATE_FOR_OTHERS) {
         return view::not_found(&v);
     }
-    let new = NewTicket {
+    let mut new = NewTicket {
         ticket_type: if form.get("type") == "request" { "request".into() } else { "incident".into() },
         title: form.get("title").to_string(),
         description: Some(form.get("description").to_string()),
@@ -752,6 +748,15 @@ pub async fn create(State(s): State<AppState>, p: Posted<StaffOnly>) -> Response
             return Err(refusal);
         }
         let mut tx = s.store.write().await?;
+        // The CI the call is about, among the caller's organisation's (the ticket page then
+        // shows the business services it serves).
+        let ci = form.get("ci").trim();
+        if !ci.is_empty()
+            && let Some(requester) = new.requester_id.filter(|r| *r > 0)
+        {
+            let tenant = yunwei_org::users::get(&mut tx, &actor, requester).await?.user.tenant_id;
+            new.affected_cis = vec![ci_named(&mut tx, &actor, tenant, ci).await?];
+        }
         let mut t = tickets::create(&mut tx, &actor, new).await?;
         attach_file(&mut tx, &actor, &TicketRef::Id(t.id), &form, true).await?;
         if claim {

@@ -134,6 +134,39 @@ both_backends!(the_console_shows_the_business_services_a_tickets_cis_serve, |sto
     assert!(at("id=\"cis\"") < at(">Attachments</h2>") && at("id=\"cis\"") < at(">Linked tickets</h2>"));
     let line = &section[section.find("Business services affected").expect("the services line")..];
     assert!(line[..line.find("</p>").unwrap()].contains(&format!("<a href=\"/cmdb/{service}\">Payroll</a>")), "{line}");
+
+    // Logging a call names the CI by its name (the caller's organisation's), and the new
+    // ticket's page shows the service it serves; a CI nobody has is refused and nothing is
+    // logged.
+    let csrf = agent.csrf("/console/new").await;
+    let requester = w.user_a.user_id.to_string();
+    let call = |ci: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("requester_id", requester.clone()),
+            ("channel", "phone".to_string()),
+            ("type", "incident".to_string()),
+            ("title", "财务系统打不开".to_string()),
+            ("ci", ci.to_string()),
+        ]
+    };
+    let fields = call("no such thing");
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = agent.post("/console/new", &pairs).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("no such thing"), "the refusal names what was typed");
+    let fields = call("财务服务器");
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = agent.post("/console/new", &pairs).await;
+    let to = done.header("location").to_string();
+    assert!(to.starts_with("/console/tickets/INC-"), "{to}");
+    let page = agent.get(&to).await.expect(200).body.clone();
+    let section = &page[page.find("id=\"cis\"").expect("the CIs section")..];
+    assert!(section.contains("财务服务器") && section.contains("Payroll"), "{section}");
+    let mut tx = store.read().await.unwrap();
+    let logged =
+        yunwei_db::scalar!(&mut tx, i64, "SELECT COUNT(*) FROM tickets WHERE title = '财务系统打不开'").unwrap();
+    assert_eq!(logged, 1, "the refused call logged nothing");
 });
 
 both_backends!(the_portal_form_ticks_the_device_its_link_names_and_ignores_anyone_elses, |store| async move {
