@@ -7,8 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use sqlx::FromRow;
-use yunwei_db::db::Sql;
+use yunwei_db::db::{Sql, fetch_json_rows, json_rows};
 use yunwei_db::{Result, Tx};
 use yunwei_kernel::permission::Actor;
 
@@ -60,15 +59,6 @@ pub struct Impact {
     pub open_tickets: Vec<WorkItem>,
 }
 
-#[derive(FromRow)]
-struct Reached {
-    id: i64,
-    name: String,
-    class_code: String,
-    tenant_id: i64,
-    status: CiStatus,
-}
-
 /// Walks from `starts` in `direction`, at most `depth` levels, through the CIs `actor` may see,
 /// noting the facts of each CI reached in `facts`. Two queries per level.
 async fn walk(
@@ -88,24 +78,27 @@ async fn walk(
         // The relationships out of the frontier alone: joined with `cis` in one statement,
         // PostgreSQL guessed a hundred relationships per CI (a switch has that many; a PC
         // none) and scanned all the CIs for four relationships.
+        let backend = tx.backend();
         let mut edges: Vec<(i64, i64, RelationKind)> = Vec::new();
         for chunk in walk.frontier().chunks(10_000) {
-            let mut sql = Sql::new(&format!("SELECT {from_col}, {to_col}, kind FROM ci_relations WHERE "));
-            sql.in_ids(tx.backend(), from_col, chunk);
-            edges.extend(fetch_sql!(tx, (i64, i64, RelationKind), sql, fetch_all)?);
+            let columns = json_rows(backend, &format!("{from_col}, {to_col}, kind"));
+            let mut sql = Sql::new(&format!("SELECT {columns} FROM ci_relations WHERE "));
+            sql.in_ids(backend, from_col, chunk);
+            edges.extend(fetch_json_rows::<(i64, i64, RelationKind)>(tx, sql).await?);
         }
         // Then the CIs they reach for the first time, by id, those `actor` may see.
         let new: BTreeSet<i64> = edges.iter().map(|e| e.1).filter(|id| !facts.contains_key(id)).collect();
         let new: Vec<i64> = new.into_iter().collect();
         for chunk in new.chunks(10_000) {
-            let mut sql = Sql::new(
-                "SELECT c.id, c.name, k.code AS class_code, c.tenant_id, c.status
-                 FROM cis c JOIN ci_classes k ON k.id = c.class_id WHERE ",
-            );
-            sql.in_ids(tx.backend(), "c.id", chunk);
+            let columns = json_rows(backend, "c.id, c.name, k.code, c.tenant_id, c.status");
+            let mut sql =
+                Sql::new(&format!("SELECT {columns} FROM cis c JOIN ci_classes k ON k.id = c.class_id WHERE "));
+            sql.in_ids(backend, "c.id", chunk);
             visible(&mut sql, "c", actor);
-            for r in fetch_sql!(tx, Reached, sql, fetch_all)? {
-                facts.insert(r.id, (r.name, r.class_code, r.tenant_id, r.status));
+            for (id, name, class_code, tenant_id, status) in
+                fetch_json_rows::<(i64, String, String, i64, CiStatus)>(tx, sql).await?
+            {
+                facts.insert(id, (name, class_code, tenant_id, status));
             }
         }
         let seen = edges.into_iter().filter(|e| facts.contains_key(&e.1));
