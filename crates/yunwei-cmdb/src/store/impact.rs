@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use yunwei_db::db::{Sql, fetch_json_rows, json_rows};
+use yunwei_db::db::{Sql, fetch_many};
 use yunwei_db::{Result, Tx};
 use yunwei_kernel::permission::Actor;
 
@@ -81,22 +81,21 @@ async fn walk(
         let backend = tx.backend();
         let mut edges: Vec<(i64, i64, RelationKind)> = Vec::new();
         for chunk in walk.frontier().chunks(10_000) {
-            let columns = json_rows(backend, &format!("{from_col}, {to_col}, kind"));
-            let mut sql = Sql::new(&format!("SELECT {columns} FROM ci_relations WHERE "));
+            let mut sql = Sql::new("FROM ci_relations WHERE ");
             sql.in_ids(backend, from_col, chunk);
-            edges.extend(fetch_json_rows::<(i64, i64, RelationKind)>(tx, sql).await?);
+            edges
+                .extend(fetch_many::<(i64, i64, RelationKind)>(tx, &format!("{from_col}, {to_col}, kind"), sql).await?);
         }
         // Then the CIs they reach for the first time, by id, those `actor` may see.
         let new: BTreeSet<i64> = edges.iter().map(|e| e.1).filter(|id| !facts.contains_key(id)).collect();
         let new: Vec<i64> = new.into_iter().collect();
         for chunk in new.chunks(10_000) {
-            let columns = json_rows(backend, "c.id, c.name, k.code, c.tenant_id, c.status");
-            let mut sql =
-                Sql::new(&format!("SELECT {columns} FROM cis c JOIN ci_classes k ON k.id = c.class_id WHERE "));
+            let mut sql = Sql::new("FROM cis c JOIN ci_classes k ON k.id = c.class_id WHERE ");
             sql.in_ids(backend, "c.id", chunk);
             visible(&mut sql, "c", actor);
+            let columns = "c.id, c.name, k.code, c.tenant_id, c.status";
             for (id, name, class_code, tenant_id, status) in
-                fetch_json_rows::<(i64, String, String, i64, CiStatus)>(tx, sql).await?
+                fetch_many::<(i64, String, String, i64, CiStatus)>(tx, columns, sql).await?
             {
                 facts.insert(id, (name, class_code, tenant_id, status));
             }
