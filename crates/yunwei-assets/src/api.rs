@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
@@ -512,8 +512,6 @@ pub struct AssetExportQuery {
     pub q: Option<String>,
 }
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
 /// Exports the assets in your scope that match the list's filters, in the columns an import
 /// reads.
 #[utoipa::path(get, path = "/assets/export",
@@ -528,13 +526,7 @@ pub async fn export_assets(
     auth: Auth,
     ApiQuery(q): ApiQuery<AssetExportQuery>,
 ) -> ApiResult<axum::response::Response> {
-    let xlsx = match q.format.as_deref().unwrap_or("csv") {
-        "csv" => false,
-        "xlsx" => true,
-        other => {
-            return Err(ApiError::invalid("format", "not_one_of").with("value", other).with("expected", "csv, xlsx"));
-        }
-    };
+    let format = yunwei_sheet::Format::parse(q.format.as_deref()).map_err(yunwei_db::StoreError::from)?;
     let filter = AssetFilter {
         tenant_id: q.tenant_id,
         status: status("status", q.status.as_deref())?,
@@ -548,7 +540,7 @@ pub async fn export_assets(
         limit: None,
     };
     let mut tx = s.store.read().await?;
-    Ok(export_file(&mut tx, &auth.actor, &filter, locale_of(&auth), xlsx).await?)
+    Ok(export_file(&mut tx, &auth.actor, &filter, locale_of(&auth), format).await?)
 }
 
 /// The export as a download, as CSV or xlsx (the API and the pages share it).
@@ -557,26 +549,15 @@ pub async fn export_file(
     actor: &yunwei_kernel::permission::Actor,
     filter: &AssetFilter,
     locale: Locale,
-    xlsx: bool,
+    format: yunwei_sheet::Format,
 ) -> Result<axum::response::Response, yunwei_db::StoreError> {
     let (headers, rows) = import::export(tx, actor, filter, locale.as_str(), yunwei_sheet::MAX_ROWS).await?;
     let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
     let sheet_error =
         |e: yunwei_sheet::SheetError| yunwei_db::StoreError::from(yunwei_sheet::report::sheet_problem(&e));
-    let (bytes, content_type, name) = if xlsx {
-        let sheet_name = if locale == Locale::ZhCn { "资产" } else { "Assets" };
-        (yunwei_sheet::write_xlsx(sheet_name, &header_refs, &rows).map_err(sheet_error)?, XLSX, "assets.xlsx")
-    } else {
-        (yunwei_sheet::write_csv(&header_refs, &rows).map_err(sheet_error)?, "text/csv; charset=utf-8", "assets.csv")
-    };
-    let mut res = axum::response::Response::new(axum::body::Body::from(bytes));
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    Ok(res)
+    let sheet_name = if locale == Locale::ZhCn { "资产" } else { "Assets" };
+    let bytes = format.write(sheet_name, &header_refs, &rows).map_err(sheet_error)?;
+    Ok(yunwei_web::files::file_response(&format.file_name("assets"), bytes))
 }
 
 #[derive(Deserialize, Default, IntoParams)]

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -579,8 +579,6 @@ pub struct ExportQuery {
     pub q: Option<String>,
 }
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
 /// Exports the CIs in your scope that match the filters, in the columns an import reads.
 #[utoipa::path(get, path = "/cis/export", summary = "Export CIs or their relationships as CSV or Excel, in the columns an import reads",
     params(ExportQuery),
@@ -593,13 +591,7 @@ pub async fn export_cis(
     auth: Auth,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<axum::response::Response> {
-    let xlsx = match q.format.as_deref().unwrap_or("csv") {
-        "csv" => false,
-        "xlsx" => true,
-        other => {
-            return Err(ApiError::invalid("format", "not_one_of").with("value", other).with("expected", "csv, xlsx"));
-        }
-    };
+    let format = yunwei_sheet::Format::parse(q.format.as_deref()).map_err(yunwei_db::StoreError::from)?;
     let filter = CiFilter {
         tenant_id: q.tenant_id,
         class: q.class.clone(),
@@ -613,7 +605,7 @@ pub async fn export_cis(
     };
     let kind = parse("kind", q.kind.as_deref(), ImportKind::parse)?.unwrap_or(ImportKind::Cis);
     let mut tx = s.store.read().await?;
-    Ok(export_file(&mut tx, &auth.actor, kind, &filter, locale_of(&auth), xlsx).await?)
+    Ok(export_file(&mut tx, &auth.actor, kind, &filter, locale_of(&auth), format).await?)
 }
 
 /// The export as a download: the file of `kind` for the CIs matching `filter`, in `locale`'s
@@ -624,7 +616,7 @@ pub async fn export_file(
     kind: ImportKind,
     filter: &CiFilter,
     locale: Locale,
-    xlsx: bool,
+    format: yunwei_sheet::Format,
 ) -> Result<axum::response::Response, yunwei_db::StoreError> {
     let max = yunwei_sheet::MAX_ROWS;
     let (headers, rows) = match kind {
@@ -638,24 +630,9 @@ pub async fn export_file(
         _ => base.to_string(),
     };
     let sheet_error = |e: yunwei_sheet::SheetError| yunwei_db::StoreError::from(import::sheet_problem(&e));
-    let (bytes, content_type, name) = if xlsx {
-        let sheet_name = if locale == Locale::ZhCn { "配置项" } else { "CIs" };
-        (yunwei_sheet::write_xlsx(sheet_name, &header_refs, &rows).map_err(sheet_error)?, XLSX, format!("{stem}.xlsx"))
-    } else {
-        (
-            yunwei_sheet::write_csv(&header_refs, &rows).map_err(sheet_error)?,
-            "text/csv; charset=utf-8",
-            format!("{stem}.csv"),
-        )
-    };
-    let mut res = axum::response::Response::new(axum::body::Body::from(bytes));
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    Ok(res)
+    let sheet_name = if locale == Locale::ZhCn { "配置项" } else { "CIs" };
+    let bytes = format.write(sheet_name, &header_refs, &rows).map_err(sheet_error)?;
+    Ok(yunwei_web::files::file_response(&format.file_name(&stem), bytes))
 }
 
 /// The CMDB's API; each route documents itself (`#[utoipa::path]`).

@@ -26,6 +26,8 @@ pub fn served_type(file_name: &str) -> (&'static str, bool) {
         "webp" => ("image/webp", true),
         "pdf" => ("application/pdf", true),
         "txt" | "log" => ("text/plain; charset=utf-8", false),
+        "csv" => ("text/csv; charset=utf-8", false),
+        "xlsx" => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", false),
         _ => ("application/octet-stream", false),
     }
 }
@@ -43,6 +45,12 @@ mod tests {
         assert_eq!(sanitize_file_name("bad\r\nname.txt"), "badname.txt");
         assert_eq!(sanitize_file_name("///"), "attachment");
         assert_eq!(sanitize_file_name(&"长".repeat(300)).chars().count(), 200);
+    }
+
+    #[test]
+    fn spreadsheets_are_downloaded_with_their_type() {
+        assert_eq!(served_type("资产.CSV"), ("text/csv; charset=utf-8", false));
+        assert_eq!(served_type("cis.xlsx").0, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     }
 
     #[test]

@@ -393,6 +393,47 @@ fn undefused(cell: &str) -> String {
     }
 }
 
+/// The kind of file an export writes, from a `format` parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    /// `csv` (the default when absent) or `xlsx`; anything else is refused on `format`.
+    pub fn parse(text: Option<&str>) -> Result<Format, yunwei_kernel::DomainError> {
+        match text.unwrap_or("csv") {
+            "csv" => Ok(Format::Csv),
+            "xlsx" => Ok(Format::Xlsx),
+            other => Err(yunwei_kernel::DomainError::invalid("format", "not_one_of")
+                .with("value", other)
+                .with("expected", "csv, xlsx")),
+        }
+    }
+
+    /// The file's name: `stem` with this format's extension.
+    pub fn file_name(self, stem: &str) -> String {
+        match self {
+            Format::Csv => format!("{stem}.csv"),
+            Format::Xlsx => format!("{stem}.xlsx"),
+        }
+    }
+
+    /// Writes the rows in this format (a workbook's one sheet named `sheet_name`).
+    pub fn write<R, C>(self, sheet_name: &str, headers: &[&str], rows: R) -> Result<Vec<u8>, SheetError>
+    where
+        R: IntoIterator<Item = C>,
+        C: IntoIterator,
+        C::Item: AsRef<str>,
+    {
+        match self {
+            Format::Csv => write_csv(headers, rows),
+            Format::Xlsx => write_xlsx(sheet_name, headers, rows),
+        }
+    }
+}
+
 /// A workbook of one sheet named `sheet_name`: a bold, frozen header row and the rows as text.
 pub fn write_xlsx<R, C>(sheet_name: &str, headers: &[&str], rows: R) -> Result<Vec<u8>, SheetError>
 where

@@ -168,10 +168,10 @@ async fn export(
         class: get("class").map(str::to_string),
         ..Default::default()
     };
-    let xlsx = get("format") == Some("xlsx");
+    let format = if get("format") == Some("xlsx") { yunwei_sheet::Format::Xlsx } else { yunwei_sheet::Format::Csv };
     let file = async {
         let mut tx = s.store.read().await?;
-        crate::api::export_file(&mut tx, &actor, kind, &filter, v.locale, xlsx).await
+        crate::api::export_file(&mut tx, &actor, kind, &filter, v.locale, format).await
     };
     match file.await {
         Ok(res) => res,

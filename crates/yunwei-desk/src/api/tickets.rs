@@ -4,7 +4,6 @@
 use crate::rules::ticket::{Status, TicketType};
 use crate::store::intake::{self, Intake};
 use crate::store::tickets::{self, ActionRequest, Cursor, NewTicket, SortKey, TicketFilter, TicketPatch, TicketRef};
-use axum::body::Body;
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -782,41 +781,7 @@ pub async fn download(
 ) -> ApiResult<Response> {
     let mut tx = s.store.read().await?;
     let (a, bytes) = tickets::attachment_content(&mut tx, &auth.actor, &TicketRef::parse(&r), id).await?;
-    Ok(file_response(&a.file_name, bytes))
-}
-
-pub fn file_response(file_name: &str, bytes: Vec<u8>) -> Response {
-    let (content_type, inline) = yunwei_kernel::attachment::served_type(file_name);
-    let disposition = format!(
-        "{}; filename=\"{}\"; filename*=UTF-8''{}",
-        if inline { "inline" } else { "attachment" },
-        file_name
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' })
-            .collect::<String>(),
-        percent_encode(file_name),
-    );
-    let mut res = Response::new(Body::from(bytes));
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
-    res
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    Ok(yunwei_web::files::file_response(&a.file_name, bytes))
 }
 
 /// One entry of a ticket's audit trail.

@@ -411,7 +411,7 @@ pub(super) async fn send_attachment(
         tickets::attachment_content(&mut tx, actor, &TicketRef::parse(r), id).await
     };
     match found.await {
-        Ok((a, bytes)) => crate::api::tickets::file_response(&a.file_name, bytes),
+        Ok((a, bytes)) => yunwei_web::files::file_response(&a.file_name, bytes),
         Err(e) => view::fail(v, e),
     }
 }
