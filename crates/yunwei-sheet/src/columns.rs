@@ -161,15 +161,30 @@ pub fn location_label(building: &str, floor: &str, room: &str) -> String {
     [building, floor, room].iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" / ")
 }
 
-/// The choices a cell may name, for a refusal: each by its Chinese name (the first of its
-/// `|`-separated spellings) and its English one, `在库 In stock, 在用 Deployed`, so the reader
-/// finds the words the file uses whichever language it is in.
-pub fn choices<'a>(names: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    names
-        .into_iter()
-        .map(|(zh, en)| format!("{} {en}", zh.split('|').next().unwrap_or(zh)))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The value a cell names among `names`, each `(value, Chinese, English)` with its code given
+/// by `code`: its code or either name (the Chinese may list `|`-separated spellings), `None`
+/// when blank. Anything else is refused on `field`, listing the choices by their Chinese name
+/// (the first spelling) and English one, `在库 In stock, 在用 Deployed`, so the reader finds the
+/// words the file uses whichever language it is in.
+pub fn choice<T: Copy>(
+    field: &str,
+    cell: &str,
+    names: &[(T, &str, &str)],
+    code: impl Fn(T) -> &'static str,
+) -> Result<Option<T>, DomainError> {
+    let s = cell.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let found = names.iter().find(|(v, zh, en)| names_match(s, code(*v), zh, en) || zh.split('|').any(|z| z == s));
+    match found {
+        Some((v, _, _)) => Ok(Some(*v)),
+        None => {
+            let expected: Vec<String> =
+                names.iter().map(|(_, zh, en)| format!("{} {en}", zh.split('|').next().unwrap_or(zh))).collect();
+            Err(DomainError::invalid(field, "not_one_of").with("value", s).with("expected", expected.join(", ")))
+        }
+    }
 }
 
 /// A location label compared loosely: parts split on `/`, trimmed, case-folded.
@@ -190,8 +205,16 @@ mod tests {
     }
 
     #[test]
-    fn choices_are_named_in_both_languages() {
-        assert_eq!(choices([("在库|库存", "In stock"), ("在用", "Deployed")]), "在库 In stock, 在用 Deployed");
+    fn a_choice_is_named_by_its_code_or_either_language_and_a_wrong_one_lists_them_all() {
+        let names = [(1, "在库|库存", "In stock"), (2, "在用", "Deployed")];
+        let code = |v: i32| if v == 1 { "in_stock" } else { "deployed" };
+        assert_eq!(choice("status", " IN_STOCK ", &names, code).unwrap(), Some(1));
+        assert_eq!(choice("status", "库存", &names, code).unwrap(), Some(1));
+        assert_eq!(choice("status", "deployed", &names, code).unwrap(), Some(2));
+        assert_eq!(choice("status", "  ", &names, code).unwrap(), None);
+        let DomainError::Invalid(f) = choice("status", "丢失", &names, code).unwrap_err() else { panic!() };
+        assert_eq!((f.field.as_str(), f.problem.code), ("status", "not_one_of"));
+        assert_eq!(f.problem.arg("expected"), Some("在库 In stock, 在用 Deployed"));
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! asset's current value.
 
 use yunwei_kernel::DomainError;
-use yunwei_sheet::columns::{Fixed, names_match};
+use yunwei_sheet::columns::Fixed;
 
 use super::lifecycle::AssetStatus;
 
@@ -94,18 +94,7 @@ const STATUS_NAMES: [(AssetStatus, &str, &str); 6] = [
 
 /// The status a cell names: its code, or its name in Chinese or English; blank is `None`.
 pub fn status(cell: &str) -> Result<Option<AssetStatus>, DomainError> {
-    let s = cell.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    STATUS_NAMES
-        .iter()
-        .find(|(st, zh, en)| names_match(s, st.as_str(), zh, en) || zh.split('|').any(|z| z == s))
-        .map(|(st, _, _)| Some(*st))
-        .ok_or_else(|| {
-            let expected = yunwei_sheet::columns::choices(STATUS_NAMES.iter().map(|(_, zh, en)| (*zh, *en)));
-            DomainError::invalid("status", "not_one_of").with("value", s).with("expected", expected)
-        })
+    yunwei_sheet::columns::choice("status", cell, &STATUS_NAMES, AssetStatus::as_str)
 }
 
 /// The status's name in `locale`, as exports write it.

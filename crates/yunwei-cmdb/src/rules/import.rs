@@ -48,18 +48,7 @@ pub fn names_attribute(header: &str, spec: &AttrSpec) -> bool {
 
 /// The status a cell names: its code, or its name in Chinese or English; blank is `None`.
 pub fn status(cell: &str) -> Result<Option<CiStatus>, DomainError> {
-    let s = cell.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    STATUS_NAMES
-        .iter()
-        .find(|(st, zh, en)| names_match(s, st.as_str(), zh, en) || zh.split('|').any(|z| z == s))
-        .map(|(st, _, _)| Some(*st))
-        .ok_or_else(|| {
-            let expected = yunwei_sheet::columns::choices(STATUS_NAMES.iter().map(|(_, zh, en)| (*zh, *en)));
-            DomainError::invalid("status", "not_one_of").with("value", s).with("expected", expected)
-        })
+    yunwei_sheet::columns::choice("status", cell, &STATUS_NAMES, CiStatus::as_str)
 }
 
 /// The status's name in `locale`, as exports write it.
@@ -201,24 +190,5 @@ mod tests {
         assert_eq!((i, code(&e)), (2, "not_an_ip"));
         let twice = [(0, "hostname"), (1, "主机名")];
         assert_eq!(code(&row_values(&specs, &twice, cell).unwrap_err().1), "attribute_given_twice");
-    }
-
-    #[test]
-    fn a_key_seen_twice_in_a_file_names_the_first_line() {
-        let mut seen = SeenKeys::default();
-        let k = |v: &str| vec![("serial_number".to_string(), v.to_string())];
-        assert_eq!(seen.check(1, &k("A"), 2), None);
-        assert_eq!(seen.check(1, &k("B"), 3), None);
-        assert_eq!(seen.check(2, &k("A"), 4), None, "another class may repeat it");
-        assert_eq!(seen.check(1, &k("A"), 5), Some((2, "serial_number".into(), "A".into())));
-        assert_eq!(seen.check_ci(7, 2), None);
-        assert_eq!(seen.check_ci(7, 9), Some(2));
-    }
-
-    #[test]
-    fn cells_are_named_as_excel_names_them_and_locations_compared_loosely() {
-        assert_eq!([cell_name(1, 2), cell_name(26, 3), cell_name(27, 4), cell_name(53, 1)], ["A2", "Z3", "AA4", "BA1"]);
-        assert_eq!(location_label("数据中心 DC", "1", ""), "数据中心 DC / 1");
-        assert_eq!(location_key(" 数据中心 DC/1 / 101 "), location_key(&location_label("数据中心 dc", "1", "101")));
     }
 }

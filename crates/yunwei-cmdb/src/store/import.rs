@@ -465,10 +465,8 @@ fn relation_kind(text: &str) -> std::result::Result<RelationKind, DomainError> {
         (RelationKind::Uses, "使用", "Uses"),
         (RelationKind::InstalledOn, "安装于", "Installed on"),
     ];
-    NAMES.iter().find(|(k, zh, en)| rules::names_match(text, k.as_str(), zh, en)).map(|(k, _, _)| *k).ok_or_else(|| {
-        let expected = yunwei_sheet::columns::choices(NAMES.iter().map(|(_, zh, en)| (*zh, *en)));
-        DomainError::invalid("kind", "not_one_of").with("value", text.trim()).with("expected", expected)
-    })
+    yunwei_sheet::columns::choice("kind", text, &NAMES, RelationKind::as_str)?
+        .ok_or_else(|| DomainError::invalid("kind", "required"))
 }
 
 /// The CI a relationship cell names, in the tenant or the provider's shared CIs: a unique
