@@ -441,8 +441,8 @@ pub async fn ci_impact(
         let max = crate::rules::impact::MAX_DEPTH;
         return Err(ApiError::invalid("depth", "out_of_range").with("min", 1).with("max", max).with("value", depth));
     }
-    let mut tx = s.store.read().await?;
-    Ok(Json(impact::analyse(&mut tx, &auth.actor, id, direction, depth).await?))
+    let mut conn = s.store.lookup().await?;
+    Ok(Json(impact::analyse(&mut conn, &auth.actor, id, direction, depth).await?))
 }
 
 #[derive(Deserialize, Default, IntoParams)]

@@ -26,6 +26,21 @@ pub struct WorkItem {
     pub linked_at: Time,
 }
 
+impl yunwei_db::db::Returned for WorkItem {
+    fn from_direct(row: &yunwei_db::rusqlite::Row<'_>) -> yunwei_db::rusqlite::Result<Self> {
+        Ok(WorkItem {
+            ci_id: row.get("ci_id")?,
+            kind: row.get("kind")?,
+            ref_id: row.get("ref_id")?,
+            tenant_id: row.get("tenant_id")?,
+            number: row.get("number")?,
+            title: row.get("title")?,
+            open: row.get("open")?,
+            linked_at: row.get("linked_at")?,
+        })
+    }
+}
+
 /// The most CIs one piece of work may name.
 pub const MAX_CIS: usize = 50;
 
@@ -178,20 +193,26 @@ pub async fn cis_of(tx: &mut Tx, actor: &Actor, kind: &str, ref_id: i64) -> Resu
 
 /// Work naming any of `ci_ids` that `actor` may read: staff see the work of the tenants they
 /// serve; others none (an end user's colleagues' tickets are not theirs to read).
-pub async fn for_cis(tx: &mut Tx, actor: &Actor, ci_ids: &[i64], open_only: bool, limit: i64) -> Result<Vec<WorkItem>> {
+pub async fn for_cis<C: Conn>(
+    conn: &mut C,
+    actor: &Actor,
+    ci_ids: &[i64],
+    open_only: bool,
+    limit: i64,
+) -> Result<Vec<WorkItem>> {
     if !actor.is_staff() || ci_ids.is_empty() {
         return Ok(vec![]);
     }
     let mut out = Vec::new();
     for chunk in ci_ids.chunks(10_000) {
         let mut sql = Sql::new("SELECT * FROM ci_work w WHERE ");
-        sql.in_ids(tx.backend(), "w.ci_id", chunk);
+        sql.in_ids(conn.backend(), "w.ci_id", chunk);
         sql.scoped("w.tenant_id", &actor.tenant_scope());
         if open_only {
             sql.push(" AND w.open = TRUE");
         }
         sql.push(" ORDER BY w.linked_at DESC LIMIT ").arg(Arg::Int(limit));
-        out.extend(fetch_sql!(tx, WorkItem, sql, fetch_all)?);
+        out.extend(conn.fetch::<WorkItem>(sql).await?);
     }
     out.sort_by_key(|w| std::cmp::Reverse(w.linked_at));
     out.truncate(limit.max(0) as usize);

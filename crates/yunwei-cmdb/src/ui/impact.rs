@@ -144,8 +144,8 @@ pub async fn show(
     let depth = q.depth.as_deref().and_then(|d| d.trim().parse::<u32>().ok()).unwrap_or(3).clamp(1, MAX_DEPTH);
     let expand = expand_list(q.expand.as_deref());
     let loaded = async {
+        let found = impact::analyse(&mut s.store.lookup().await?, &actor, id, direction, depth).await?;
         let mut tx = s.store.read().await?;
-        let found = impact::analyse(&mut tx, &actor, id, direction, depth).await?;
         let names = Names::load(&mut tx, &actor).await?;
         Ok::<_, StoreError>((found, names))
     };

@@ -302,6 +302,81 @@ both_backends!(impact_follows_dependencies_both_ways_stays_in_scope_and_explains
     assert!(impact::services_of(&mut tx, &w.agent_a, &[srv_b.id]).await.unwrap().is_empty());
 });
 
+/// PCs connected to `switch`, one per entry of `tenants` (its tenant), named from `from` on;
+/// their ids in the same order.
+async fn pcs_on(store: &TestStore, w: &World, switch: i64, tenants: &[i64], from: usize) -> Vec<i64> {
+    let mut tx = store.write().await.unwrap();
+    let mut ids = vec![0; tenants.len()];
+    for tenant in [w.tenant_a, w.tenant_b] {
+        let (at, inputs): (Vec<usize>, Vec<cis::CiInput>) = tenants
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| **t == tenant)
+            .map(|(i, _)| {
+                let input = cis::CiInput {
+                    class: Some("pc".into()),
+                    name: Some(format!("pc-{:05}", from + i)),
+                    ..Default::default()
+                };
+                (i, input)
+            })
+            .unzip();
+        for (i, c) in at.into_iter().zip(cis::create_many(&mut tx, &w.admin, tenant, inputs).await.unwrap()) {
+            ids[i] = c.unwrap().id;
+        }
+    }
+    let rels: Vec<(i64, RelationKind, i64)> = ids.iter().map(|&pc| (pc, RelationKind::ConnectsTo, switch)).collect();
+    yunwei_cmdb::store::bulk::insert_relations(&mut tx, &rels, 0).await.unwrap();
+    tx.commit().await.unwrap();
+    ids
+}
+
+both_backends!(the_node_limit_counts_only_the_cis_the_caller_may_see, |store| async move {
+    // A provider's switch that thousands of both clients' PCs hang off, interleaved: the walk
+    // learns which CIs a caller may see in batches, in the order it takes them, and stops at
+    // the limit, so the result must still be the first visible ones, and "cut short" only
+    // when a visible CI was left out.
+    let w = World::build(&store).await;
+    let switch = ci(&store, &w.admin, w.provider, "switch", "core-1", json!({})).await;
+    // 5,200 PCs, every fourth of tenant B: 3,900 of A.
+    let tenants: Vec<i64> = (0..5200).map(|i| if i % 4 == 0 { w.tenant_b } else { w.tenant_a }).collect();
+    let first = pcs_on(&store, &w, switch.id, &tenants, 0).await;
+    let mut all: Vec<i64> = first.clone();
+    all.sort();
+    let of_a = |ids: &[i64]| -> Vec<i64> {
+        let mut a: Vec<i64> =
+            ids.iter().zip(tenants.iter().cycle()).filter(|(_, t)| **t == w.tenant_a).map(|(i, _)| *i).collect();
+        a.sort();
+        a
+    };
+    let limit = impact::MAX_NODES;
+
+    let mut tx = store.read().await.unwrap();
+    let admin = impact::analyse(&mut tx, &w.admin, switch.id, Direction::Down, 3).await.unwrap();
+    assert!(admin.truncated);
+    assert_eq!(admin.nodes.len(), limit);
+    assert_eq!(admin.nodes[1..].iter().map(|n| n.id).collect::<Vec<_>>(), all[..limit - 1]);
+    let a = impact::analyse(&mut tx, &w.agent_a, switch.id, Direction::Down, 3).await.unwrap();
+    assert!(!a.truncated, "3,900 of A's PCs fit within the limit");
+    assert_eq!(a.nodes[1..].iter().map(|n| n.id).collect::<Vec<_>>(), of_a(&first));
+    assert_eq!(a.tenants, {
+        let mut t = vec![w.provider, w.tenant_a];
+        t.sort();
+        t
+    });
+    drop(tx);
+
+    // 1,600 more, as many of A: now A alone passes the limit.
+    let second = pcs_on(&store, &w, switch.id, &tenants[..1600], 5200).await;
+    let mut a_ids = of_a(&first);
+    a_ids.extend(of_a(&second));
+    a_ids.sort();
+    let mut tx = store.read().await.unwrap();
+    let a = impact::analyse(&mut tx, &w.agent_a, switch.id, Direction::Down, 3).await.unwrap();
+    assert!(a.truncated);
+    assert_eq!(a.nodes[1..].iter().map(|n| n.id).collect::<Vec<_>>(), a_ids[..limit - 1]);
+});
+
 both_backends!(a_cycle_in_the_data_never_loops_the_walk, |store| async move {
     let w = World::build(&store).await;
     let m = &w.admin;
