@@ -4,7 +4,7 @@
 //! relationships' dependency indexes and one for the CIs it reaches; the walk itself is the pure
 //! [`Walk`].
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 use yunwei_db::db::{Conn, Sql};
@@ -185,12 +185,15 @@ pub async fn analyse<C: Conn>(
     }
     let walk = walk(conn, actor, &[id], direction, depth, &mut facts).await?;
     let ids: Vec<i64> = walk.steps().iter().map(|s| s.id).collect();
-    let open = work::for_cis(conn, actor, &ids, true, 5000).await?;
-    let mut per_ci: BTreeMap<i64, i64> = BTreeMap::new();
+    // All the open work on the CIs reached, for exact counts: one pass over the open-work index
+    // (a core switch's 5,000 CIs had 200 pieces in the benchmark), where a count and a list of
+    // the newest took two.
+    let open = work::for_cis(conn, actor, &ids, true, i64::MAX).await?;
+    let mut per_ci: HashMap<i64, i64> = HashMap::new();
     for w in &open {
         *per_ci.entry(w.ci_id).or_default() += 1;
     }
-    let mut seen = BTreeSet::new();
+    let mut seen = HashSet::new();
     let open_tickets: Vec<WorkItem> =
         open.into_iter().filter(|w| seen.insert((w.kind.clone(), w.ref_id))).take(200).collect();
     let mut tenants = BTreeSet::new();

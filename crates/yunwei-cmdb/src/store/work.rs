@@ -4,40 +4,26 @@
 //! CI's page and for impact analysis without knowing the work's tables.
 
 use serde::Serialize;
-use sqlx::FromRow;
 use yunwei_db::db::{Arg, Conn, Sql};
 use yunwei_db::{Result, StoreError, Time, Tx, now_micros};
 use yunwei_kernel::permission::Actor;
 
 use super::cis::{self, Ci};
 
-/// One piece of work naming a CI.
-#[derive(Debug, Clone, FromRow, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct WorkItem {
-    pub ci_id: i64,
-    /// `ticket` (later `problem`, `change`).
-    pub kind: String,
-    pub ref_id: i64,
-    pub tenant_id: i64,
-    pub number: String,
-    pub title: String,
-    pub open: bool,
-    #[schema(value_type = String, format = DateTime)]
-    pub linked_at: Time,
-}
-
-impl yunwei_db::db::Returned for WorkItem {
-    fn from_direct(row: &yunwei_db::rusqlite::Row<'_>) -> yunwei_db::rusqlite::Result<Self> {
-        Ok(WorkItem {
-            ci_id: row.get("ci_id")?,
-            kind: row.get("kind")?,
-            ref_id: row.get("ref_id")?,
-            tenant_id: row.get("tenant_id")?,
-            number: row.get("number")?,
-            title: row.get("title")?,
-            open: row.get("open")?,
-            linked_at: row.get("linked_at")?,
-        })
+stored_row! {
+    /// One piece of work naming a CI.
+    #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+    pub struct WorkItem {
+        pub ci_id: i64,
+        /// `ticket` (later `problem`, `change`).
+        pub kind: String,
+        pub ref_id: i64,
+        pub tenant_id: i64,
+        pub number: String,
+        pub title: String,
+        pub open: bool,
+        #[schema(value_type = String, format = DateTime)]
+        pub linked_at: Time,
     }
 }
 
@@ -211,10 +197,10 @@ pub async fn for_cis<C: Conn>(
         if open_only {
             sql.push(" AND w.open = TRUE");
         }
-        sql.push(" ORDER BY w.linked_at DESC LIMIT ").arg(Arg::Int(limit));
+        sql.push(" ORDER BY w.linked_at DESC, w.ref_id DESC LIMIT ").arg(Arg::Int(limit));
         out.extend(conn.fetch::<WorkItem>(sql).await?);
     }
-    out.sort_by_key(|w| std::cmp::Reverse(w.linked_at));
+    out.sort_by_key(|w| std::cmp::Reverse((w.linked_at, w.ref_id)));
     out.truncate(limit.max(0) as usize);
     Ok(out)
 }

@@ -222,6 +222,56 @@ both_backends!(relationships_follow_the_class_rules_and_never_join_two_clients, 
     assert_eq!(kinds, vec!["relation_removed", "relation_added", "relation_added", "created"]);
 });
 
+both_backends!(impact_counts_each_cis_open_work_and_lists_each_piece_once_newest_first, |store| async move {
+    let w = World::build(&store).await;
+    let m = &w.admin;
+    let core = ci(&store, m, w.provider, "switch", "core", json!({})).await;
+    let srv = ci(&store, m, w.tenant_a, "server", "a-srv", json!({})).await;
+    let app = ci(&store, m, w.tenant_a, "application", "a-erp", json!({})).await;
+    let srv_b = ci(&store, m, w.tenant_b, "server", "b-srv", json!({})).await;
+    for (x, k, y) in [
+        (srv.id, RelationKind::ConnectsTo, core.id),
+        (app.id, RelationKind::RunsOn, srv.id),
+        (srv_b.id, RelationKind::ConnectsTo, core.id),
+    ] {
+        relate(&store, m, x, k, y).await.unwrap();
+    }
+    // 250 open tickets on the server, the newest naming the application too; a closed one on
+    // the application; one open on tenant B's server.
+    let mut tx = store.write().await.unwrap();
+    for n in 1..=250 {
+        let cis = if n == 250 { vec![srv.id, app.id] } else { vec![srv.id] };
+        work::link(&mut tx, "ticket", n, w.tenant_a, &format!("INC-{n:06}"), "slow", true, &cis).await.unwrap();
+    }
+    work::link(&mut tx, "ticket", 251, w.tenant_a, "INC-000251", "old", false, &[app.id]).await.unwrap();
+    work::link(&mut tx, "ticket", 252, w.tenant_b, "INC-000252", "b", true, &[srv_b.id]).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = store.read().await.unwrap();
+    let count = |i: &impact::Impact, id: i64| i.nodes.iter().find(|n| n.id == id).map(|n| n.open_tickets);
+    let all = impact::analyse(&mut tx, &w.admin, core.id, Direction::Down, 6).await.unwrap();
+    assert_eq!([count(&all, srv.id), count(&all, app.id), count(&all, srv_b.id)], [Some(250), Some(1), Some(1)]);
+    // The list: 200, newest first, each ticket once though it names two CIs reached.
+    let numbers: Vec<&str> = all.open_tickets.iter().map(|t| t.number.as_str()).collect();
+    assert_eq!(numbers.len(), 200);
+    assert_eq!(&numbers[..2], ["INC-000252", "INC-000250"]);
+    let mut unique = numbers.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 200);
+    // From the application alone, the ticket naming it and the server is listed once.
+    let from_app = impact::analyse(&mut tx, &w.admin, app.id, Direction::Up, 6).await.unwrap();
+    let numbers: Vec<&str> = from_app.open_tickets.iter().map(|t| t.number.as_str()).collect();
+    assert_eq!(numbers.len(), 200);
+    assert_eq!(numbers.iter().filter(|n| **n == "INC-000250").count(), 1);
+    let only_app = impact::analyse(&mut tx, &w.admin, app.id, Direction::Up, 1).await.unwrap();
+    assert_eq!(count(&only_app, app.id), Some(1));
+    // Tenant A's agent: nothing of tenant B counted or listed.
+    let a = impact::analyse(&mut tx, &w.agent_a, core.id, Direction::Down, 6).await.unwrap();
+    assert_eq!(count(&a, srv_b.id), None);
+    assert!(a.open_tickets.iter().all(|t| t.tenant_id == w.tenant_a));
+});
+
 both_backends!(impact_follows_dependencies_both_ways_stays_in_scope_and_explains_each_ci, |store| async move {
     let w = World::build(&store).await;
     let m = &w.admin;
