@@ -28,6 +28,19 @@ pub struct Location {
     pub updated_at: Time,
 }
 
+impl Location {
+    /// How people see it, on every page and in every sheet: building, floor and room joined by
+    /// ` / ` (the blank ones left out), as an import names it.
+    pub fn label(&self) -> String {
+        [&self.building, &self.floor, &self.room]
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct LocationInput {
     pub tenant_id: Option<i64>,
@@ -152,4 +165,31 @@ pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, version: i64, input: Lo
     };
     audit::record(tx, Some(actor), change).await?;
     Ok(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Location;
+
+    fn at(building: &str, floor: &str, room: &str) -> Location {
+        Location {
+            id: 1,
+            tenant_id: 1,
+            building: building.into(),
+            floor: floor.into(),
+            room: room.into(),
+            responsible_group_id: None,
+            active: true,
+            version: 1,
+            created_at: yunwei_db::Time::now(),
+            updated_at: yunwei_db::Time::now(),
+        }
+    }
+
+    #[test]
+    fn a_label_names_the_parts_given_as_an_import_does() {
+        assert_eq!(at("数据中心 DC", "5", "02").label(), "数据中心 DC / 5 / 02");
+        assert_eq!(at(" A座 ", "", "101").label(), "A座 / 101");
+        assert_eq!(at("", "", "").label(), "");
+    }
 }

@@ -69,10 +69,7 @@ impl Names {
         let locations: Vec<(i64, i64, String)> = yunwei_org::locations::list(tx, actor, None)
             .await?
             .into_iter()
-            .map(|l| {
-                let label = [l.building, l.floor, l.room].into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>();
-                (l.id, l.tenant_id, label.join(" "))
-            })
+            .map(|l| (l.id, l.tenant_id, l.label()))
             .collect();
         let classes = class_store::list(tx).await?;
         Ok(Names {

@@ -397,8 +397,28 @@ pub fn may_act(actor: &Actor, action: ActionKind, requester_id: i64, status: Sta
     }
 }
 
+/// Whether someone in the support groups `mine` may work a ticket held by `holder` themselves
+/// (claim it, arrive on site): a member of the holding group, or of any group while none holds
+/// it. The console offers claiming only where this holds; the store refuses the rest, naming
+/// the holding group.
+pub fn may_work_in(holder: Option<i64>, mine: &[i64]) -> bool {
+    match holder {
+        Some(g) => mine.contains(&g),
+        None => !mine.is_empty(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_members_of_the_holding_group_work_a_ticket_and_anyone_in_a_group_an_unheld_one() {
+        assert!(may_work_in(Some(2), &[1, 2]));
+        assert!(!may_work_in(Some(3), &[1, 2]));
+        assert!(!may_work_in(Some(3), &[]));
+        assert!(may_work_in(None, &[1]));
+        assert!(!may_work_in(None, &[]));
+    }
     use super::*;
     use proptest::prelude::*;
 

@@ -679,7 +679,8 @@ async fn working_group(tx: &mut Tx, actor: &Actor, t: &Ticket) -> Result<i64> {
     Ok(match t.group_id {
         Some(g) if is_member(tx, g, actor.user_id).await? => g,
         Some(g) => {
-            return Err(StoreError::forbidden("not_in_holding_group").with("group", g));
+            let name = scalar!(tx, String, "SELECT name FROM support_groups WHERE id = $1", g)?;
+            return Err(StoreError::forbidden("not_in_holding_group").with("group", name));
         }
         None => {
             let mine = fetch_opt!(

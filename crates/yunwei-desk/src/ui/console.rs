@@ -6,7 +6,7 @@ use crate::rules::permissions;
 use std::borrow::Borrow;
 use std::collections::HashMap;
 
-use crate::rules::ticket::{ActionKind, Channel, PendingReason, ResolutionCode, Status, TicketType};
+use crate::rules::ticket::{self, ActionKind, Channel, PendingReason, ResolutionCode, Status, TicketType};
 use crate::store::categories;
 use crate::store::queues::{self, Queue};
 use crate::store::ratings;
@@ -305,7 +305,7 @@ async fn ticket_page(
         let rating = ratings::for_ticket_of(&mut tx, &t).await?;
         let cats = categories::list(&mut tx).await?;
         let location = match t.location_id {
-            Some(id) => locations::get(&mut tx, actor, id).await.ok().map(|l| shared::location_name(&l)),
+            Some(id) => locations::get(&mut tx, actor, id).await.ok().map(|l| l.label()),
             None => None,
         };
         let assignable = directory::assignable(&mut tx, actor, t.tenant_id).await?;
@@ -323,7 +323,7 @@ async fn ticket_page(
             }
         }
         let clocks = super::sla::clock_lines(&mut tx, v, actor, &t).await;
-        let cis = affected(&mut tx, v, actor, &t).await?;
+        let cis = affected(&mut tx, &s.store, v, actor, &t).await?;
         Ok::<_, StoreError>((t, events, files, links, rating, cats, location, assignable, names, clocks, cis))
     };
     let (t, events, files, links, rating, cats, location, assignable, names, clocks, (cis, services)) =
@@ -332,6 +332,8 @@ async fn ticket_page(
             Err(e) => return view::fail(v, e),
         };
     let tier = t.group_id.and_then(|g| assignable.iter().find(|a| a.id == g)).map(|g| g.tier).unwrap_or(1);
+    let mine: Vec<i64> =
+        assignable.iter().filter(|g| g.members.iter().any(|(id, _)| *id == actor.user_id)).map(|g| g.id).collect();
     let page = TicketPage {
         ui: Ui::new(v, "queues"),
         category: shared::category_path(v.locale, &cats, t.category_id),
@@ -340,10 +342,12 @@ async fn ticket_page(
         files: file_views(files),
         links: link_views(&t, links),
         rating,
-        // Arrival on site is offered where the SLA has an on-site target.
+        // Claiming and arriving are offered to members of the holding group; arrival on site
+        // where the SLA has an on-site target.
         actions: t
             .actions_for(actor)
             .into_iter()
+            .filter(|k| !matches!(k, ActionKind::Claim | ActionKind::Arrive) || ticket::may_work_in(t.group_id, &mine))
             .filter(|k| {
                 *k != ActionKind::Arrive || (t.arrived_at.is_none() && clocks.iter().any(|c| c.kind == "on_site"))
             })
@@ -366,8 +370,15 @@ async fn ticket_page(
 
 type Affected = (Vec<(i64, String, String)>, Vec<(i64, String)>);
 
-/// The CIs a ticket names and the business services that depend on them.
-async fn affected(tx: &mut yunwei_db::Tx, v: &Viewer, actor: &Actor, t: &Ticket) -> Result<Affected, StoreError> {
+/// The CIs a ticket names and the business services that depend on them: those found on a
+/// lookup connection, as impact analysis is (a ticket on a core switch walks thousands of CIs).
+async fn affected(
+    tx: &mut yunwei_db::Tx,
+    store: &yunwei_db::Store,
+    v: &Viewer,
+    actor: &Actor,
+    t: &Ticket,
+) -> Result<Affected, StoreError> {
     use yunwei_cmdb::store::{classes, impact};
     let cis = tickets::affected_cis(tx, actor, t).await?;
     if cis.is_empty() {
@@ -376,7 +387,7 @@ async fn affected(tx: &mut yunwei_db::Tx, v: &Viewer, actor: &Actor, t: &Ticket)
     let names: std::collections::HashMap<String, String> =
         classes::list(tx).await?.into_iter().map(|c| (c.code.clone(), c.name(v.locale.as_str()).to_string())).collect();
     let ids: Vec<i64> = cis.iter().map(|c| c.id).collect();
-    let services = impact::services_of(tx, actor, &ids).await?;
+    let services = impact::services_of(&mut store.lookup().await?, actor, &ids).await?;
     let class = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_string());
     let cis = cis.into_iter().map(|c| (c.id, c.name, class(&c.class_code))).collect();
     Ok((cis, services))
@@ -639,6 +650,8 @@ struct NewPage {
     tenants: Vec<TenantOptions>,
     categories: Vec<CategoryGroup>,
     channels: Vec<&'static str>,
+    /// Whether the agent belongs to a support group, without which they cannot claim.
+    can_claim: bool,
     error: Option<String>,
     form: FormData,
 }
@@ -676,9 +689,13 @@ async fn new_page(
         .await?;
         let locs = locations::list(&mut tx, actor, None).await?;
         let cats = categories::list(&mut tx).await?;
-        Ok::<_, StoreError>((ts, people, locs, cats))
+        let in_a_group = yunwei_org::groups::list(&mut tx, actor)
+            .await?
+            .iter()
+            .any(|g| g.group.active && g.members.contains(&actor.user_id));
+        Ok::<_, StoreError>((ts, people, locs, cats, in_a_group))
     };
-    let (ts, people, locs, cats) = match loaded.await {
+    let (ts, people, locs, cats, can_claim) = match loaded.await {
         Ok(x) => x,
         Err(e) => return view::fail(v, e),
     };
@@ -699,11 +716,7 @@ async fn new_page(
                     },
                 })
                 .collect(),
-            locations: locs
-                .iter()
-                .filter(|l| l.tenant_id == t.id && l.active)
-                .map(|l| (l.id, shared::location_name(l)))
-                .collect(),
+            locations: locs.iter().filter(|l| l.tenant_id == t.id && l.active).map(|l| (l.id, l.label())).collect(),
         })
         .collect();
     let page = NewPage {
@@ -711,6 +724,7 @@ async fn new_page(
         tenants,
         categories: shared::category_tree(v.locale, &cats),
         channels: [Channel::Phone, Channel::WalkIn, Channel::Email].iter().map(|c| c.as_str()).collect(),
+        can_claim,
         error,
         form,
     };

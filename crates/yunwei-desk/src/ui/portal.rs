@@ -116,7 +116,7 @@ async fn new_page(
             let page = NewPage {
                 ui: Ui::new(v, "report"),
                 categories: shared::category_tree(v.locale, &cats),
-                locations: locs.iter().filter(|l| l.active).map(|l| (l.id, shared::location_name(l))).collect(),
+                locations: locs.iter().filter(|l| l.active).map(|l| (l.id, l.label())).collect(),
                 error,
                 kind: if form.get("type") == "request" { "request".into() } else { "incident".into() },
                 title: form.get("title").to_string(),
@@ -255,7 +255,7 @@ async fn ticket_page(
         let rating = ratings::for_ticket_of(&mut tx, &t).await?;
         let cats = categories::list(&mut tx).await?;
         let location = match t.location_id {
-            Some(id) => locations::get(&mut tx, actor, id).await.ok().map(|l| shared::location_name(&l)),
+            Some(id) => locations::get(&mut tx, actor, id).await.ok().map(|l| l.label()),
             None => None,
         };
         let clocks = super::sla::clock_lines(&mut tx, v, actor, &t).await;

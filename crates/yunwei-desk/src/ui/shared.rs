@@ -7,7 +7,6 @@ use yunwei_db::Time;
 use crate::store::categories::Category;
 use crate::store::tickets::Event;
 use serde_json::Value;
-use yunwei_org::locations::Location;
 
 use yunwei_web::ui::i18n::{self, Locale};
 
@@ -155,14 +154,6 @@ pub fn category_path(locale: Locale, all: &[Category], id: Option<i64>) -> Strin
         Some(parent) => format!("{} / {}", category_name(locale, parent), category_name(locale, c)),
         None => category_name(locale, c),
     }
-}
-
-pub fn location_name(l: &Location) -> String {
-    [l.building.as_str(), l.floor.as_str(), l.room.as_str()]
-        .into_iter()
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(" · ")
 }
 
 /// A human size such as "12.5 KB".

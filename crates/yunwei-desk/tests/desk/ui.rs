@@ -426,6 +426,47 @@ async fn console_act(b: &mut Browser, number: &str, action: &str, fields: &[(&st
     b.post(&format!("/console/tickets/{number}/act/{action}"), &all).await
 }
 
+both_backends!(claiming_is_offered_to_members_of_the_holding_group_and_a_refusal_names_it, |store| async move {
+    let env = start(&store).await;
+    let mut user = Browser::new(&env.base, "en");
+    user.login("user.a", PASSWORD).await;
+    let number = report(&mut user, "Printer jammed").await;
+    let path = format!("/console/tickets/{number}");
+    let claim = format!("action=\"/console/tickets/{number}/act/claim\"");
+    // Unheld, anyone in a group may claim it; dispatched to the service desk (L1), its member
+    // may, the L2 engineer not.
+    let mut agent = Browser::new(&env.base, "en");
+    agent.login("agent", PASSWORD).await;
+    let mut eng = Browser::new(&env.base, "en");
+    eng.login("engineer", PASSWORD).await;
+    assert!(eng.get(&path).await.expect(200).body.contains(&claim), "offered while no group holds it");
+    let l1 = format!("g:{}", env.w.l1);
+    console_act(&mut agent, &number, "dispatch", &[("assign", &l1)]).await.redirects_to(&path);
+    assert!(agent.get(&path).await.expect(200).body.contains(&claim), "offered to the holding group");
+    let page = eng.get(&path).await;
+    assert!(!page.expect(200).body.contains(&claim), "offered to someone outside the holding group");
+    // Asked anyway (a stale page), the refusal says why, naming the group, in each language.
+    let (csrf, version) = (page.csrf(), page.version());
+    let res = eng.post(&format!("{path}/act/claim"), &[("csrf", &csrf), ("version", &version)]).await;
+    assert_eq!(res.status, 403);
+    assert!(res.body.contains("not a member of support group Service desk"), "{}", res.body);
+    let csrf = eng.csrf("/account").await;
+    eng.post("/account", &[("csrf", &csrf), ("lang", "zh-CN"), ("time_zone", "Asia/Shanghai")])
+        .await
+        .redirects_to("/account");
+    let page = eng.get(&path).await;
+    let (csrf, version) = (page.csrf(), page.version());
+    let res = eng.post(&format!("{path}/act/claim"), &[("csrf", &csrf), ("version", &version)]).await;
+    assert!(res.body.contains("支持组 Service desk 的成员"), "{}", res.body);
+    // Logging a call: "I will handle it myself" only for someone in a group.
+    let form = agent.get("/console/new").await;
+    assert!(form.expect(200).body.contains("name=\"claim\""));
+    let mut admin = Browser::new(&env.base, "en");
+    admin.login("admin", PASSWORD).await;
+    let form = admin.get("/console/new").await;
+    assert!(!form.expect(200).body.contains("name=\"claim\""), "the administrator is in no group");
+});
+
 both_backends!(every_lifecycle_action_works_from_the_console_forms, |store| async move {
     let env = start(&store).await;
     let mut user = Browser::new(&env.base, "en");

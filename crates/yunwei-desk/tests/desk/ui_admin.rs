@@ -35,7 +35,7 @@ both_backends!(the_dashboard_draws_svg_charts_with_the_right_counts_and_links, |
     drop(tx);
     let p = list.tickets[0].priority;
     assert!(body.contains(&format!("href=\"/console?queue=open&priority={p}\"")), "priority link");
-    let label = ["Critical", "Major", "Minor", "Low"][p as usize - 1];
+    let label = ["Critical", "High", "Medium", "Low"][p as usize - 1];
     assert!(body.contains(&format!("<title>{label}: 2</title>")), "the bar counts both");
     // Today (in the viewer's zone) has two created tickets, and its bar links to that day.
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).date();
@@ -71,6 +71,32 @@ both_backends!(only_administrators_open_the_admin_pages, |store| async move {
     admin.get("/admin/users").await.expect(200);
     // A form without the CSRF token is refused.
     admin.post("/admin/matrix", &[("version", "0")]).await.expect(403);
+});
+
+both_backends!(each_admin_page_names_its_own_things, |store| async move {
+    let env = start(&store).await;
+    for (lang, user_words, thing_words) in [
+        ("zh-CN", ["创建用户", "姓名"], ["创建支持组", "创建单位", "创建地点", "名称"]),
+        ("en", ["Create user", "Name"], ["Create group", "Create organisation", "Create location", "Name"]),
+    ] {
+        let mut admin = Browser::new(&env.base, lang);
+        admin.login("admin", PASSWORD).await.redirects_to("/");
+        let csrf = admin.csrf("/account").await;
+        let choice = [("csrf", csrf.as_str()), ("lang", lang), ("time_zone", "Asia/Shanghai")];
+        admin.post("/account", &choice).await.redirects_to("/account");
+        let users = admin.get("/admin/users").await;
+        assert!(user_words.iter().all(|w| users.expect(200).body.contains(w)), "{lang} users page");
+        for (path, create) in [("/admin/groups", 0), ("/admin/tenants", 1), ("/admin/locations", 2)] {
+            let page = admin.get(path).await;
+            let page = &page.expect(200).body;
+            assert!(page.contains(thing_words[create]), "{lang} {path}");
+            assert!(path.ends_with("locations") || page.contains(thing_words[3]), "{lang} {path} names");
+            assert!(!page.contains(user_words[0]), "{lang} {path} offers to create a user");
+            if lang == "zh-CN" {
+                assert!(!page.contains("姓名"), "{path} calls a name of a thing a person's name");
+            }
+        }
+    }
 });
 
 both_backends!(an_admin_creates_and_disables_a_user_who_then_cannot_log_in, |store| async move {

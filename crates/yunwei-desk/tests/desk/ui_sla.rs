@@ -93,7 +93,8 @@ both_backends!(clocks_show_on_ticket_pages_and_the_queue_and_report_follow_the_s
     drop(tx);
     let page = agent.get("/console/sla/report?group_by=none&horizon=4").await;
     let body = &page.expect(200).body;
-    assert!(body.contains("SLA compliance report") && body.contains("MTTA (business time)"));
+    assert!(body.contains("SLA compliance report") && body.contains("MTTA, mean time to respond (business time)"));
+    assert!(body.contains("MTTR, mean time to resolve (wall-clock time)"));
     for kind in ["response", "resolution"] {
         let row = rows.iter().find(|r| r.kind == kind).expect("a row per clock kind");
         let anchor = format!("id=\"report-{kind}\"");
@@ -359,6 +360,15 @@ both_backends!(
         assert!(on_site.contains("data-status=\"met\""), "{on_site}");
         assert!(on_site.contains("data-event=\"started\"") && on_site.contains("data-event=\"stopped\""), "{on_site}");
         assert!(body.contains("arrived on site"), "the timeline says so");
+        // The report names each clock's mean for what it measures: arriving on site is no MTTR.
+        let page = agent.get("/console/sla/report?group_by=none").await;
+        let body = &page.expect(200).body;
+        let on_site = &body[body.find("id=\"report-on_site\"").expect("the on-site table")..];
+        let on_site = &on_site[..on_site.find("</section>").expect("its end")];
+        assert!(
+            on_site.contains("Mean time to arrive on site (business time)") && !on_site.contains("MTT"),
+            "{on_site}"
+        );
         // The requester's portal shows no OLA.
         let portal = user.get(&format!("/portal/tickets/{number}")).await;
         assert!(!portal.expect(200).body.contains("data-kind=\"ola\""));
