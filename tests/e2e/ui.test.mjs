@@ -5,7 +5,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PASSWORD, launchBrowser, login, logout, newPage, shot, startServer, submit } from './lib.mjs';
+import { PASSWORD, launchBrowser, login, logout, newPage, shot, signIn, startServer, submit } from './lib.mjs';
 
 const XSS = '<script>window.__xss=1</script>"><img src=x onerror="window.__xss=2">';
 
@@ -178,6 +178,32 @@ describe('on the embedded store', () => {
 
   test('a fault goes from the portal through the console and back, in English', async () => {
     numbers.en = await story(browser, server.base, 'en', 'en');
+  });
+
+  test('a file over the upload limit is refused as it is chosen, and the reply text stays', async () => {
+    for (const [lang, limit] of [['en', 'Attachments may be at most 10 MB.'], ['zh-CN', '附件不能超过 10 MB。']]) {
+      const page = await signIn(browser, server.base, CAST[lang].user, lang);
+      await page.goto(`${server.base}/portal/new`);
+      assert.ok((await page.textContent('form[action="/portal/new"]')).includes(limit), 'the report form tells the limit');
+      await page.fill('input[name=title]', `VPN drops every hour (${lang})`);
+      await submit(page, 'form[action="/portal/new"] button.primary[type=submit]');
+      const number = page.url().split('/').pop();
+      assert.ok((await page.textContent('#reply-body ~ label .upload-limit')).includes(limit), 'the limit is shown before upload');
+      await page.fill('#reply-body', 'Here is the log you asked for');
+      const file = page.locator('#reply-body ~ label input[type=file]');
+      await file.setInputFiles({ name: 'huge.log', mimeType: 'text/plain', buffer: Buffer.alloc(10 * 1024 * 1024 + 1, 120) });
+      assert.equal(await file.evaluate((i) => i.validationMessage), limit);
+      await page.click('#reply-submit');
+      await page.waitForTimeout(300);
+      assert.ok(page.url().endsWith(`/portal/tickets/${number}`), 'no request was sent');
+      assert.ok(!(await page.content()).includes('Too large') && !(await page.content()).includes('文件过大'));
+      assert.equal(await page.inputValue('#reply-body'), 'Here is the log you asked for');
+      await shot(page, `upload-too-large-${lang}`, { fullPage: false });
+      // A file within the limit is taken.
+      await file.setInputFiles({ name: 'small.log', mimeType: 'text/plain', buffer: Buffer.from('ok') });
+      assert.equal(await file.evaluate((i) => i.validationMessage), '');
+      await page.context().close();
+    }
   });
 
   test("an end user opening another user's ticket gets the 404 page", async () => {

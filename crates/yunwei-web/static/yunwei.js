@@ -12,6 +12,17 @@
     }, 0);
   });
 
+  // A file larger than the server takes is refused as it is chosen, in the page's words,
+  // so nothing typed is lost to a failed upload.
+  document.addEventListener("change", function (e) {
+    var input = e.target;
+    if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) { return; }
+    var max = Number(input.dataset.maxBytes);
+    var big = Array.prototype.some.call(input.files || [], function (f) { return f.size > max; });
+    input.setCustomValidity(big ? input.dataset.tooLarge : "");
+    if (big) { input.reportValidity(); }
+  });
+
   // A click anywhere in a ticket row opens the ticket (the number stays a real link).
   document.addEventListener("click", function (e) {
     var row = e.target.closest("tr[data-href]");

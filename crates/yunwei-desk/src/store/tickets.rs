@@ -215,11 +215,13 @@ stored_row! {
         pub(crate) tenant_id: i64,
         pub(crate) role: String,
         pub(crate) active: bool,
+        /// For refusals people read: "user Li Ming is not a member of …", not "user 7".
+        pub(crate) name: String,
     }
 }
 
 pub(crate) async fn party(c: &mut impl Conn, id: i64) -> Result<Option<Party>> {
-    c.fetch_opt(sql!("SELECT id, tenant_id, role, active FROM users WHERE id = $1", id)).await
+    c.fetch_opt(sql!("SELECT id, tenant_id, role, active, name FROM users WHERE id = $1", id)).await
 }
 
 /// Checks a category may be given to a ticket; returns it and its ancestors, nearest first
@@ -250,13 +252,15 @@ stored_row! {
         id: i64,
         tier: i64,
         active: bool,
+        name: String,
     }
 }
 
 async fn group_facts(c: &mut impl Conn, field: &str, id: i64) -> Result<GroupFacts> {
-    match c.fetch_opt::<GroupFacts>(sql!("SELECT id, tier, active FROM support_groups WHERE id = $1", id)).await? {
+    match c.fetch_opt::<GroupFacts>(sql!("SELECT id, tier, active, name FROM support_groups WHERE id = $1", id)).await?
+    {
         Some(g) if g.active => Ok(g),
-        Some(_) => Err(StoreError::invalid(field, "group_disabled").with("id", id)),
+        Some(g) => Err(StoreError::invalid(field, "group_disabled").with("group", g.name)),
         None => Err(StoreError::invalid(field, "no_such_group").with("id", id)),
     }
 }
@@ -282,7 +286,7 @@ pub(crate) async fn check_assignment(
             return Err(StoreError::invalid("assignee_id", "no_such_staff").with("id", a));
         };
         if !is_member(c, group_id, p.id).await? {
-            return Err(StoreError::invalid("assignee_id", "not_a_member").with("user", a).with("group", group_id));
+            return Err(StoreError::invalid("assignee_id", "not_a_member").with("user", p.name).with("group", g.name));
         }
         let serves = p.role == Role::Admin.as_str()
             || c.fetch_opt::<(i64,)>(sql!(
@@ -293,7 +297,7 @@ pub(crate) async fn check_assignment(
             .await?
             .is_some();
         if !serves {
-            return Err(StoreError::invalid("assignee_id", "not_serving_tenant").with("user", a));
+            return Err(StoreError::invalid("assignee_id", "not_serving_tenant").with("user", p.name));
         }
     }
     Ok(g)

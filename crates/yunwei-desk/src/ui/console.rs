@@ -28,7 +28,6 @@ use super::shared::{self, CategoryGroup, EventView, Names};
 use crate::api::tickets::{ActionBody, action_request};
 use yunwei_kernel::permission::Actor;
 use yunwei_web::AppState;
-use yunwei_web::ui::i18n;
 use yunwei_web::ui::session::{FormData, Posted, Staff, StaffOnly, Viewer};
 use yunwei_web::ui::view::{self, Ui, render};
 
@@ -469,12 +468,8 @@ impl From<StoreError> for Refusal {
     }
 }
 
-fn file_too_large(s: &AppState, v: &Viewer, form: &FormData) -> Option<Refusal> {
-    let too_large = form.file.as_ref().is_some_and(|(_, b)| b.len() > s.config.max_attachment_bytes);
-    too_large.then(|| {
-        let mb = (s.config.max_attachment_bytes / (1024 * 1024)).to_string();
-        Refusal::Form(StatusCode::PAYLOAD_TOO_LARGE, i18n::tf(v.locale, "error.file_too_large", &[("mb", &mb)]))
-    })
+fn file_too_large(v: &Viewer, form: &FormData) -> Option<Refusal> {
+    v.file_too_large(form).map(|msg| Refusal::Form(StatusCode::PAYLOAD_TOO_LARGE, msg))
 }
 
 /// A public reply or an internal note, with an optional file.
@@ -483,7 +478,7 @@ pub async fn comment(State(s): State<AppState>, Path(r): Path<String>, p: Posted
     let public = form.get("visibility") != "internal";
     let tr = TicketRef::parse(&r);
     let done = async {
-        if let Some(refusal) = file_too_large(&s, &v, &form) {
+        if let Some(refusal) = file_too_large(&v, &form) {
             return Err(refusal);
         }
         let mut tx = s.store.write().await?;
@@ -758,7 +753,7 @@ pub async fn create(State(s): State<AppState>, p: Posted<StaffOnly>) -> Response
     };
     let claim = form.get("claim") == "on";
     let done = async {
-        if let Some(refusal) = file_too_large(&s, &v, &form) {
+        if let Some(refusal) = file_too_large(&v, &form) {
             return Err(refusal);
         }
         let mut tx = s.store.write().await?;
@@ -780,7 +775,7 @@ pub async fn create(State(s): State<AppState>, p: Posted<StaffOnly>) -> Response
         Ok::<_, Refusal>(t.number)
     };
     match done.await {
-        Ok(number) => view::redirect_with(&v, &format!("/console/tickets/{number}"), "flash.created"),
+        Ok(number) => view::redirect_with(&v, &format!("/console/tickets/{number}"), "flash.logged"),
         Err(Refusal::Store(e)) => match view::explain(&v, e) {
             Ok((status, msg)) => new_page(&s, &v, &actor, status, Some(msg), form).await,
             Err(page) => page,

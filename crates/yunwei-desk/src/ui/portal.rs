@@ -4,7 +4,7 @@
 use std::borrow::Borrow;
 
 use crate::rules::rating::rateable;
-use crate::rules::ticket::ActionKind;
+use crate::rules::ticket::{ActionKind, Status};
 use crate::store::categories;
 use crate::store::ratings;
 use crate::store::tickets::{self, ActionRequest, Attachment, NewTicket, SortKey, Ticket, TicketFilter, TicketRef};
@@ -13,14 +13,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use yunwei_db::Tx;
+use yunwei_db::{StoreError, Tx};
 use yunwei_org::locations;
 
 use super::shared::{self, CategoryGroup, EventView, Names};
 use yunwei_kernel::permission::Actor;
 use yunwei_web::AppState;
 use yunwei_web::ui::forms;
-use yunwei_web::ui::i18n;
 use yunwei_web::ui::session::{Ctx, FormData, Posted, SignedIn, Viewer};
 use yunwei_web::ui::view::{self, Ui, render};
 
@@ -28,6 +27,8 @@ use yunwei_web::ui::view::{self, Ui, render};
 #[template(path = "portal_list.html")]
 struct ListPage {
     ui: Ui,
+    /// Resolved tickets waiting for the viewer to confirm or reopen: first on the page.
+    awaiting: Vec<Ticket>,
     tickets: Vec<Ticket>,
     show: String,
     next: Option<String>,
@@ -54,15 +55,27 @@ pub async fn my_tickets(State(s): State<AppState>, Ctx(v, actor): Ctx, Query(q):
         after: q.after.as_deref().and_then(|a| shared::decode_cursor(PORTAL_SORT, a)),
         ..Default::default()
     };
+    // What waits for the requester comes first: resolutions to confirm (or reopen), which
+    // the list of work in progress does not hold.
+    let waiting = TicketFilter {
+        requester_id: Some(actor.user_id),
+        statuses: vec![Status::Resolved],
+        sort: SortKey::UpdatedAt,
+        desc: true,
+        limit: 50,
+        ..Default::default()
+    };
     let page = async {
         let mut tx = s.store.read().await?;
-        tickets::list(&mut tx, &actor, &f).await
+        let awaiting = if f.after.is_none() { tickets::list(&mut tx, &actor, &waiting).await?.tickets } else { vec![] };
+        Ok::<_, StoreError>((awaiting, tickets::list(&mut tx, &actor, &f).await?))
     };
     match page.await {
-        Ok(page) => {
+        Ok((awaiting, page)) => {
             let next = page.next.map(|c| shared::encode_cursor(PORTAL_SORT, c));
             let p = ListPage {
                 ui: Ui::new(&v, "portal"),
+                awaiting,
                 tickets: page.tickets,
                 show: show.into(),
                 next,
@@ -156,18 +169,9 @@ pub async fn attach_file(
     }
 }
 
-fn too_large(s: &AppState, form: &FormData) -> bool {
-    form.file.as_ref().is_some_and(|(_, b)| b.len() > s.config.max_attachment_bytes)
-}
-
 pub async fn create(State(s): State<AppState>, p: Posted<SignedIn>) -> Response {
     let Posted { viewer: v, actor, form } = p;
-    if too_large(&s, &form) {
-        let msg = i18n::tf(
-            v.locale,
-            "error.file_too_large",
-            &[("mb", &(s.config.max_attachment_bytes / (1024 * 1024)).to_string())],
-        );
+    if let Some(msg) = v.file_too_large(&form) {
         return new_page(&s, &v, &actor, StatusCode::PAYLOAD_TOO_LARGE, Some(msg), &form, None).await;
     }
     let new = NewTicket {
@@ -318,12 +322,7 @@ async fn after(
 
 pub async fn reply(State(s): State<AppState>, Path(r): Path<String>, p: Posted<SignedIn>) -> Response {
     let Posted { viewer: v, actor, form } = p;
-    if too_large(&s, &form) {
-        let msg = i18n::tf(
-            v.locale,
-            "error.file_too_large",
-            &[("mb", &(s.config.max_attachment_bytes / (1024 * 1024)).to_string())],
-        );
+    if let Some(msg) = v.file_too_large(&form) {
         return ticket_page(&s, &v, &actor, &r, StatusCode::PAYLOAD_TOO_LARGE, Some(msg)).await;
     }
     let tr = TicketRef::parse(&r);

@@ -331,9 +331,11 @@ both_backends!(refused_actions_answer_the_right_error_and_change_nothing, |store
     let missing = api.act(&tok.agent, &t, "dispatch", json!({ "group_id": 999_999 })).await;
     missing.invalid("group_id");
     missing.reason("no_such_group", &[("id", "999999")]);
-    api.act(&tok.agent, &t, "dispatch", json!({ "group_id": w.l1, "assignee_id": w.engineer.user_id }))
-        .await
-        .invalid("assignee_id");
+    // Named as people read them, not by id.
+    let outsider =
+        api.act(&tok.agent, &t, "dispatch", json!({ "group_id": w.l1, "assignee_id": w.engineer.user_id })).await;
+    outsider.invalid("assignee_id");
+    outsider.reason("not_a_member", &[("user", "engineer"), ("group", "Service desk")]);
     api.act(&tok.agent, &t, "resolve", json!({ "code": "magic", "notes": "n" })).await.invalid("code");
     api.act(&tok.agent, &t, "claim", json!({ "colour": "red" })).await.invalid("colour");
     api.post(&tok.agent, &format!("/tickets/{id}/claim"), json!({})).await.invalid("version");

@@ -161,6 +161,8 @@ both_backends!(the_console_shows_the_business_services_a_tickets_cis_serve, |sto
     let to = done.header("location").to_string();
     assert!(to.starts_with("/console/tickets/INC-"), "{to}");
     let page = agent.get(&to).await.expect(200).body.clone();
+    // The agent is told the call is logged, not promised a reply as a requester is.
+    assert!(page.contains("Ticket logged.") && !page.contains("We will be in touch"), "{page}");
     let section = &page[page.find("id=\"cis\"").expect("the CIs section")..];
     assert!(section.contains("财务服务器") && section.contains("Payroll"), "{section}");
     let mut tx = store.read().await.unwrap();

@@ -249,6 +249,15 @@ both_backends!(a_fault_goes_from_the_portal_through_the_console_and_back_to_a_ra
     .await
     .expect(303);
 
+    // The requester's own page starts with what waits for them: the resolution to confirm,
+    // which the list of work in progress no longer holds.
+    let list = user.get("/portal").await;
+    let body = &list.expect(200).body;
+    let awaiting = &body[body.find("id=\"awaiting\"").expect("a section of what awaits the requester")..];
+    let tabs = awaiting.find("class=\"tabs\"").expect("the tabs after it");
+    assert!(awaiting[..tabs].contains("待您确认") && awaiting[..tabs].contains(&number), "{body}");
+    assert!(!awaiting[tabs..].contains(&number), "not among the tickets in progress");
+
     let page = user.get(&format!("/portal/tickets/{number}")).await;
     assert!(page.body.contains("已更换显示器电源线") && page.body.contains("电源线松动"));
     let (csrf, version) = (page.csrf(), page.version());
@@ -260,6 +269,7 @@ both_backends!(a_fault_goes_from_the_portal_through_the_console_and_back_to_a_ra
         .expect(303);
     let page = user.get(&format!("/portal/tickets/{number}")).await;
     assert!(page.body.contains("已关闭") && page.body.contains("非常满意") && page.body.contains("很快"));
+    assert!(!user.get("/portal").await.body.contains("id=\"awaiting\""), "nothing awaits once confirmed");
     let again = user.post(&format!("/portal/tickets/{number}/rate"), &[("csrf", &csrf), ("score", "1")]).await;
     assert_eq!(again.status, 409, "rated once");
 });
@@ -466,6 +476,31 @@ both_backends!(claiming_is_offered_to_members_of_the_holding_group_and_a_refusal
     let form = admin.get("/console/new").await;
     assert!(!form.expect(200).body.contains("name=\"claim\""), "the administrator is in no group");
 });
+
+both_backends!(
+    the_upload_limit_is_told_before_upload_and_a_body_past_it_says_the_limit_and_how_to_go_back,
+    |store| async move {
+        let env = start(&store).await;
+        let mut user = Browser::new(&env.base, "en");
+        user.login("user.a", PASSWORD).await;
+        let number = report(&mut user, "Screenshot of the error").await;
+        let path = format!("/portal/tickets/{number}");
+        let page = user.get(&path).await;
+        let body = &page.expect(200).body;
+        assert!(body.contains("data-max-bytes=\"10485760\""), "the browser is told the limit");
+        assert!(body.contains("Attachments may be at most 10 MB."), "and so is the person");
+        let csrf = page.csrf();
+        let huge = "x".repeat(11 * 1024 * 1024);
+        let res = user.post(&format!("{path}/reply"), &[("csrf", &csrf), ("body", &huge)]).await;
+        assert_eq!(res.status, 413);
+        assert!(res.body.contains("Attachments may be at most 10 MB.") && res.body.contains("Go back"), "{}", res.body);
+        let mut agent = Browser::new(&env.base, "en");
+        agent.login("agent", PASSWORD).await;
+        for form in [format!("/console/tickets/{number}"), "/console/new".to_string()] {
+            assert!(agent.get(&form).await.expect(200).body.contains("data-max-bytes=\"10485760\""), "{form}");
+        }
+    }
+);
 
 both_backends!(every_lifecycle_action_works_from_the_console_forms, |store| async move {
     let env = start(&store).await;

@@ -19,7 +19,7 @@ use yunwei_db::identity::User;
 use yunwei_db::sessions::{self, Session};
 use yunwei_kernel::permission::{self, Actor};
 
-use super::i18n::Locale;
+use super::i18n::{self, Locale};
 use super::view;
 use crate::AppState;
 
@@ -89,9 +89,17 @@ pub struct Viewer {
     pub pre_csrf: Option<String>,
     /// A one-time message key from the previous request (after a redirect).
     pub flash: Option<String>,
+    /// The largest attachment a form may carry, told before upload.
+    pub max_upload_bytes: usize,
 }
 
 impl Viewer {
+    /// The refusal, worded, of a form whose file is larger than an attachment may be.
+    pub fn file_too_large(&self, form: &FormData) -> Option<String> {
+        let too_large = form.file.as_ref().is_some_and(|(_, b)| b.len() > self.max_upload_bytes);
+        too_large.then(|| i18n::tf(self.locale, "error.file_too_large", &[("mb", &mib(self.max_upload_bytes))]))
+    }
+
     pub fn csrf(&self) -> &str {
         match &self.signed {
             Some(s) => &s.session.csrf_token,
@@ -159,6 +167,7 @@ impl FromRequestParts<AppState> for Viewer {
             path,
             pre_csrf: cookie(&parts.headers, PRE_COOKIE).map(str::to_string),
             flash: cookie(&parts.headers, FLASH_COOKIE).map(str::to_string),
+            max_upload_bytes: state.config.max_attachment_bytes,
         };
         parts.extensions.insert(v.clone());
         Ok(v)
@@ -332,11 +341,17 @@ impl<W: Who> FromRequest<AppState> for Posted<W> {
         let form = match read_form(Request::from_parts(parts, body), state).await {
             Ok(f) => f,
             Err(StatusCode::PAYLOAD_TOO_LARGE) => {
-                return Err(view::problem_page(
+                // Too large to read at all: say the limit, and that going back keeps the text.
+                let message = format!(
+                    "{} {}",
+                    i18n::tf(viewer.locale, "error.file_too_large", &[("mb", &mib(viewer.max_upload_bytes))]),
+                    i18n::t(viewer.locale, "error.too_large")
+                );
+                return Err(view::problem_text(
                     &viewer,
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "error.too_large_title",
-                    "error.too_large",
+                    message,
                 ));
             }
             Err(_) => {
@@ -390,4 +405,10 @@ pub async fn check_origin(
         }
     }
     next.run(req).await
+}
+
+/// A size in whole mebibytes, as the upload limit is told (`10`), or with one decimal below 1.
+pub fn mib(bytes: usize) -> String {
+    let mb = bytes as f64 / (1024.0 * 1024.0);
+    if mb >= 1.0 { format!("{}", mb.floor() as u64) } else { format!("{mb:.1}") }
 }

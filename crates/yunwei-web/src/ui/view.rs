@@ -33,6 +33,8 @@ pub struct Ui {
     pub nav: &'static str,
     /// What the search box shows.
     pub search: String,
+    /// The largest attachment a form may carry.
+    pub max_upload_bytes: usize,
 }
 
 impl Ui {
@@ -56,7 +58,14 @@ impl Ui {
             flash_tone,
             nav,
             search: String::new(),
+            max_upload_bytes: v.max_upload_bytes,
         }
+    }
+
+    /// The upload limit in words, shown beside each attachment field and said by the browser
+    /// when a chosen file is larger: "Attachments may be at most 10 MB."
+    pub fn upload_limit(&self) -> String {
+        i18n::tf(self.locale, "error.file_too_large", &[("mb", &super::session::mib(self.max_upload_bytes))])
     }
 
     /// The navigation links this viewer sees.
@@ -165,11 +174,16 @@ pub struct ErrorPage {
 
 /// A friendly page for a refusal, in the viewer's language.
 pub fn problem_page(v: &Viewer, status: StatusCode, title_key: &str, message_key: &str) -> Response {
+    problem_text(v, status, title_key, i18n::t(v.locale, message_key).to_string())
+}
+
+/// [`problem_page`] with a message already worded.
+pub fn problem_text(v: &Viewer, status: StatusCode, title_key: &str, message: String) -> Response {
     let page = ErrorPage {
         ui: Ui::new(v, ""),
         status: status.as_u16(),
         title: i18n::t(v.locale, title_key).to_string(),
-        message: i18n::t(v.locale, message_key).to_string(),
+        message,
     };
     render(v, status, page)
 }
