@@ -38,6 +38,12 @@ pub struct Clock {
     pub stopped_at: Option<Timestamp>,
 }
 
+/// Whether the instant `at` (a due instant, a warning threshold) has passed at `now`: only
+/// after it, not at it. The view, the escalation scan and the stored figures all decide by it.
+pub fn is_past(at: Timestamp, now: Timestamp) -> bool {
+    at < now
+}
+
 /// A clock's figures at one instant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClockView {
@@ -50,6 +56,16 @@ pub struct ClockView {
     pub due_at: Option<Timestamp>,
     /// When the target was (or will be, if running) exceeded.
     pub breached_at: Option<Timestamp>,
+}
+
+impl ClockView {
+    /// Whether a clock seen at one instant is breached at a `later` one, with nothing done to it
+    /// between: breached already, or running and due before `later`. What the store asks of
+    /// the figures it saved (`breached = TRUE OR due_at < now`), so its lists and reports need
+    /// not recompute each clock; property-tested to agree with [`Clock::view`] at `later`.
+    pub fn breached_by(&self, later: Timestamp) -> bool {
+        self.status == ClockStatus::Breached || self.due_at.is_some_and(|d| is_past(d, later))
+    }
 }
 
 impl Clock {
@@ -154,12 +170,20 @@ impl Clock {
     }
 
     /// The clock's figures at `now`.
+    ///
+    /// Breached means one thing everywhere: the due instant (where the counted time reaches the
+    /// target) has passed without the clock stopping or pausing. A 40-hour clock due at Friday
+    /// 18:00, the close of business, is breached from then on, though no more business time
+    /// counts until Monday; stopped at 18:00 itself it is met.
     pub fn view(&self, cal: &Calendar, now: Timestamp) -> ClockView {
         let elapsed = self.elapsed(cal, now);
         let remaining = self.target - elapsed;
-        let breached_at = if elapsed > self.target { self.reached_at(cal, self.target) } else { None };
-        let due_at = if self.is_running() { self.reached_at(cal, self.target) } else { None };
-        let status = if elapsed > self.target {
+        let due = self.reached_at(cal, self.target);
+        // Counting ended at the stop or the pause, else goes on to now.
+        let until = self.stopped_at.or(self.paused_since).map_or(now, |t| t.min(now));
+        let breached_at = due.filter(|d| is_past(*d, until));
+        let due_at = if self.is_running() { due } else { None };
+        let status = if breached_at.is_some() {
             ClockStatus::Breached
         } else if self.stopped_at.is_some() {
             ClockStatus::Met
@@ -515,6 +539,58 @@ mod tests {
         assert!(changes(&c, &c.clone(), t0 + hours(6)).is_empty());
     }
 
+    /// Where a calendar's business time ends, by kind of edge, with the next instant it counts
+    /// again: the close of an ordinary day, a Friday, the Friday before a 调休 (make-up) Saturday,
+    /// that Saturday's close before nine days of Spring Festival, and the lunch break.
+    fn edges() -> [(&'static str, Timestamp, Timestamp); 5] {
+        [
+            ("end of day", sh(2026, 3, 9, 18, 0), sh(2026, 3, 10, 9, 0)),
+            ("weekend", sh(2026, 3, 6, 18, 0), sh(2026, 3, 9, 9, 0)),
+            ("before a make-up day", sh(2026, 2, 13, 18, 0), sh(2026, 2, 14, 9, 0)),
+            ("holiday", sh(2026, 2, 14, 18, 0), sh(2026, 2, 24, 9, 0)),
+            ("lunch", sh(2026, 3, 10, 12, 0), sh(2026, 3, 10, 13, 0)),
+        ]
+    }
+
+    #[test]
+    fn a_clock_due_at_the_close_of_business_is_breached_from_then_not_from_the_next_morning() {
+        let cal = Calendar::china_5x8();
+        for (edge, close, reopen) in edges() {
+            // Started 40 business hours before the close: due exactly at it.
+            let start = sh(2026, 1, 5, 9, 0);
+            let target = cal.business_time_between(start, close);
+            let c = Clock::start(start, target);
+            assert_eq!(c.reached_at(&cal, target), Some(close), "{edge}");
+            let at = c.view(&cal, close);
+            assert_eq!(
+                (at.status, at.remaining),
+                (ClockStatus::Running, SignedDuration::ZERO),
+                "{edge}: due, not late"
+            );
+            for later in [close + SignedDuration::from_micros(1), close + reopen.duration_since(close) / 2, reopen] {
+                let v = c.view(&cal, later);
+                assert_eq!(
+                    (v.status, v.breached_at, v.due_at),
+                    (ClockStatus::Breached, Some(close), Some(close)),
+                    "{edge}"
+                );
+                assert_eq!(v.remaining, SignedDuration::ZERO, "{edge}: no business time has passed since");
+                assert!(is_past(c.threshold_at(&cal, 100).unwrap(), later), "{edge}: the scan fires");
+            }
+            // Stopped at the close it is met; stopped after it (on the weekend, say), breached.
+            let mut on_time = c.clone();
+            on_time.stop(close);
+            assert_eq!(on_time.view(&cal, reopen).status, ClockStatus::Met, "{edge}");
+            let mut late = c.clone();
+            late.stop(close + SignedDuration::from_mins(30));
+            assert_eq!(late.view(&cal, reopen).status, ClockStatus::Breached, "{edge}");
+            // Paused at the close and resumed after the weekend: not breached while paused.
+            let mut held = c.clone();
+            held.pause(close);
+            assert_eq!(held.view(&cal, close + SignedDuration::from_hours(1)).status, ClockStatus::Paused, "{edge}");
+        }
+    }
+
     fn events() -> impl Strategy<Value = Vec<(u8, i64)>> {
         // (what: 0 pause, 1 resume, 2 stop, 3 restart; minutes after the previous event)
         proptest::collection::vec((0u8..4, 1i64..3000), 0..12)
@@ -549,6 +625,48 @@ mod tests {
             prop_assert_eq!(v.remaining, c.target - v.elapsed);
             if let Some(due) = v.due_at {
                 prop_assert_eq!(c.elapsed(&cal, due), c.target);
+            }
+        }
+
+        /// At every calendar edge, whatever happened to a clock before: the figures saved at
+        /// one instant say "breached" at a later one exactly when the clock's own view does
+        /// (the store's lists and reports read the saved figures), a running clock is breached
+        /// exactly when the scan's 100 % threshold has passed, and a breach means the due
+        /// instant passed while the clock counted.
+        #[test]
+        fn every_reader_of_a_clock_agrees_on_a_breach(
+            evs in events(),
+            edge in 0usize..5,
+            offset_min in -600i64..600,
+            shift_min in -3000i64..3000,
+            later_min in 0i64..6000,
+        ) {
+            let cal = Calendar::china_5x8();
+            let (_, close, _) = edges()[edge];
+            let start = sh(2026, 1, 5, 9, 0) + SignedDuration::from_mins(shift_min);
+            // A target that, run without pauses, ends near (often exactly at) the edge.
+            let exact = cal.business_time_between(start, close);
+            let target = (exact + SignedDuration::from_mins(offset_min / 10 * 10)).max(SignedDuration::from_mins(1));
+            let mut c = Clock::start(start, target);
+            let mut saved_at = start;
+            for (what, gap) in evs {
+                saved_at += SignedDuration::from_mins(gap);
+                match what { 0 => c.pause(saved_at), 1 => c.resume(saved_at), 2 => c.stop(saved_at), _ => c.restart(saved_at) }
+            }
+            let saved = c.view(&cal, saved_at);
+            for later in [saved_at, close, close + SignedDuration::from_micros(1), saved_at + SignedDuration::from_mins(later_min)] {
+                if later < saved_at { continue; }
+                let now = c.view(&cal, later);
+                let breached = now.status == ClockStatus::Breached;
+                prop_assert_eq!(saved.breached_by(later), breached);
+                if c.is_running() {
+                    prop_assert_eq!(c.threshold_at(&cal, 100).is_some_and(|at| is_past(at, later)), breached);
+                }
+                if breached {
+                    let due = now.breached_at.unwrap();
+                    prop_assert_eq!(c.elapsed(&cal, due), c.target);
+                    prop_assert!(is_past(due, later));
+                }
             }
         }
     }

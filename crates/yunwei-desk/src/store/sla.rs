@@ -1298,7 +1298,7 @@ pub async fn fire_due(tx: &mut Tx, now: Timestamp, limit: i64) -> Result<usize> 
         let mut highest = None;
         for pct in thresholds.iter().copied().chain(std::iter::once(100)) {
             let Some(at) = clock.threshold_at(cal, pct) else { continue };
-            if at > now || !clock.is_running() {
+            if !sla::is_past(at, now) || !clock.is_running() {
                 continue;
             }
             let inserted = execute!(
@@ -1435,6 +1435,15 @@ pub struct ComplianceRow {
     pub breaching_soon: i64,
 }
 
+/// Whether the clock `c` is breached at `now` (microseconds), from its saved figures: the one
+/// definition ([`sla::ClockView::breached_by`], property-tested against the clock's own view)
+/// in SQL. `due_at` is saved only while a clock runs, so a clock due before now is running and
+/// late; a stopped or paused one keeps the flag it was saved with. Only a running clock has a
+/// due instant, so `NOT breached AND due_at <= h` is a clock still to breach by `h`.
+fn push_breached(sql: &mut Sql, now: i64) -> &mut Sql {
+    sql.push("(c.breached = TRUE OR (c.due_at IS NOT NULL AND c.due_at < ").arg(Arg::Int(now)).push("))")
+}
+
 /// Compliance per grouping and clock: within target, breached, compliance, mean times, and
 /// breaches coming. Cancelled tickets are left out.
 pub async fn compliance(tx: &mut Tx, actor: &Actor, f: &ComplianceFilter) -> Result<Vec<ComplianceRow>> {
@@ -1452,18 +1461,20 @@ pub async fn compliance(tx: &mut Tx, actor: &Actor, f: &ComplianceFilter) -> Res
     };
     let now = now_micros();
     let mut sql = Sql::new(&format!(
-        "SELECT CAST({key} AS BIGINT) AS key, c.kind,
-           CAST(COUNT(*) AS BIGINT) AS total,
-           CAST(SUM(CASE WHEN c.stopped_at IS NOT NULL AND c.breached = FALSE THEN 1 ELSE 0 END) AS BIGINT) AS met,
-           CAST(SUM(CASE WHEN c.breached = TRUE THEN 1 ELSE 0 END) AS BIGINT) AS breached,
-           CAST(SUM(CASE WHEN c.stopped_at IS NULL AND c.breached = FALSE THEN 1 ELSE 0 END) AS BIGINT) AS open,
+        "SELECT CAST({key} AS BIGINT) AS key, c.kind, CAST(COUNT(*) AS BIGINT) AS total,
+           CAST(SUM(CASE WHEN c.stopped_at IS NOT NULL AND NOT "
+    ));
+    push_breached(&mut sql, now).push(" THEN 1 ELSE 0 END) AS BIGINT) AS met, CAST(SUM(CASE WHEN ");
+    push_breached(&mut sql, now)
+        .push(" THEN 1 ELSE 0 END) AS BIGINT) AS breached, CAST(SUM(CASE WHEN c.stopped_at IS NULL AND NOT ");
+    push_breached(&mut sql, now).push(
+        " THEN 1 ELSE 0 END) AS BIGINT) AS open,
            CAST(AVG(CASE WHEN c.stopped_at IS NOT NULL THEN c.elapsed_secs END) AS DOUBLE PRECISION) AS mean_business_secs,
            CAST(AVG(CASE WHEN c.stopped_at IS NOT NULL THEN (c.stopped_at - c.started_at) / 1000000.0 END) AS DOUBLE PRECISION)
              AS mean_wall_secs,
-           CAST(SUM(CASE WHEN c.stopped_at IS NULL AND c.paused_since IS NULL AND c.breached = FALSE
-             AND c.due_at IS NOT NULL AND c.due_at <= "
-    ));
-    sql.arg(Arg::Int(now + f.within_secs.max(0) * 1_000_000));
+           CAST(SUM(CASE WHEN NOT ",
+    );
+    push_breached(&mut sql, now).push(" AND c.due_at <= ").arg(Arg::Int(now + f.within_secs.max(0) * 1_000_000));
     sql.push(
         " THEN 1 ELSE 0 END) AS BIGINT) AS breaching_soon
          FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE t.status <> 'cancelled'",
@@ -1494,11 +1505,11 @@ pub async fn breaching_soon(
     limit: i64,
 ) -> Result<Vec<(i64, String, Time)>> {
     actor.require(permissions::SEE_ALL_TICKETS_IN_SCOPE)?;
+    let now = now_micros();
     let mut sql = Sql::new(
-        "SELECT c.ticket_id, c.kind, c.due_at FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
-         WHERE c.stopped_at IS NULL AND c.paused_since IS NULL AND c.breached = FALSE AND c.due_at <= ",
+        "SELECT c.ticket_id, c.kind, c.due_at FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE NOT ",
     );
-    sql.arg(Arg::Int(now_micros() + within_secs.max(0) * 1_000_000));
+    push_breached(&mut sql, now).push(" AND c.due_at <= ").arg(Arg::Int(now + within_secs.max(0) * 1_000_000));
     sql.scoped("t.tenant_id", &actor.tenant_scope());
     sql.push(" ORDER BY c.due_at LIMIT ").arg(Arg::Int(limit.clamp(1, 500)));
     Ok(fetch_sql!(tx, (i64, String, Time), sql, fetch_all)?)

@@ -81,7 +81,7 @@ fn clock_line(locale: Locale, c: &ClockReport) -> ClockLine {
         target: duration(locale, c.target_secs),
         elapsed: duration(locale, c.elapsed_secs),
         remaining: duration(locale, c.remaining_secs.abs()),
-        overdue: c.remaining_secs < 0 || c.status == "breached",
+        overdue: c.status == "breached",
         due: c.due_at,
         fired: c.fired.iter().map(|p| format!("{p} %")).collect::<Vec<_>>().join(", "),
         group: c.group_name.clone(),
@@ -127,8 +127,6 @@ pub struct SoonRow {
     pub status: String,
     pub kind: String,
     pub due: Time,
-    /// Already past its target (the escalation scan marks it breached shortly).
-    pub overdue: bool,
 }
 
 #[derive(Template)]
@@ -149,7 +147,6 @@ pub async fn soon(State(s): State<AppState>, Staff(v, actor): Staff, Query(q): Q
     let loaded = async {
         let mut tx = s.store.read().await?;
         let mut rows = Vec::new();
-        let now = yunwei_db::now_micros();
         for (ticket_id, kind, due) in sla::breaching_soon(&mut tx, &actor, hours * 3600, 200).await? {
             let t = tickets::get(&mut tx, &actor, &TicketRef::Id(ticket_id)).await?;
             rows.push(SoonRow {
@@ -159,7 +156,6 @@ pub async fn soon(State(s): State<AppState>, Staff(v, actor): Staff, Query(q): Q
                 status: t.status.to_string(),
                 kind,
                 due,
-                overdue: due.micros() <= now,
             });
         }
         Ok::<_, StoreError>(rows)

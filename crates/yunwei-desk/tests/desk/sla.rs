@@ -259,6 +259,59 @@ both_backends!(compliance_counts_met_and_breached_clocks, |store| async move {
     assert!(sla::compliance(&mut tx, &w.admin, &f).await.is_err());
 });
 
+both_backends!(
+    a_clock_past_its_due_instant_is_breached_for_every_reader_before_the_scan_marks_it,
+    |store| async move {
+        let w = World::build(&store).await;
+        policy_24x7(&store, &w).await;
+        let t = create(&store, &w.user_a, "late").await;
+        // As saved before its due instant, which has since passed a minute ago without a scan: the
+        // response clock (30 min) started 31 minutes ago, still flagged as not breached.
+        let shift = SignedDuration::from_mins(31).as_micros() as i64;
+        let mut tx = store.write().await.unwrap();
+        let moved = yunwei_db::execute!(
+            &mut tx,
+            "UPDATE sla_clocks SET started_at = started_at - $1, due_at = due_at - $1, next_fire_at = next_fire_at - $1
+         WHERE ticket_id = $2 AND kind = 'response' AND breached = FALSE",
+            shift,
+            t.id
+        )
+        .unwrap();
+        assert_eq!(moved, 1);
+        tx.commit().await.unwrap();
+        let readers = async || {
+            let mut tx = store.read().await.unwrap();
+            let page = sla::clocks(&mut tx, &w.agent, &TicketRef::Id(t.id)).await.unwrap();
+            let on_page = page.iter().find(|c| c.kind == "response").unwrap().status.clone();
+            let soon = sla::breaching_soon(&mut tx, &w.agent, 4 * 3600, 100).await.unwrap();
+            let listed = soon.iter().any(|(id, kind, _)| *id == t.id && kind == "response");
+            let f = ComplianceFilter { group_by: "none".into(), within_secs: 4 * 3600, ..Default::default() };
+            let rows = sla::compliance(&mut tx, &w.agent, &f).await.unwrap();
+            let r = rows.iter().find(|r| r.kind == "response").unwrap();
+            (on_page, listed, (r.breached, r.open, r.breaching_soon))
+        };
+        // The ticket page, the breaching-soon list and the report all call it breached already.
+        assert_eq!(readers().await, ("breached".to_string(), false, (1, 0, 0)));
+        // The scan then announces it and marks it, and nothing any reader says changes.
+        let mut tx = store.write().await.unwrap();
+        assert!(sla::fire_due(&mut tx, Timestamp::now(), 100).await.unwrap() >= 1);
+        tx.commit().await.unwrap();
+        let mut tx = store.read().await.unwrap();
+        let flagged = yunwei_db::scalar!(
+            &mut tx,
+            bool,
+            "SELECT breached FROM sla_clocks WHERE ticket_id = $1 AND kind = 'response'",
+            t.id
+        )
+        .unwrap();
+        assert!(flagged);
+        let timeline = tickets::timeline(&mut tx, &w.agent, &TicketRef::Id(t.id)).await.unwrap();
+        assert_eq!(timeline.iter().filter(|e| e.kind == "sla_breach").count(), 1);
+        drop(tx);
+        assert_eq!(readers().await, ("breached".to_string(), false, (1, 0, 0)));
+    }
+);
+
 /// Two workers on one PostgreSQL database, racing over the same due clocks many times: every
 /// threshold fires exactly once.
 #[tokio::test]
