@@ -164,6 +164,8 @@ struct Cast {
     desktop: Actor,
     network: Actor,
     dba: Actor,
+    /// The service desk: first line, which fulfils service requests itself.
+    l1: i64,
     l2_desktop: i64,
     l2_network: i64,
     /// The client whose SLA has on-site arrival targets.
@@ -175,8 +177,17 @@ struct Cast {
 pub async fn ensure(store: &Store, settings: &Settings) -> Fallible {
     let mut tx = store.write().await?;
     if demo::has_tickets(&mut tx).await? {
+        // Started again: the demo is there, so say again how to get in, with a fresh token
+        // (a token is stored hashed, so the first one cannot be shown again).
+        let token = match yunwei_org::users::by_login_unscoped(&mut tx, "admin").await {
+            Ok(admin) => Some(yunwei_db::identity::create_token(&mut tx, None, admin.id, "demo").await?),
+            Err(_) => None,
+        };
         tx.commit().await?;
         eprintln!("Demo: this installation already has tickets, so no demo data was added.");
+        if let Some(token) = token {
+            welcome(settings, &token);
+        }
         return Ok(());
     }
     eprintln!("Demo: generating bilingual demo data …");
@@ -186,6 +197,12 @@ pub async fn ensure(store: &Store, settings: &Settings) -> Fallible {
     generate_tickets(&mut tx, &cast, &estate).await?;
     let token = yunwei_db::identity::create_token(&mut tx, None, cast.admin.user_id, "demo").await?;
     tx.commit().await?;
+    welcome(settings, &token);
+    Ok(())
+}
+
+/// How to log in to the demo, with an API token for the administrator.
+fn welcome(settings: &Settings, token: &str) {
     eprintln!(
         "\nYunwei demo is ready (data in {place}).\n\
          Open http://{listen}/ in a browser and log in with one of these accounts.\n\
@@ -214,7 +231,6 @@ pub async fn ensure(store: &Store, settings: &Settings) -> Fallible {
         },
         listen = settings.listen,
     );
-    Ok(())
 }
 
 async fn person(tx: &mut Tx, admin: Option<&Actor>, new: users::NewUser) -> Fallible<Actor> {
@@ -390,7 +406,7 @@ async fn cast(tx: &mut Tx) -> Fallible<Cast> {
         ..Default::default()
     };
     person(tx, a, it).await?;
-    Ok(Cast { admin, desk, desktop, network, dba, l2_desktop, l2_network, hospital: hosp, users: users_by_tenant })
+    Ok(Cast { admin, desk, desktop, network, dba, l1, l2_desktop, l2_network, hospital: hosp, users: users_by_tenant })
 }
 
 /// The configuration estate of both clients and the provider's shared core.
@@ -578,8 +594,11 @@ async fn generate_tickets(tx: &mut Tx, cast: &Cast, estate: &Estate) -> Fallible
             (_, r) if r < 30 => "resolved",
             _ => "closed",
         };
+        // Service requests stay with the desk, so its agents have their own work and the
+        // group's queue has some waiting when they log in.
         let (group, engineer) = match *top {
             "NET" | "SYS" => (cast.l2_network, &cast.network),
+            "SR" => (cast.l1, desk),
             _ => (cast.l2_desktop, &cast.desktop),
         };
         if target == "cancelled" {

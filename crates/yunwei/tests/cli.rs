@@ -519,10 +519,29 @@ async fn the_demo_has_tickets_in_every_state_with_a_believable_history() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
-    // A second start does not add a second demo.
+    // The service desk has its morning's work: tickets waiting in its queue, and some its
+    // agents are working on.
+    let groups: Value = get_json(&client, format!("{}/api/v1/groups", server.base), &token).await;
+    let desk = groups["items"].as_array().unwrap().iter().find(|g| g["tier"] == 1).unwrap()["id"].as_i64().unwrap();
+    let queue = |status: &'static str| {
+        let (client, base, token) = (client.clone(), server.base.clone(), token.clone());
+        async move {
+            let url = format!("{base}/api/v1/tickets?status={status}&group_id={desk}&limit=200");
+            get_json(&client, url, &token).await["items"].as_array().unwrap().len()
+        }
+    };
+    assert!(queue("assigned").await > 0 && queue("in_progress").await > 0, "the service desk has nothing to do");
+
+    // A second start does not add a second demo, and says again how to log in, with a new
+    // token that works.
     server.stop();
     let server = Server::start(&args);
     assert!(server.banner.contains("already has tickets"), "{}", server.banner);
+    assert!(server.banner.contains("yunwei-demo"), "{}", server.banner);
+    let again = server.banner.split_whitespace().find(|w| w.starts_with("yw_")).expect("a fresh token").to_string();
+    assert_ne!(again, token);
+    let page = get_json(&client, format!("{}/api/v1/tickets?limit=1", server.base), &again).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
     server.stop();
 }
 
