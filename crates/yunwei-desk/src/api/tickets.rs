@@ -317,6 +317,9 @@ pub struct UpdateTicket {
     pub urgency: Option<i64>,
     /// Ids of every CI the ticket is about (replaces the current list; `[]` removes all).
     pub affected_cis: Option<Vec<i64>>,
+    /// Why it changes, shown with the change in the timeline.
+    #[schema(max_length = 1000)]
+    pub reason: Option<String>,
 }
 
 #[utoipa::path(get, path = "/tickets/{ticket}/cis", summary = "The CIs a ticket is about (those you may see)",
@@ -351,6 +354,7 @@ pub async fn update(
         impact: b.impact,
         urgency: b.urgency,
         affected_cis: b.affected_cis,
+        reason: b.reason,
     };
     let mut tx = s.store.write().await?;
     let t = tickets::update(&mut tx, &auth.actor, &TicketRef::parse(&r), b.version, patch).await?;

@@ -514,6 +514,8 @@ pub struct TicketPatch {
     pub urgency: Option<i64>,
     /// The CIs the ticket is about, all of them (replaces the current list).
     pub affected_cis: Option<Vec<i64>>,
+    /// Why it changes (a mis-filed ticket reclassified), shown with the change in the timeline.
+    pub reason: Option<String>,
 }
 
 /// The ids of the CIs a ticket names that `actor` may see, by name.
@@ -549,6 +551,7 @@ pub async fn update(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, p: 
         Some(u) => priority::level("urgency", u)?,
         None => before.urgency as u8,
     };
+    let reason = p.reason.as_deref().map(|r| validate::optional("reason", r, 1000)).transpose()?;
     let prio = i64::from(matrix::get(tx).await?.priority(impact, urgency));
     let cis = match &p.affected_cis {
         Some(ids) => Some(yunwei_cmdb::store::work::check(tx, actor, "affected_cis", before.tenant_id, ids).await?),
@@ -600,7 +603,14 @@ pub async fn update(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, p: 
         return Ok(after);
     }
     let changed: Vec<&String> = changes.keys().collect();
-    add_event(tx, &after, actor, "update", true, "", json!({ "fields": changed })).await?;
+    let mut data = json!({ "fields": changed });
+    if let Some(p) = changes.get("priority") {
+        data["priority"] = p.clone();
+    }
+    if let Some(r) = &reason {
+        data["note"] = json!(r);
+    }
+    add_event(tx, &after, actor, "update", true, "", data).await?;
     if changes.contains_key("title") || changes.contains_key("description") {
         crate::store::search::index_ticket(tx, after.id).await?;
     }

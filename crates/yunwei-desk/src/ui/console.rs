@@ -237,6 +237,11 @@ struct TicketPage {
     t: Ticket,
     category: String,
     location: String,
+    /// Whether the viewer may reclassify it (staff who work tickets, while it is not final).
+    can_edit: bool,
+    /// The category tree and the organisation's locations, for reclassifying.
+    categories: Vec<CategoryGroup>,
+    places: Vec<(i64, String)>,
     events: Vec<EventView>,
     files: Vec<FileView>,
     links: Vec<LinkView>,
@@ -261,6 +266,14 @@ struct TicketPage {
 impl TicketPage {
     fn can(&self, action: &str) -> bool {
         self.actions.contains(&action)
+    }
+
+    fn in_category(&self, id: impl Borrow<i64>) -> bool {
+        self.t.category_id == Some(*id.borrow())
+    }
+
+    fn at_location(&self, id: impl Borrow<i64>) -> bool {
+        self.t.location_id == Some(*id.borrow())
     }
 
     fn stars(&self, score: impl Borrow<i64>) -> String {
@@ -303,10 +316,8 @@ async fn ticket_page(
         let links = tickets::links_of(&mut tx, &t).await?;
         let rating = ratings::for_ticket_of(&mut tx, &t).await?;
         let cats = categories::list(&mut tx).await?;
-        let location = match t.location_id {
-            Some(id) => locations::get(&mut tx, actor, id).await.ok().map(|l| l.label()),
-            None => None,
-        };
+        // The organisation's locations: the ticket's, and those it may be moved to.
+        let places = locations::list(&mut tx, actor, Some(t.tenant_id)).await?;
         let assignable = directory::assignable(&mut tx, actor, t.tenant_id).await?;
         // Names of everyone the timeline mentions.
         let mut names = Names::default();
@@ -323,20 +334,27 @@ async fn ticket_page(
         }
         let clocks = super::sla::clock_lines(&mut tx, v, actor, &t).await;
         let cis = affected(&mut tx, &s.store, v, actor, &t).await?;
-        Ok::<_, StoreError>((t, events, files, links, rating, cats, location, assignable, names, clocks, cis))
+        Ok::<_, StoreError>((t, events, files, links, rating, cats, places, assignable, names, clocks, cis))
     };
-    let (t, events, files, links, rating, cats, location, assignable, names, clocks, (cis, services)) =
-        match loaded.await {
-            Ok(x) => x,
-            Err(e) => return view::fail(v, e),
-        };
+    let (t, events, files, links, rating, cats, places, assignable, names, clocks, (cis, services)) = match loaded.await
+    {
+        Ok(x) => x,
+        Err(e) => return view::fail(v, e),
+    };
     let tier = t.group_id.and_then(|g| assignable.iter().find(|a| a.id == g)).map(|g| g.tier).unwrap_or(1);
     let mine: Vec<i64> =
         assignable.iter().filter(|g| g.members.iter().any(|(id, _)| *id == actor.user_id)).map(|g| g.id).collect();
     let page = TicketPage {
         ui: Ui::new(v, "queues"),
         category: shared::category_path(v.locale, &cats, t.category_id),
-        location: location.unwrap_or_default(),
+        location: t
+            .location_id
+            .and_then(|id| places.iter().find(|l| l.id == id))
+            .map(|l| l.label())
+            .unwrap_or_default(),
+        can_edit: actor.may(permissions::WORK_TICKETS) && !t.status.is_final(),
+        categories: shared::category_tree(v.locale, &cats),
+        places: places.iter().filter(|l| l.active || Some(l.id) == t.location_id).map(|l| (l.id, l.label())).collect(),
         events: events.iter().map(|e| shared::event_view(v.locale, e, &names)).collect(),
         files: file_views(files),
         links: link_views(&t, links),
@@ -414,6 +432,31 @@ async fn ci_named(tx: &mut yunwei_db::Tx, actor: &Actor, tenant_id: i64, text: &
 
 /// Changes the CIs a ticket names: those left ticked, and one more by id, name or a unique
 /// value such as a serial number or hostname.
+/// Reclassifies a ticket: title, description, category, location, impact and urgency (the
+/// priority follows the matrix), with the reason shown in the timeline.
+pub async fn edit(State(s): State<AppState>, Path(r): Path<String>, p: Posted<StaffOnly>) -> Response {
+    let Posted { viewer: v, actor, form } = p;
+    let tr = TicketRef::parse(&r);
+    let patch = tickets::TicketPatch {
+        title: Some(form.get("title").to_string()),
+        description: Some(form.get("description").to_string()),
+        category_id: Some(form.int("category_id").filter(|c| *c > 0)),
+        location_id: Some(form.int("location_id").filter(|l| *l > 0)),
+        impact: form.int("impact"),
+        urgency: form.int("urgency"),
+        affected_cis: None,
+        reason: Some(form.get("reason").to_string()),
+    };
+    let done = async {
+        let mut tx = s.store.write().await?;
+        let t = tickets::update(&mut tx, &actor, &tr, form.int("version").unwrap_or(0), patch).await?;
+        tx.commit().await?;
+        Ok(t.number)
+    };
+    let result = done.await;
+    after(&s, &v, &actor, &r, result, "flash.reclassified").await
+}
+
 pub async fn set_cis(State(s): State<AppState>, Path(r): Path<String>, p: Posted<StaffOnly>) -> Response {
     let Posted { viewer: v, actor, form } = p;
     let tr = TicketRef::parse(&r);

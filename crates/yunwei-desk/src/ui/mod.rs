@@ -30,6 +30,7 @@ pub fn routes(_: &AppState) -> Router<AppState> {
         .route("/console/tickets/{ticket}/act/{action}", post(console::act))
         .route("/console/tickets/{ticket}/link", post(console::link))
         .route("/console/tickets/{ticket}/cis", post(console::set_cis))
+        .route("/console/tickets/{ticket}/edit", post(console::edit))
         .route("/console/tickets/{ticket}/files/{id}", get(console::download))
         .route("/console/sla/soon", get(sla::soon))
         .route("/console/sla/report", get(sla::report))

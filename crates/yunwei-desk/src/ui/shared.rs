@@ -80,6 +80,13 @@ pub fn event_view(locale: Locale, e: &Event, names: &Names) -> EventView {
                     fields.iter().filter_map(Value::as_str).map(|f| label(locale, "field", f)).collect();
                 details.push(names.join(i18n::t(locale, "common.list_sep")));
             }
+            if let Some([from, to]) = data.get("priority").and_then(Value::as_array).map(Vec::as_slice)
+                && let (Some(from), Some(to)) = (from.as_i64(), to.as_i64())
+            {
+                let p = |n: i64| label(locale, "priority", &n.to_string());
+                details.push(format!("{} {} {arrow} {}", i18n::t(locale, "field.priority"), p(from), p(to)));
+            }
+            details.extend(s("note").filter(|n| !n.is_empty()));
         }
         "rating" => {
             if let Some(score) = n("score") {

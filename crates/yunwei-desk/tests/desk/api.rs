@@ -354,6 +354,8 @@ both_backends!(refused_actions_answer_the_right_error_and_change_nothing, |store
         Some("version"),
     );
     api.patch(&tok.agent, &path, json!({ "version": 1, "urgency": 5 })).await.invalid("urgency");
+    let nul = json!({ "version": 1, "urgency": 1, "reason": "bad\u{0}byte" });
+    api.patch(&tok.agent, &path, nul).await.invalid("reason");
     unchanged("the refused edits and misshapen actions").await;
 
     // The same requests done right succeed, and the stale version is stale for good.
@@ -368,8 +370,15 @@ both_backends!(refused_actions_answer_the_right_error_and_change_nothing, |store
         Some("version"),
     );
     assert_eq!(api.ticket(&tok.agent, id).await, t2);
-    let edited = api.patch(&tok.agent, &path, json!({ "version": 2, "impact": 1, "urgency": 1 })).await;
+    let why = json!({ "version": 2, "impact": 1, "urgency": 1, "reason": "the whole ward is down" });
+    let edited = api.patch(&tok.agent, &path, why).await;
     assert_eq!((edited.expect(200)["priority"].as_i64(), edited.json["version"].as_i64()), (Some(1), Some(3)));
+    // The timeline keeps the change, the priority's move and the reason.
+    let timeline = api.get(&tok.agent, &format!("/tickets/{id}/timeline")).await;
+    let items = timeline.expect(200)["items"].as_array().unwrap().clone();
+    let update = items.iter().find(|e| e["kind"] == "update").expect("an update entry");
+    assert_eq!(update["data"]["note"], "the whole ward is down");
+    assert_eq!(update["data"]["priority"][1], 1);
 });
 
 both_backends!(a_ticket_goes_through_its_whole_lifecycle_over_http, |store| async move {

@@ -502,6 +502,64 @@ both_backends!(
     }
 );
 
+both_backends!(an_agent_reclassifies_a_misfiled_ticket_and_the_timeline_says_why, |store| async move {
+    let env = start(&store).await;
+    let mut user = Browser::new(&env.base, "en");
+    user.login("user.a", PASSWORD).await;
+    let number = report(&mut user, "Screen flickers").await;
+    let path = format!("/console/tickets/{number}");
+    let mut agent = Browser::new(&env.base, "en");
+    agent.login("agent", PASSWORD).await;
+    let mut tx = store.read().await.unwrap();
+    let ticket = yunwei_desk::store::tickets::TicketRef::parse(&number);
+    let before = yunwei_desk::store::tickets::get(&mut tx, &env.w.agent, &ticket).await.unwrap();
+    drop(tx);
+    let page = agent.get(&path).await;
+    assert!(page.expect(200).body.contains("id=\"edit-form\""), "the console offers to edit the details");
+    let (csrf, version) = (page.csrf(), page.version());
+    let location = env.w.location_a.to_string();
+    let category = env.w.category.to_string();
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("version", version.as_str()),
+        ("title", "Whole floor loses the network"),
+        ("description", "Not the screen: the switch on floor 3."),
+        ("category_id", category.as_str()),
+        ("location_id", location.as_str()),
+        ("impact", "1"),
+        ("urgency", "1"),
+        ("reason", "Mis-filed: it is the floor switch, and the whole floor is down"),
+    ];
+    // A blank title is refused by name and changes nothing.
+    fields[2].1 = " ";
+    let res = agent.post(&format!("{path}/edit"), &fields).await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("Title: is required"), "{}", res.body);
+    fields[2].1 = "Whole floor loses the network";
+    agent.post(&format!("{path}/edit"), &fields).await.redirects_to(&path);
+    let page = agent.get(&path).await;
+    let body = &page.expect(200).body;
+    assert!(
+        body.contains("The ticket&#39;s details are saved.") || body.contains("The ticket's details are saved."),
+        "{body}"
+    );
+    assert!(body.contains("Whole floor loses the network"));
+    let mut tx = store.read().await.unwrap();
+    let t = yunwei_desk::store::tickets::get(&mut tx, &env.w.agent, &ticket).await.unwrap();
+    drop(tx);
+    assert_eq!((t.impact, t.urgency, t.priority, t.location_id), (1, 1, 1, Some(env.w.location_a)));
+    // The timeline names what changed, the priority's move and the reason.
+    let timeline = &body[body.find("Mis-filed").expect("the reason in the timeline") - 400..];
+    let was = ["Critical", "High", "Medium", "Low"][before.priority as usize - 1];
+    assert!(before.priority > 1 && timeline.contains(&format!("Priority {was} → Critical")), "{timeline}");
+    // A stale form (the version before the edit) is a conflict, not an overwrite.
+    let res = agent.post(&format!("{path}/edit"), &fields).await;
+    assert_eq!(res.status, 409, "{}", res.body);
+    // The requester sees the new title; end users get no edit form.
+    let portal = user.get(&format!("/portal/tickets/{number}")).await;
+    assert!(portal.body.contains("Whole floor loses the network") && !portal.body.contains("edit-form"));
+});
+
 both_backends!(every_lifecycle_action_works_from_the_console_forms, |store| async move {
     let env = start(&store).await;
     let mut user = Browser::new(&env.base, "en");
