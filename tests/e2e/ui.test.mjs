@@ -180,6 +180,20 @@ describe('on the embedded store', () => {
     numbers.en = await story(browser, server.base, 'en', 'en');
   });
 
+  test("the top bar holds everyone's links on one line at 1366 px, in both languages", async () => {
+    for (const lang of ['en', 'zh-CN']) {
+      for (const who of ['admin', 'wang.fang', 'zhou.jie', CAST[lang].user]) {
+        const page = await signIn(browser, server.base, who, lang);
+        await page.goto(`${server.base}/`);
+        const bar = await page.locator('header.topbar').boundingBox();
+        assert.ok(bar.height < 70, `${who} in ${lang}: the top bar wraps (${bar.height}px)`);
+        assert.ok(await page.locator('header.topbar .brand').getAttribute('aria-label'), 'the brand keeps its name');
+        if (who === 'admin') await shot(page, `topbar-admin-${lang}`, { fullPage: false });
+        await page.context().close();
+      }
+    }
+  });
+
   test('a file over the upload limit is refused as it is chosen, and the reply text stays', async () => {
     for (const [lang, limit] of [['en', 'Attachments may be at most 10 MB.'], ['zh-CN', '附件不能超过 10 MB。']]) {
       const page = await signIn(browser, server.base, CAST[lang].user, lang);

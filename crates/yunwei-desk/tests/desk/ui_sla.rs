@@ -132,7 +132,10 @@ both_backends!(an_administrator_creates_and_edits_calendars_and_policies_through
     let mut admin = Browser::new(&env.base, "en");
     admin.login("admin", PASSWORD).await.redirects_to("/");
     let list = admin.get("/admin/sla").await;
-    assert!(list.expect(200).body.contains("5×8 中国 China") && list.body.contains("id=\"nav-sla-admin\""));
+    assert!(
+        list.expect(200).body.contains("5×8 中国 China")
+            && list.body.contains("id=\"admin-sla\" aria-current=\"page\"")
+    );
     let calendars = async |store: &TestStore, w: &World| {
         let mut tx = store.read().await.unwrap();
         sla::list_calendars(&mut tx, &w.admin).await.unwrap()
