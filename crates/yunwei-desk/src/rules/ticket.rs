@@ -376,7 +376,8 @@ pub fn apply(state: &LifecycleState, action: &Action) -> Result<Outcome, DomainE
 }
 
 /// Whether `actor` may take `action` on a ticket they can already see: staff any action the
-/// lifecycle allows, an end user only confirming, reopening or (while new) cancelling their own.
+/// lifecycle allows, an end user only confirming, reopening or (until work starts on it)
+/// withdrawing their own.
 pub fn may_act(actor: &Actor, action: ActionKind, requester_id: i64, status: Status) -> Result<(), DomainError> {
     if actor.may(permissions::WORK_TICKETS) {
         return Ok(());
@@ -385,7 +386,8 @@ pub fn may_act(actor: &Actor, action: ActionKind, requester_id: i64, status: Sta
     let allowed = own
         && match action {
             ActionKind::Close | ActionKind::Reopen => true,
-            ActionKind::Cancel => status == Status::New,
+            // Withdrawn until someone starts work on it (claims it).
+            ActionKind::Cancel => matches!(status, Status::New | Status::Assigned),
             _ => false,
         };
     if allowed {
@@ -603,7 +605,7 @@ mod tests {
     }
 
     #[test]
-    fn end_users_may_confirm_or_reopen_their_own_ticket_and_cancel_it_only_while_new() {
+    fn end_users_may_confirm_or_reopen_their_own_ticket_and_withdraw_it_until_work_starts() {
         let u = Actor {
             user_id: 5,
             role: yunwei_kernel::permission::Role::EndUser,
@@ -613,7 +615,9 @@ mod tests {
         assert!(may_act(&u, ActionKind::Close, 5, Status::Resolved).is_ok());
         assert!(may_act(&u, ActionKind::Reopen, 5, Status::Resolved).is_ok());
         assert!(may_act(&u, ActionKind::Cancel, 5, Status::New).is_ok());
+        assert!(may_act(&u, ActionKind::Cancel, 5, Status::Assigned).is_ok());
         assert!(may_act(&u, ActionKind::Cancel, 5, Status::InProgress).is_err());
+        assert!(may_act(&u, ActionKind::Cancel, 5, Status::Pending).is_err());
         assert!(may_act(&u, ActionKind::Close, 6, Status::Resolved).is_err());
         assert!(may_act(&u, ActionKind::Dispatch, 5, Status::New).is_err());
         assert!(permissions::own_tickets_only(&u));

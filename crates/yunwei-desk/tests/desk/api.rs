@@ -381,6 +381,23 @@ both_backends!(refused_actions_answer_the_right_error_and_change_nothing, |store
     assert_eq!(update["data"]["priority"][1], 1);
 });
 
+both_backends!(a_requester_withdraws_their_ticket_until_work_starts, |store| async move {
+    let Env { api, w, tok } = start(&store).await;
+    let t = api.create_ticket(&tok.user_a, json!({ "title": "Printer fixed itself" })).await;
+    let t = api.acted(&tok.agent, &t, "dispatch", json!({ "group_id": w.l1 })).await;
+    let mine = api.ticket(&tok.user_a, t["id"].as_i64().unwrap()).await;
+    assert_eq!(mine["actions"], json!(["cancel"]), "waiting in a queue, it may still be withdrawn");
+    let gone = api.acted(&tok.user_a, &t, "cancel", json!({ "reason": "it works again" })).await;
+    assert_eq!(gone["status"], "cancelled");
+    // Once someone works on it, only the staff may cancel it.
+    let u = api.create_ticket(&tok.user_a, json!({ "title": "Still broken" })).await;
+    let u = api.acted(&tok.agent, &u, "dispatch", json!({ "group_id": w.l1 })).await;
+    let u = api.acted(&tok.agent, &u, "claim", json!({})).await;
+    let refused = api.act(&tok.user_a, &u, "cancel", json!({ "reason": "never mind" })).await;
+    refused.error(403, "forbidden", None);
+    assert_eq!(api.ticket(&tok.agent, u["id"].as_i64().unwrap()).await["status"], "in_progress");
+});
+
 both_backends!(a_ticket_goes_through_its_whole_lifecycle_over_http, |store| async move {
     let Env { api, w, tok } = start(&store).await;
     let t = api.create_ticket(&tok.user_a, json!({ "title": "Outlook cannot connect" })).await;
