@@ -44,6 +44,30 @@ pub fn is_past(at: Timestamp, now: Timestamp) -> bool {
     at < now
 }
 
+string_enum!(
+    /// How a queue shows a ticket's resolution clock: late, due within [`SOON`], counting, held
+    /// (no due instant while paused), or none (stopped, or no SLA).
+    DueState { Breached = "breached", Soon = "soon", Running = "running", Paused = "paused", None = "none" }
+);
+
+/// How near a due instant counts as "breaching soon" in a queue (the report's default horizon).
+pub const SOON: SignedDuration = SignedDuration::from_hours(4);
+
+/// A queue's reading of a ticket's saved resolution due instant at `now`: breached exactly
+/// when the clock's own view says so ([`is_past`]; a running clock alone has a due instant),
+/// soon within [`SOON`]; `open` is whether the ticket still needs work, `paused` whether it
+/// waits (a pending ticket's clock has no due instant).
+pub fn due_state(due: Option<Timestamp>, open: bool, paused: bool, now: Timestamp) -> DueState {
+    match due {
+        _ if !open => DueState::None,
+        Some(d) if is_past(d, now) => DueState::Breached,
+        Some(d) if d.duration_since(now) <= SOON => DueState::Soon,
+        Some(_) => DueState::Running,
+        None if paused => DueState::Paused,
+        None => DueState::None,
+    }
+}
+
 /// A clock's figures at one instant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClockView {
@@ -588,6 +612,27 @@ mod tests {
             let mut held = c.clone();
             held.pause(close);
             assert_eq!(held.view(&cal, close + SignedDuration::from_hours(1)).status, ClockStatus::Paused, "{edge}");
+        }
+    }
+
+    #[test]
+    fn a_queue_reads_a_due_instant_as_the_clock_does() {
+        let due = sh(2026, 3, 6, 18, 0);
+        let at = |h, m| sh(2026, 3, 6, h, m);
+        assert_eq!(due_state(Some(due), true, false, at(13, 0)), DueState::Running);
+        assert_eq!(due_state(Some(due), true, false, at(14, 0)), DueState::Soon);
+        assert_eq!(due_state(Some(due), true, false, due), DueState::Soon, "due, not late");
+        assert_eq!(due_state(Some(due), true, false, due + SignedDuration::from_micros(1)), DueState::Breached);
+        assert_eq!(due_state(None, true, true, at(9, 0)), DueState::Paused);
+        assert_eq!(due_state(Some(due), false, false, at(19, 0)), DueState::None, "resolved tickets are done");
+        // The same verdict as the clock's own view, for a clock due at this Friday's close.
+        let cal = Calendar::china_5x8();
+        let start = sh(2026, 3, 2, 9, 0);
+        let c = Clock::start(start, cal.business_time_between(start, due));
+        for now in [due, due + SignedDuration::from_mins(1), sh(2026, 3, 9, 8, 0)] {
+            let v = c.view(&cal, now);
+            let late = due_state(v.due_at, true, false, now) == DueState::Breached;
+            assert_eq!(late, v.status == ClockStatus::Breached);
         }
     }
 

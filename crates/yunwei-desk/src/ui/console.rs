@@ -88,6 +88,8 @@ struct QueuePage {
     tenant_codes: HashMap<i64, String>,
     /// This view's query string without the page cursor, for links.
     base_query: String,
+    /// The instant the page is drawn, for the SLA column.
+    now: jiff::Timestamp,
     next: Option<String>,
     first_page: bool,
 }
@@ -95,6 +97,12 @@ struct QueuePage {
 impl QueuePage {
     fn tenant_code(&self, id: impl Borrow<i64>) -> &str {
         self.tenant_codes.get(id.borrow()).map(String::as_str).unwrap_or("")
+    }
+
+    /// The resolution clock as the queue shows it: breached, due soon, running, paused, none.
+    fn due_state(&self, t: &Ticket) -> &'static str {
+        let due = t.resolution_due_at.map(yunwei_db::Time::timestamp);
+        crate::rules::sla::due_state(due, t.status.is_open(), t.status == Status::Pending, self.now).as_str()
     }
 }
 
@@ -215,6 +223,7 @@ pub async fn queue(State(s): State<AppState>, Staff(v, actor): Staff, Query(q): 
         tenant_codes: all_tenants.iter().map(|t| (t.id, t.code.clone())).collect(),
         tenants: all_tenants.into_iter().filter(|t| t.kind == "client").map(|t| (t.id, t.name)).collect(),
         base_query: base.join("&"),
+        now: jiff::Timestamp::now(),
         first_page,
     };
     render(&v, StatusCode::OK, p)

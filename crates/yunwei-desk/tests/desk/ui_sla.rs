@@ -377,3 +377,40 @@ both_backends!(
         assert!(!portal.expect(200).body.contains("data-kind=\"ola\""));
     }
 );
+
+both_backends!(the_queue_shows_each_tickets_resolution_due_and_whether_it_is_late, |store| async move {
+    let env = start(&store).await;
+    seed_sla(&store, &env.w).await;
+    let mut user = Browser::new(&env.base, "en");
+    user.login("user.a", PASSWORD).await;
+    let late = report(&mut user, "Late one").await;
+    let soon = report(&mut user, "Soon one").await;
+    let calm = report(&mut user, "Calm one").await;
+    // The saved due instants, as the clocks left them: a minute ago, in an hour, in ten.
+    let now = yunwei_db::now_micros();
+    let mut tx = store.write().await.unwrap();
+    for (number, due) in [(&late, now - 60_000_000), (&soon, now + 3_600_000_000), (&calm, now + 36_000_000_000)] {
+        let n =
+            yunwei_db::execute!(&mut tx, "UPDATE tickets SET resolution_due_at = $1 WHERE number = $2", due, number)
+                .unwrap();
+        assert_eq!(n, 1);
+    }
+    tx.commit().await.unwrap();
+    for (lang, words) in [("en", ["Breached", "Due soon"]), ("zh-CN", ["已超时", "即将超时"])] {
+        let mut agent = Browser::new(&env.base, lang);
+        agent.login("agent", PASSWORD).await;
+        let csrf = agent.csrf("/account").await;
+        let choice = [("csrf", csrf.as_str()), ("lang", lang), ("time_zone", "Asia/Shanghai")];
+        agent.post("/account", &choice).await.redirects_to("/account");
+        let page = agent.get("/console?queue=open").await;
+        let body = &page.expect(200).body;
+        let row = |number: &str| {
+            let at = body.find(&format!(">{number}</a>")).unwrap_or_else(|| panic!("{number} listed"));
+            let end = body[at..].find("</tr>").unwrap() + at;
+            body[at..end].to_string()
+        };
+        assert!(row(&late).contains("data-due=\"breached\"") && row(&late).contains(words[0]), "{}", row(&late));
+        assert!(row(&soon).contains("data-due=\"soon\"") && row(&soon).contains(words[1]), "{}", row(&soon));
+        assert!(row(&calm).contains("data-due=\"running\"") && !row(&calm).contains("badge sla-"), "{}", row(&calm));
+    }
+});
