@@ -1444,6 +1444,17 @@ fn push_breached(sql: &mut Sql, now: i64) -> &mut Sql {
     sql.push("(c.breached = TRUE OR (c.due_at IS NOT NULL AND c.due_at < ").arg(Arg::Int(now)).push("))")
 }
 
+/// The clocks `c` not breached at `now` and due by `until`: `NOT breached AND due_at <= until`
+/// by [`push_breached`], written as the partial index `sla_clocks_running_due` states its rows
+/// (running, not flagged) so a list of them reads that index from `now` to `until` alone.
+fn push_due_by(sql: &mut Sql, now: i64, until: i64) -> &mut Sql {
+    sql.push("(c.stopped_at IS NULL AND c.paused_since IS NULL AND c.breached = FALSE AND c.due_at >= ")
+        .arg(Arg::Int(now))
+        .push(" AND c.due_at <= ")
+        .arg(Arg::Int(until))
+        .push(")")
+}
+
 /// Compliance per grouping and clock: within target, breached, compliance, mean times, and
 /// breaches coming. Cancelled tickets are left out.
 pub async fn compliance(tx: &mut Tx, actor: &Actor, f: &ComplianceFilter) -> Result<Vec<ComplianceRow>> {
@@ -1472,9 +1483,9 @@ pub async fn compliance(tx: &mut Tx, actor: &Actor, f: &ComplianceFilter) -> Res
            CAST(AVG(CASE WHEN c.stopped_at IS NOT NULL THEN c.elapsed_secs END) AS DOUBLE PRECISION) AS mean_business_secs,
            CAST(AVG(CASE WHEN c.stopped_at IS NOT NULL THEN (c.stopped_at - c.started_at) / 1000000.0 END) AS DOUBLE PRECISION)
              AS mean_wall_secs,
-           CAST(SUM(CASE WHEN NOT ",
+           CAST(SUM(CASE WHEN ",
     );
-    push_breached(&mut sql, now).push(" AND c.due_at <= ").arg(Arg::Int(now + f.within_secs.max(0) * 1_000_000));
+    push_due_by(&mut sql, now, now + f.within_secs.max(0) * 1_000_000);
     sql.push(
         " THEN 1 ELSE 0 END) AS BIGINT) AS breaching_soon
          FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE t.status <> 'cancelled'",
@@ -1506,10 +1517,9 @@ pub async fn breaching_soon(
 ) -> Result<Vec<(i64, String, Time)>> {
     actor.require(permissions::SEE_ALL_TICKETS_IN_SCOPE)?;
     let now = now_micros();
-    let mut sql = Sql::new(
-        "SELECT c.ticket_id, c.kind, c.due_at FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE NOT ",
-    );
-    push_breached(&mut sql, now).push(" AND c.due_at <= ").arg(Arg::Int(now + within_secs.max(0) * 1_000_000));
+    let mut sql =
+        Sql::new("SELECT c.ticket_id, c.kind, c.due_at FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE ");
+    push_due_by(&mut sql, now, now + within_secs.max(0) * 1_000_000);
     sql.scoped("t.tenant_id", &actor.tenant_scope());
     sql.push(" ORDER BY c.due_at LIMIT ").arg(Arg::Int(limit.clamp(1, 500)));
     Ok(fetch_sql!(tx, (i64, String, Time), sql, fetch_all)?)
