@@ -144,4 +144,11 @@ impl Browser {
     pub async fn csrf(&mut self, path: &str) -> String {
         self.get(path).await.expect(200).csrf()
     }
+
+    /// Switches the signed-in account to `lang` with the top bar's switch: an account keeps
+    /// the language of its first sign-in, whatever a later browser asks for.
+    pub async fn speak(&mut self, lang: &str) {
+        let csrf = self.csrf("/account").await;
+        self.post("/lang", &[("csrf", &csrf), ("lang", lang), ("back", "/account")]).await.redirects_to("/account");
+    }
 }

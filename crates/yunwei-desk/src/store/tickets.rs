@@ -540,7 +540,10 @@ pub async fn update(tx: &mut Tx, actor: &Actor, r: &TicketRef, version: i64, p: 
         None => before.description.clone(),
     };
     let category_id = p.category_id.unwrap_or(before.category_id);
-    check_category(tx, category_id).await?;
+    // Kept as it is, a category retired since is no reason to refuse the other changes.
+    if category_id != before.category_id {
+        check_category(tx, category_id).await?;
+    }
     let location_id = p.location_id.unwrap_or(before.location_id);
     check_location(tx, location_id, before.tenant_id).await?;
     let impact = match p.impact {

@@ -281,6 +281,14 @@ impl TicketPage {
         self.t.category_id == Some(*id.borrow())
     }
 
+    /// The ticket's category when the form's choices (active ones, two levels) lack it, so
+    /// saving other fields keeps it rather than clearing it.
+    fn unlisted_category(&self) -> Option<i64> {
+        let id = self.t.category_id?;
+        let listed = self.categories.iter().any(|g| g.id == id || g.children.iter().any(|(c, _)| *c == id));
+        (!listed).then_some(id)
+    }
+
     fn at_location(&self, id: impl Borrow<i64>) -> bool {
         self.t.location_id == Some(*id.borrow())
     }

@@ -81,9 +81,7 @@ both_backends!(each_admin_page_names_its_own_things, |store| async move {
     ] {
         let mut admin = Browser::new(&env.base, lang);
         admin.login("admin", PASSWORD).await.redirects_to("/");
-        let csrf = admin.csrf("/account").await;
-        let choice = [("csrf", csrf.as_str()), ("lang", lang), ("time_zone", "Asia/Shanghai")];
-        admin.post("/account", &choice).await.redirects_to("/account");
+        admin.speak(lang).await;
         let users = admin.get("/admin/users").await;
         assert!(user_words.iter().all(|w| users.expect(200).body.contains(w)), "{lang} users page");
         for (path, create) in [("/admin/groups", 0), ("/admin/tenants", 1), ("/admin/locations", 2)] {
